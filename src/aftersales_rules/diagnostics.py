@@ -1,0 +1,157 @@
+"""Turning validation failures into located, helpful problems.
+
+``did_you_mean`` suggests the closest known name for a misspelling;
+``pydantic_problems`` translates a pydantic ``ValidationError`` into
+``Problem``s placed at the file:line:column of the offending key or value,
+with the dotted path and the bad value in the message.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem
+from .loader import Document
+
+__all__ = ["at_path", "did_you_mean", "dotted", "hint", "pydantic_problems"]
+
+_AT = re.compile(r"^@([^@]*)@ ")
+
+
+def at_path(path: tuple, message: str) -> str:
+    """A validator's message that names a place below the model it checks.
+
+    pydantic places a model validator's error at the model itself; this marks
+    the message so ``pydantic_problems`` can point at the exact field.
+    """
+    return "@" + "\x1f".join(str(p) for p in path) + "@ " + message
+
+
+def _split_at(message: str) -> tuple[tuple, str]:
+    m = _AT.match(message)
+    if not m:
+        return (), message
+    parts = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("\x1f"))
+    return parts, message[m.end():]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to ``word``, if one is close enough to be a likely typo."""
+    pool = [c for c in candidates if isinstance(c, str)]
+    if not isinstance(word, str) or not pool:
+        return None
+    lowered = {c.lower(): c for c in pool}
+    if word.lower() in lowered and lowered[word.lower()] != word:
+        return lowered[word.lower()]
+    found = difflib.get_close_matches(word, pool, n=1, cutoff=0.72)
+    if not found:
+        found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.72)
+        found = [lowered[f] for f in found]
+    return found[0] if found else None
+
+
+def hint(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` or an empty string."""
+    best = did_you_mean(word, candidates)
+    return f" (did you mean '{best}'?)" if best else ""
+
+
+def dotted(path: Iterable[Any]) -> str:
+    """``('order', 'items', 0, 'sku')`` → ``order.items[0].sku``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names a model (walking ``loc``) accepts at that place."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        current = _model_of(fields[part].annotation)
+    fields = getattr(current, "model_fields", None)
+    return list(fields) if fields else []
+
+
+def _model_of(annotation: Any) -> Any:
+    """The BaseModel inside ``X``, ``X | None``, ``list[X]``, ``dict[str, X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+_EXPECTED = re.compile(r"'([^']*)'")
+
+
+def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Document | None,
+                      prefix: tuple = (), display_prefix: tuple = ()) -> list[Problem]:
+    """Translate pydantic's errors into located problems (path and value named)."""
+    problems: list[Problem] = []
+    seen: set[tuple] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        kind = err["type"]
+        value = err.get("input")
+        doc_path = prefix + loc
+        shown = dotted(display_prefix + loc) or "(document)"
+        if kind == "extra_forbidden":
+            name = str(loc[-1])
+            code = "unknown_field"
+            parent = dotted(display_prefix + loc[:-1])
+            message = (f"unknown field '{name}'" + (f" in {parent}" if parent else "")
+                       + hint(name, _fields_at(model, loc[:-1])))
+            where = doc.key_at(doc_path) if doc else None
+        elif kind == "missing":
+            code = "missing_field"
+            message = f"missing field '{shown}'"
+            where = doc.at(doc_path[:-1]) if doc else None
+        elif kind in ("literal_error", "enum"):
+            allowed = _EXPECTED.findall(err.get("ctx", {}).get("expected", ""))
+            code = "invalid_value"
+            message = f"{shown}: {_show(value)} is not one of {', '.join(allowed)}"
+            if isinstance(value, str):
+                message += hint(value, allowed)
+            where = doc.at(doc_path) if doc else None
+        else:
+            code = "invalid_value"
+            msg = err["msg"]
+            for lead in ("Value error, ", "Assertion failed, "):
+                if msg.startswith(lead):
+                    msg = msg[len(lead):]
+            below, msg = _split_at(msg)
+            if below:
+                loc = loc + below
+                doc_path = prefix + loc
+                shown = dotted(display_prefix + loc)
+            message = f"{shown}: {msg}"
+            if kind not in ("value_error", "assertion_error") and not isinstance(value, (dict, list)):
+                message += f" (got {_show(value)})"
+            where = doc.at(doc_path) if doc else None
+        key = (code, shown, message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(Problem(where, code, message, path=dotted(display_prefix + loc)))
+    return problems

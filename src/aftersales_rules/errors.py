@@ -1,0 +1,164 @@
+"""The library's exceptions, and the source locations that travel with them.
+
+Every error a user can cause is one of these; nothing else escapes the public
+API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
+
+    AfterSalesError                 base class, exit code 1
+     ├── InputError                 a file cannot be read or parsed at all
+     ├── PolicyError                a policy failed to load: every problem, sorted
+     ├── CaseError                  a case is not valid: every problem, first shown
+     └── EvaluationError            a valid policy could not decide a valid case
+          ├── ConflictError         two rules decided one thing differently, equal priority
+          └── EngineError           durable_rules refused (its error code is kept)
+
+A ``Problem`` is one finding: a location, a short code and a message. Policy
+and case errors carry a list of them, so that callers (the linter, an editor
+integration) get data rather than text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "AfterSalesError",
+    "CaseError",
+    "ConflictError",
+    "EngineError",
+    "EvaluationError",
+    "InputError",
+    "PolicyError",
+    "Problem",
+    "SourceLocation",
+]
+
+
+@dataclass(frozen=True, order=True)
+class SourceLocation:
+    """Where something was written: file, 1-based line and column."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file: where, what kind, and what to do."""
+
+    location: SourceLocation | None
+    code: str
+    message: str
+    severity: str = "error"  # "error" | "warning"
+    path: str = ""  # the dotted path in the document, when known
+
+    def sort_key(self) -> tuple:
+        loc = self.location or SourceLocation("")
+        return (loc.file, loc.line, loc.column, self.code, self.message)
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        label = self.code if self.severity == "error" else f"{self.severity} {self.code}"
+        return f"{where}{label}: {self.message}"
+
+    def to_dict(self) -> dict:
+        loc = self.location
+        return {
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path or None,
+        }
+
+
+class AfterSalesError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(AfterSalesError):
+    """A file could not be read or parsed (missing, too large, not YAML)."""
+
+    def __init__(self, message: str, location: SourceLocation | None = None):
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class _ProblemsError(AfterSalesError):
+    """An error made of several problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=Problem.sort_key)
+        super().__init__(self._render())
+
+    def _render(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class PolicyError(_ProblemsError):
+    """A policy failed to load; ``problems`` lists every one, sorted by location."""
+
+    def _render(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        head = f"{len(self.problems)} errors occurred:"
+        return "\n".join([head] + [str(p) for p in self.problems])
+
+
+class CaseError(_ProblemsError):
+    """A case is not valid; the message is one line naming the first bad field."""
+
+    def _render(self) -> str:
+        first = str(self.problems[0])
+        more = len(self.problems) - 1
+        return first if not more else f"{first} (and {more} more problem{'s' if more > 1 else ''})"
+
+
+class EvaluationError(AfterSalesError):
+    """A valid policy could not decide a valid case."""
+
+
+class ConflictError(EvaluationError):
+    """Two rules of equal priority decided the same output differently."""
+
+    def __init__(self, message: str, rules: tuple[str, ...] = (), output: str = ""):
+        self.rules = rules
+        self.output = output
+        super().__init__(message)
+
+
+class EngineError(EvaluationError):
+    """durable_rules reported an error code the library cannot work around."""
+
+    def __init__(self, message: str, code: int | None = None):
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while a document is checked, so all are reported at once."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, location: SourceLocation | None, code: str, message: str, path: str = "") -> None:
+        self.items.append(Problem(location, code, message, path=path))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
