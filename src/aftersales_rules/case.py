@@ -1,0 +1,248 @@
+"""The case: one after-sales dispute, as the input contract of SPEC.md defines it.
+
+Field names are fixed (other tools write these files). Unknown keys are an
+error at every level; a policy's own facts go under ``attributes``. Money is
+``Decimal`` with two places; times must carry a UTC offset.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from .diagnostics import hint, pydantic_problems, at_path
+from .errors import CaseError, Problem
+from .loader import Document, load_document
+from .money import MoneyError, parse_money
+
+__all__ = [
+    "ACTORS",
+    "AffectedItem",
+    "Case",
+    "Customer",
+    "Evidence",
+    "ISSUE_KINDS",
+    "Inspection",
+    "Issue",
+    "Item",
+    "Money",
+    "Order",
+    "Progress",
+    "ReturnShipment",
+    "load_case",
+    "parse_case",
+]
+
+ISSUE_KINDS = (
+    "not_as_described",
+    "damaged",
+    "wrong_item",
+    "missing_item",
+    "return_request",
+    "exchange_request",
+    "refund_request",
+    "courier_change",
+    "lost_parcel",
+    "price_difference",
+    "add_to_order",
+)
+ACTORS = ("customer_service", "warehouse", "operations", "buyer", "courier")
+
+
+def _money(value: Any) -> Decimal:
+    try:
+        return parse_money(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _show_money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_show_money, return_type=str)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Text = Annotated[StrictStr, Field(max_length=5000)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
+
+
+def _iso(value: datetime) -> datetime:
+    return value
+
+
+Time = Annotated[AwareDatetime, AfterValidator(_iso)]
+
+IssueKind = Literal[
+    "not_as_described", "damaged", "wrong_item", "missing_item", "return_request",
+    "exchange_request", "refund_request", "courier_change", "lost_parcel",
+    "price_difference", "add_to_order",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Item(_Strict):
+    sku: Name
+    name: Text = ""
+    unit_price: Money
+    quantity: Quantity = 1
+    unit_cost: Money | None = None
+
+
+class Order(_Strict):
+    order_id: Name
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    shipping_fee: Money = Decimal("0.00")
+    delivered_at: Time | None = None
+    picked_for_packing: StrictBool = False
+    items: Annotated[list[Item], Field(min_length=1, max_length=500)]
+
+    @model_validator(mode="after")
+    def _unique_skus(self) -> "Order":
+        seen: set[str] = set()
+        for i, item in enumerate(self.items):
+            if item.sku in seen:
+                raise ValueError(at_path(("items", i, "sku"),
+                                         f"SKU '{item.sku}' is listed twice; give one line per SKU with a quantity"))
+            seen.add(item.sku)
+        return self
+
+    def item(self, sku: str) -> Item:
+        for item in self.items:
+            if item.sku == sku:
+                return item
+        raise KeyError(sku)
+
+
+class Customer(_Strict):
+    customer_id: StrictStr = ""
+    tier: Literal["regular", "vip"] = "regular"
+    urgent: StrictBool = False
+
+
+class AffectedItem(_Strict):
+    sku: Name
+    quantity: Quantity | None = None  # omitted: the whole line
+
+
+class Issue(_Strict):
+    kind: IssueKind
+    items: list[AffectedItem] | None = None  # omitted: every line of the order
+    severity: Literal["minor", "severe"] | None = None
+    fault: Literal["buyer", "seller", "unknown"] = "unknown"
+    wants: Literal["return", "exchange", "refund", "reship", "partial_refund", "keep"] | None = None
+    requested_amount: Money | None = None
+    requested_courier: Annotated[StrictStr, Field(max_length=100)] | None = None
+    reason: Text = ""
+
+
+class Evidence(_Strict):
+    photos: StrictBool = False
+    outbound_check: Literal["error_confirmed", "no_error_found"] | None = None
+    courier_confirmed: StrictBool = False
+
+
+class ReturnShipment(_Strict):
+    tracking_number: Annotated[StrictStr, Field(max_length=100)] | None = None
+    postage_paid: Money | None = None
+    status: Literal["created", "in_transit", "at_hub", "received"] = "created"
+
+
+class Inspection(_Strict):
+    error_confirmed: StrictBool | None = None
+    resellable: StrictBool | None = None
+
+
+class Progress(_Strict):
+    buyer_accepts_explanation: StrictBool | None = None
+    agreed_partial_refund: Money | None = None
+    return_shipment: ReturnShipment | None = None
+    inspection: Inspection | None = None
+
+
+Scalar = StrictBool | StrictInt | Decimal | StrictStr | None
+
+
+def _attribute_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, (dict, list)):
+        raise ValueError("an attribute must be a single value (text, number, true/false), not a list or mapping")
+    return value
+
+
+class Case(_Strict):
+    case_id: Name
+    opened_at: Time
+    order: Order
+    customer: Customer = Customer()
+    issue: Issue
+    evidence: Evidence = Evidence()
+    progress: Progress = Progress()
+    attributes: dict[Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")],
+                     Annotated[Scalar, BeforeValidator(_attribute_value)]] = {}
+
+    @model_validator(mode="after")
+    def _affected_items_exist(self) -> "Case":
+        if self.issue.items is None:
+            return self
+        skus = {item.sku: item for item in self.order.items}
+        seen: set[str] = set()
+        for i, affected in enumerate(self.issue.items):
+            if affected.sku not in skus:
+                raise ValueError(at_path(("issue", "items", i, "sku"),
+                                         f"SKU '{affected.sku}' is not in the order" + hint(affected.sku, skus)))
+            if affected.sku in seen:
+                raise ValueError(at_path(("issue", "items", i, "sku"), f"SKU '{affected.sku}' is named twice"))
+            seen.add(affected.sku)
+            ordered = skus[affected.sku].quantity
+            if affected.quantity is not None and affected.quantity > ordered:
+                raise ValueError(at_path(("issue", "items", i, "quantity"),
+                                         f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'"))
+        return self
+
+    def affected(self) -> list[tuple[Item, int]]:
+        """The affected order lines with the affected quantity (all lines when none named)."""
+        if self.issue.items is None:
+            return [(item, item.quantity) for item in self.order.items]
+        return [(self.order.item(a.sku), a.quantity or self.order.item(a.sku).quantity)
+                for a in self.issue.items]
+
+
+def parse_case(data: Any, doc: Document | None = None) -> Case:
+    """A ``Case`` from parsed data; raises ``CaseError`` naming every bad field."""
+    if isinstance(data, Case):
+        return data
+    if not isinstance(data, dict):
+        where = doc.at(()) if doc else None
+        raise CaseError([Problem(where, "invalid_case", "a case must be a mapping of fields "
+                                 f"(case_id, opened_at, order, issue, ...), got {type(data).__name__}")])
+    try:
+        return Case.model_validate(data)
+    except ValidationError as exc:
+        raise CaseError(pydantic_problems(exc, Case, doc)) from None
+
+
+def load_case(path: str | os.PathLike) -> Case:
+    """Read a case file (YAML or JSON)."""
+    doc = load_document(path)
+    return parse_case(doc.data, doc)

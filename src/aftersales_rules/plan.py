@@ -1,0 +1,127 @@
+"""The plan: what the policy decides for one case (the output contract of SPEC.md).
+
+Field names are the contract: add fields freely, rename none. Money serialises
+as a two-place decimal string, times as ISO 8601 with the policy's offset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .case import Money
+
+__all__ = ["Branch", "Gesture", "Leg", "Plan", "PolicyInfo", "Postage", "Refund", "RefundLine", "Step",
+           "StepText", "TraceEntry"]
+
+Party = Literal["buyer", "seller", "courier"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PolicyInfo(_Out):
+    name: str
+    version: str
+    digest: str
+    effective_from: date | None = None
+    effective_until: date | None = None
+
+
+class Leg(_Out):
+    advanced_by: Party | None
+    borne_by: Party
+    amount: Money | None = None
+    method: Literal["prepaid", "freight_collect"] = "prepaid"
+
+
+class Postage(_Out):
+    return_leg: Leg | None = None
+    outbound_leg: Leg | None = None
+
+
+class RefundLine(_Out):
+    component: Literal["goods", "return_postage", "original_shipping", "price_difference", "partial"]
+    sku: str | None = None
+    amount: Money
+
+
+class Refund(_Out):
+    total: Money
+    currency: str
+    lines: list[RefundLine]
+    release: Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"] | None
+    pending: list[str] = []  # components due but not yet known (e.g. return postage before the parcel ships)
+    capped_at: Money | None = None  # set when the lines were cut back to what the buyer paid
+
+
+class Gesture(_Out):
+    kind: Literal["coupon", "gift"]
+    detail: str
+
+
+class StepText(_Out):
+    zh: str | None
+    en: str | None
+
+
+class Step(_Out):
+    seq: int
+    actor: Literal["customer_service", "warehouse", "operations", "buyer", "courier"]
+    action: str
+    text: StepText
+    due_by: datetime | None = None
+    stage: str
+    rule: str
+
+
+class Branch(_Out):
+    when: dict[str, Any]
+    resolution: str
+    refund_total: Money
+    release: str | None
+    return_postage_borne_by: Party | None
+    outbound_postage_borne_by: Party | None
+
+
+class TraceEntry(_Out):
+    rule: str
+    source: str
+    because: list[str]
+    decided: list[str]
+    description: str = ""
+
+
+class Plan(_Out):
+    case_id: str
+    policy: PolicyInfo
+    resolution: Literal["explain", "reship", "exchange", "return_and_refund", "refund_without_return",
+                        "partial_refund", "charge_postage_difference", "decline", "escalate"]
+    postage: Postage
+    refund: Refund
+    gestures: list[Gesture]
+    steps: list[Step]
+    awaiting: list[str]
+    branches: list[Branch]
+    trace: list[TraceEntry]
+
+    def figures(self) -> dict[str, Any]:
+        """The key figures a what-if branch reports."""
+        return key_figures(self.resolution, self.refund.total, self.refund.release, self.postage)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+
+def key_figures(resolution: str, total: Decimal, release: str | None, postage: Postage) -> dict[str, Any]:
+    return {
+        "resolution": resolution,
+        "refund_total": total,
+        "release": release,
+        "return_postage_borne_by": postage.return_leg.borne_by if postage.return_leg else None,
+        "outbound_postage_borne_by": postage.outbound_leg.borne_by if postage.outbound_leg else None,
+    }
