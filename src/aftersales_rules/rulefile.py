@@ -1,0 +1,179 @@
+"""The shape of a rule file (pydantic models): what keys exist and what values they take.
+
+These models check structure only; conditions, amounts, moments, texts and
+references are free-form here and parsed with their locations by the language
+modules. ``PolicyFileSchema`` composes everything for the JSON Schema export.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+__all__ = [
+    "ACTIONS",
+    "AttributeDecl",
+    "Defaults",
+    "FactDecl",
+    "GestureModel",
+    "LegModel",
+    "LineModel",
+    "PolicyFile",
+    "PolicyFileSchema",
+    "PolicyHeader",
+    "RefundModel",
+    "RuleModel",
+    "STAGES",
+    "StepModel",
+    "TextModel",
+    "ThenModel",
+]
+
+Resolution = Literal["explain", "reship", "exchange", "return_and_refund", "refund_without_return",
+                     "partial_refund", "charge_postage_difference", "decline", "escalate"]
+Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"]
+Party = Literal["buyer", "seller", "courier"]
+Method = Literal["prepaid", "freight_collect"]
+Component = Literal["goods", "return_postage", "original_shipping", "price_difference", "partial"]
+Actor = Literal["customer_service", "warehouse", "operations", "buyer", "courier"]
+Stage = Literal["intake", "investigate", "resolve", "fulfil", "settle", "close"]
+STAGES: tuple[str, ...] = ("intake", "investigate", "resolve", "fulfil", "settle", "close")
+
+ACTIONS: tuple[str, ...] = (
+    "call_buyer", "apologize", "explain_material_variance", "request_photos", "check_outbound_record",
+    "verify_with_courier", "verify_with_warehouse", "ask_return_or_exchange", "negotiate_partial_refund",
+    "remind_inspect_on_delivery", "file_return_request", "ship_return", "receive_return", "inspect_return",
+    "restock", "create_replacement_order", "reship", "refund", "issue_coupon", "send_gift",
+    "request_postage_difference", "claim_with_courier", "decline_with_reason", "note_order", "register_case",
+    "message_buyer", "follow_up",
+)
+
+Identifier = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,119}$")]
+Name = Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PolicyHeader(_Model):
+    """Who the policy is and when it applies."""
+
+    name: Identifier
+    version: Annotated[StrictStr, Field(min_length=1, max_length=40)]
+    description: StrictStr = ""
+    effective_from: date | None = None
+    effective_until: date | None = None
+    timezone: StrictStr | None = Field(None, description="IANA zone for calendar days and clock times, e.g. Asia/Shanghai")
+
+
+class Defaults(_Model):
+    """What the plan says when no rule decides it."""
+
+    resolution: Resolution | None = None
+    release: Release | None = None
+
+
+class TextModel(_Model):
+    zh: StrictStr | None = None
+    en: StrictStr | None = None
+
+
+class AttributeDecl(_Model):
+    """A policy-specific case fact, read from ``attributes.<name>`` of the case."""
+
+    type: Literal["bool", "enum", "money", "int", "text", "time"]
+    values: list[StrictStr] | None = None
+    description: StrictStr = ""
+    awaitable: StrictBool = Field(False, description="when unknown, show what-if branches for its values")
+
+
+class FactDecl(_Model):
+    """A derived fact: defined by a condition (``when``) or set by rules (``type`` and ``default``)."""
+
+    description: StrictStr = ""
+    when: Any = None
+    type: Literal["bool", "enum"] | None = None
+    values: list[StrictStr] | None = None
+    default: Any = None
+
+
+class LegModel(_Model):
+    advanced_by: Party | None = None
+    borne_by: Party
+    method: Method = "prepaid"
+    amount: Any = None
+
+
+class LineModel(_Model):
+    component: Component
+    amount: Any = None
+    cap: Any = None
+
+
+class RefundModel(_Model):
+    lines: list[Any] | None = None
+    release: Release | None = None
+
+
+class GestureModel(_Model):
+    kind: Literal["coupon", "gift"]
+    detail: Annotated[StrictStr, Field(min_length=1)]
+
+
+class StepModel(_Model):
+    actor: Actor
+    action: StrictStr
+    text: Any = None
+    due: Any = None
+    stage: Stage = "resolve"
+
+
+class ThenModel(_Model):
+    resolution: Resolution | None = None
+    return_leg: Any = None  # a LegModel or "none", checked with its own location
+    outbound_leg: Any = None
+    refund: Any = None  # a RefundModel or "none"
+    gestures: list[GestureModel] = []
+    steps: list[StepModel] = []
+    set: dict[StrictStr, Any] = {}
+
+
+class RuleModel(_Model):
+    id: Identifier
+    description: StrictStr = ""
+    clause: StrictStr = ""
+    priority: Annotated[StrictInt, Field(ge=-1000, le=1000)] = 0
+    group: Identifier | None = None
+    when: Any = None
+    then: ThenModel
+
+
+class PolicyFile(_Model):
+    """One rule file. Every section is optional; ``policy`` appears in exactly one file."""
+
+    policy: PolicyHeader | None = None
+    defaults: Defaults | None = None
+    values: dict[Name, Any] = {}
+    texts: dict[Name, TextModel] = {}
+    attributes: dict[Name, AttributeDecl] = {}
+    facts: dict[Name, FactDecl] = {}
+    rules: list[Any] = []
+
+
+class ThenSchema(ThenModel):
+    return_leg: LegModel | Literal["none"] | None = None
+    outbound_leg: LegModel | Literal["none"] | None = None
+    refund: RefundModel | Literal["none"] | None = None
+
+
+class RuleSchema(RuleModel):
+    then: ThenSchema
+
+
+class PolicyFileSchema(PolicyFile):
+    """``PolicyFile`` with the rules' own shape, for the JSON Schema export."""
+
+    rules: list[RuleSchema] = []

@@ -1,0 +1,256 @@
+"""A validated rule: its condition tree and what it decides, as plain data.
+
+Single-valued outputs live in ``Rule.slots`` (``resolution``, ``return_leg``,
+``outbound_leg``, ``refund.lines``, ``refund.release``, ``facts.<name>``); the
+engine picks one rule per slot. Steps and gestures add up across rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from .amounts import Amount, parse_amount
+from .conditions import Condition
+from .diagnostics import hint, pydantic_problems
+from .errors import SourceLocation
+from .moments import Moment, parse_moment
+from .rulefile import ACTIONS, STAGES, LegModel, LineModel, RefundModel, RuleModel
+from .scope import Reader
+
+__all__ = ["GestureSpec", "LegSpec", "LineSpec", "Rule", "StepSpec", "TextSpec", "parse_outputs", "parse_text",
+           "PLACEHOLDER", "PLACEHOLDER_EXTRAS", "STAGE_ORDER"]
+
+PLACEHOLDER_EXTRAS = ("refund.total", "due_by")
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    zh: str | None
+    en: str | None
+
+    def placeholders(self) -> set[str]:
+        out: set[str] = set()
+        for text in (self.zh, self.en):
+            if text:
+                out |= {m.strip() for m in PLACEHOLDER.findall(text.replace("{{", "").replace("}}", ""))}
+        return out
+
+
+@dataclass(frozen=True)
+class LegSpec:
+    advanced_by: str | None
+    borne_by: str
+    method: str
+    amount: Amount | None
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    component: str
+    amount: Amount | None  # None: the component's own amount (goods, return_postage, original_shipping)
+    cap: Amount | None
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    actor: str
+    action: str
+    text: TextSpec
+    due: Moment | None
+    stage: str
+
+
+@dataclass(frozen=True)
+class GestureSpec:
+    kind: str
+    detail: str
+
+
+@dataclass
+class Rule:
+    id: str
+    description: str
+    clause: str
+    priority: int
+    group: str | None
+    when: Condition
+    slots: dict[str, Any]
+    steps: tuple[StepSpec, ...]
+    gestures: tuple[GestureSpec, ...]
+    location: SourceLocation
+    source: str  # "rules/damage.yaml:12", as printed in the trace
+    index: int  # position in load order
+    stratum: int = 0
+    facts_read: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def sets(self) -> dict[str, Any]:
+        return {k[6:]: v for k, v in self.slots.items() if k.startswith("facts.")}
+
+
+DEFAULT_AMOUNT = {"return_postage": "progress.return_shipment.postage_paid", "original_shipping": "order.shipping_fee"}
+
+
+def parse_text(r: Reader, value: Any) -> TextSpec | None:
+    """A step text: ``$name`` of a shared text, or ``{zh: ..., en: ...}``."""
+    if value is None:
+        r.error("missing_field", "a step needs a text ({zh: ..., en: ...} or $name of a shared text)")
+        return None
+    ok, resolved = r.deref(value, "text")
+    if not ok:
+        return None
+    if isinstance(resolved, TextSpec):
+        return resolved
+    if isinstance(resolved, str):
+        r.error("invalid_text", "a text needs both languages: {zh: ..., en: ...} (or $name of a shared text)")
+        return None
+    if not isinstance(resolved, dict):
+        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {resolved!r}")
+        return None
+    for key in resolved:
+        if key not in ("zh", "en"):
+            r.at(key).error("unknown_field", f"unknown language '{key}'" + hint(str(key), ("zh", "en")), on_key=True)
+            return None
+        if not isinstance(resolved[key], str) or not resolved[key].strip():
+            r.at(key).error("invalid_text", f"the {key} text must be non-empty text")
+            return None
+    if not resolved:
+        r.error("invalid_text", "a text needs zh and en")
+        return None
+    spec = TextSpec(resolved.get("zh"), resolved.get("en"))
+    check_placeholders(r, spec)
+    return spec
+
+
+def check_placeholders(r: Reader, spec: TextSpec) -> None:
+    allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS]
+    for name in sorted(spec.placeholders()):
+        if name not in allowed:
+            r.error("unknown_placeholder", f"unknown placeholder '{{{name}}}' in text" + hint(name, allowed)
+                    + " (write {{ and }} for literal braces)")
+
+
+def _model(r: Reader, model, value: Any):
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        r.problems.extend(pydantic_problems(exc, model, r.doc, prefix=r.path, display_prefix=r.path))
+        return None
+
+
+def _leg(r: Reader, value: Any) -> tuple[bool, LegSpec | None]:
+    if value == "none":
+        return True, None
+    if not isinstance(value, dict):
+        r.error("invalid_value", f"{r.where}: expected {{borne_by: ..., advanced_by: ..., method: ...}} or none")
+        return False, None
+    model = _model(r, LegModel, value)
+    if model is None:
+        return False, None
+    amount = parse_amount(r.at("amount"), model.amount) if model.amount is not None else None
+    if model.amount is not None and amount is None:
+        return False, None
+    return True, LegSpec(model.advanced_by or model.borne_by, model.borne_by, model.method, amount)
+
+
+def _line(r: Reader, value: Any) -> LineSpec | None:
+    if isinstance(value, str):
+        value = {"component": value}
+    if not isinstance(value, dict):
+        r.error("invalid_value", "a refund line is a component name (goods, return_postage, original_shipping) "
+                "or {component: ..., amount: ..., cap: ...}")
+        return None
+    model = _model(r, LineModel, value)
+    if model is None:
+        return None
+    amount = cap = None
+    if model.amount is not None:
+        amount = parse_amount(r.at("amount"), model.amount)
+        if amount is None:
+            return None
+    elif model.component in DEFAULT_AMOUNT:
+        amount = Amount("fact", path=DEFAULT_AMOUNT[model.component])
+    elif model.component != "goods":
+        r.error("missing_field", f"a {model.component} line needs an amount")
+        return None
+    if model.cap is not None:
+        cap = parse_amount(r.at("cap"), model.cap)
+        if cap is None:
+            return None
+    return LineSpec(model.component, amount, cap)
+
+
+def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | None:
+    """The slots, steps and gestures of a rule's ``then``; None after reporting problems."""
+    then = model.then
+    t = r.at("then")
+    before = len(r.problems)
+    slots: dict[str, Any] = {}
+    if then.resolution is not None:
+        slots["resolution"] = then.resolution
+    fields_set = then.model_fields_set
+    for leg in ("return_leg", "outbound_leg"):
+        if leg in fields_set:
+            ok, spec = _leg(t.at(leg), getattr(then, leg) if getattr(then, leg) is not None else "none")
+            if ok:
+                slots[leg] = spec
+    if "refund" in fields_set:
+        refund = then.refund
+        if refund in ("none", None):
+            slots["refund.lines"] = ()
+        elif not isinstance(refund, dict):
+            t.at("refund").error("invalid_value", "then.refund: expected {lines: [...], release: ...} or none")
+        else:
+            rm = _model(t.at("refund"), RefundModel, refund)
+            if rm is not None:
+                if rm.lines is not None:
+                    lines = [_line(t.at("refund", "lines", i), v) for i, v in enumerate(rm.lines)]
+                    if None not in lines:
+                        slots["refund.lines"] = tuple(lines)
+                if rm.release is not None:
+                    slots["refund.release"] = rm.release
+                if rm.lines is None and rm.release is None:
+                    t.at("refund").error("invalid_value", "then.refund needs lines, release, or both")
+    for name, value in then.set.items():
+        s = t.at("set", name)
+        fact = r.scope.fact(f"facts.{name}")
+        if fact is None or name in r.scope.condition_facts:
+            why = " (it is defined by a condition, not set by rules)" if name in r.scope.condition_facts else ""
+            settable = [p[6:] for p, f in r.scope.facts.items() if p.startswith("facts.")]
+            s.error("unknown_fact", f"no derived fact '{name}' to set{why}" + hint(name, settable), on_key=True)
+            continue
+        if fact.type == "bool" and not isinstance(value, bool):
+            s.error("type_mismatch", f"facts.{name} is true or false, not {value!r}")
+        elif fact.type == "enum" and value not in fact.values:
+            s.error("invalid_value", f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}"
+                    + (hint(value, fact.values) if isinstance(value, str) else ""))
+        else:
+            slots[f"facts.{name}"] = value
+    steps = []
+    for i, step in enumerate(then.steps):
+        s = t.at("steps", i)
+        if step.action not in ACTIONS and not step.action.startswith("x_"):
+            s.at("action").error("unknown_action", f"unknown action '{step.action}'" + hint(step.action, ACTIONS)
+                                 + " (a policy's own actions start with x_)")
+            continue
+        text = parse_text(s.at("text"), step.text)
+        due = parse_moment(s.at("due"), step.due) if step.due is not None else None
+        if text is None or (step.due is not None and due is None):
+            continue
+        steps.append(StepSpec(step.actor, step.action, text, due, step.stage))
+    gestures = tuple(GestureSpec(g.kind, g.detail) for g in then.gestures)
+    if len(r.problems) > before:
+        return None
+    if not slots and not steps and not gestures:
+        t.error("empty_rule", "this rule decides nothing: give it a resolution, a leg, a refund, steps, "
+                "gestures or facts to set")
+        return None
+    return slots, tuple(steps), gestures
+
+
+STAGE_ORDER = {name: i for i, name in enumerate(STAGES)}

@@ -1,0 +1,98 @@
+"""What a rule file can name: catalogue facts, declared attributes and derived
+facts, shared values and texts — and the parse context that reports problems.
+
+A ``Scope`` is built from every file's definitions before any rule is read, so
+rules in one file can use what another declares. ``Reader`` wraps a document
+and a path, and is what the language parsers take: it knows where it is, adds
+located problems and resolves ``$name`` references.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import dotted, hint
+from .errors import Problem, SourceLocation
+from .facts import FACTS, Fact
+from .loader import Document
+
+__all__ = ["Reader", "Scope", "Definition"]
+
+
+@dataclass
+class Definition:
+    """One shared definition (a value, text, attribute or derived fact)."""
+
+    name: str
+    kind: str  # "value" | "text" | "attribute" | "fact"
+    value: Any
+    location: SourceLocation
+    used: bool = False
+
+
+@dataclass
+class Scope:
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    facts: dict[str, Fact] = field(default_factory=lambda: dict(FACTS))
+    condition_facts: dict[str, Any] = field(default_factory=dict)  # facts.X defined by `when`, parsed lazily
+    timezone: Any = None
+
+    def fact(self, path: str) -> Fact | None:
+        return self.facts.get(path)
+
+    def fact_names(self) -> list[str]:
+        return list(self.facts)
+
+    def lookup(self, name: str, kind: str) -> Definition | None:
+        found = self.definitions.get(name)
+        if found is not None and found.kind == kind:
+            found.used = True
+            return found
+        return None
+
+    def names_of(self, kind: str) -> list[str]:
+        return [d.name for d in self.definitions.values() if d.kind == kind]
+
+
+@dataclass
+class Reader:
+    """A place in a document, with the scope and the problem list."""
+
+    doc: Document
+    path: tuple
+    scope: Scope
+    problems: list[Problem]
+
+    def at(self, *more: Any) -> "Reader":
+        return Reader(self.doc, self.path + tuple(more), self.scope, self.problems)
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.doc.at(self.path)
+
+    @property
+    def key_location(self) -> SourceLocation:
+        return self.doc.key_at(self.path)
+
+    @property
+    def where(self) -> str:
+        return dotted(self.path)
+
+    def error(self, code: str, message: str, on_key: bool = False) -> None:
+        loc = self.key_location if on_key else self.location
+        self.problems.append(Problem(loc, code, message, path=self.where))
+
+    def deref(self, value: Any, kind: str = "value") -> tuple[bool, Any]:
+        """Resolve a ``$name`` reference; returns (ok, value). ``$$x`` is the literal ``$x``."""
+        if isinstance(value, str) and value.startswith("$"):
+            if value.startswith("$$"):
+                return True, value[1:]
+            name = value[1:]
+            found = self.scope.lookup(name, kind)
+            if found is None:
+                self.error("unknown_reference", f"no shared {kind} named '{name}'"
+                           + hint(name, self.scope.names_of(kind)))
+                return False, None
+            return True, found.value
+        return True, value
