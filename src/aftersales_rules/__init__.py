@@ -1,0 +1,41 @@
+"""aftersales-rules: after-sales dispute policies as YAML rules, compiled into durable_rules.
+
+    from aftersales_rules import Policy
+    policy = Policy.load("rules/")
+    plan = policy.evaluate(case)        # a dict as parsed from a case file, or a Case
+    print(plan.model_dump_json())
+"""
+
+from .case import Case, load_case, parse_case
+from .errors import (
+    AfterSalesError,
+    CaseError,
+    ConflictError,
+    EngineError,
+    EvaluationError,
+    InputError,
+    PolicyError,
+    Problem,
+    SourceLocation,
+)
+from .plan import Plan
+from .policy import Policy
+
+__all__ = [
+    "AfterSalesError",
+    "Case",
+    "CaseError",
+    "ConflictError",
+    "EngineError",
+    "EvaluationError",
+    "InputError",
+    "Plan",
+    "Policy",
+    "PolicyError",
+    "Problem",
+    "SourceLocation",
+    "load_case",
+    "parse_case",
+]
+
+__version__ = "0.1.0"

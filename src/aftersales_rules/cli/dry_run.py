@@ -1,0 +1,29 @@
+"""``aftersales dry-run CASE_FILE [--rules DIR] [--format text|json]``: one case, one plan."""
+
+from __future__ import annotations
+
+import click
+
+from ..case import load_case
+from ..policy import Policy
+from ..render import render_text
+from .app import cli, handle_errors
+
+
+@cli.command("dry-run")
+@click.argument("case_file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--rules", "rules_dir", default="rules", show_default="rules/",
+              type=click.Path(path_type=str), help="Policy directory (or file) to evaluate with.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for a person, json for a program (exactly one JSON document).")
+@click.option("--no-branches", is_flag=True, help="Skip the what-if branches (faster).")
+@handle_errors
+def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool) -> None:
+    """Evaluate CASE_FILE against the policy and print the plan."""
+    policy = Policy.load(rules_dir)
+    case = load_case(case_file)
+    plan = policy.evaluate(case, branches=not no_branches)
+    if fmt == "json":
+        click.echo(plan.to_json())
+    else:
+        click.echo(render_text(plan), nl=False)

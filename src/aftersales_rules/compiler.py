@@ -1,0 +1,236 @@
+"""Validated policy → durable_rules ruleset definitions (its JSON format).
+
+Layout of the compiled policy:
+
+* **by issue kind**: a rule goes to the partition of every kind it can match
+  (read off its condition), so a case is only matched against its own kind's
+  rules; rules that do not test the kind go everywhere;
+* **by stratum**: rules that read a derived fact run after the rules that set it;
+* **in chunks**: durable_rules has fixed network sizes (error 303, a 64-deep
+  alpha stack; 106/108, rule and beta limits), so each partition is split into
+  rulesets small enough to stay clear of them.
+
+A condition becomes one durable_rules expression on a single fact, the case
+message. Negation is pushed down to the tests (durable_rules has no "not" on a
+single message), following the library's rule for unknown facts: a positive
+test on an absent property fails, its negation holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .case import ISSUE_KINDS
+from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from .facts import Fact, engine_key
+from .moments import Moment
+from .money import to_cents
+from .rules import Rule
+from .policy import PolicySource
+
+__all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "MAX_PATHS_PER_RULESET"]
+
+CASE_MARK = {"_k": "case"}  # every rule tests it: keeps rules off durable_rules' own state object
+MAX_RULES_PER_RULESET = 60
+MAX_PATHS_PER_RULESET = 48  # alternatives (after expanding "or") per ruleset: the alpha stack is 64 deep
+
+_OPS = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+_NEG_CMP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+
+
+@dataclass
+class Stratum:
+    index: int
+    rulesets: list[str]  # ruleset names, in order
+    rules: list[Rule]
+
+
+@dataclass
+class Partition:
+    """Everything needed to match cases of one issue kind."""
+
+    kind: str
+    strata: list[Stratum]
+    fact_paths: tuple[str, ...]  # catalogue facts the message carries
+    moments: tuple[tuple[str, Moment], ...]  # (engine key, moment) computed per case
+    awaitables: tuple[Fact, ...]  # facts read here that may be unknown and change the plan
+    derived: tuple[str, ...]  # facts.X set by rules in this partition
+
+
+@dataclass
+class CompiledPolicy:
+    partitions: dict[str, Partition]
+    definitions: dict[str, dict]  # ruleset name → durable_rules definition
+    rule_names: dict[str, Rule] = field(default_factory=dict)  # engine rule name → rule
+
+
+def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
+    """Compile ``source``; ruleset names start with ``prefix`` (unique per loaded policy)."""
+    moments: dict[Moment, str] = {}
+    compiled_rules: dict[int, dict] = {}
+    for rule in source.rules:
+        expr = condition_json(rule.when, moments)
+        compiled_rules[rule.index] = {"all": [{"m": {"$and": [CASE_MARK, expr]} if expr else CASE_MARK}]}
+    out = CompiledPolicy({}, {}, {f"r{r.index}": r for r in source.rules})
+    by_kind = {kind: [r for r in source.rules if kind in kinds_of(r.when)] for kind in ISSUE_KINDS}
+    for kind, rules in by_kind.items():
+        strata: list[Stratum] = []
+        for s in sorted({r.stratum for r in rules}):
+            members = [r for r in rules if r.stratum == s]
+            names = []
+            for n, chunk in enumerate(_chunks(members, compiled_rules)):
+                name = f"{prefix}:{kind}:{s}:{n}"
+                out.definitions[name] = {f"r{r.index}": compiled_rules[r.index] for r in chunk}
+                names.append(name)
+            strata.append(Stratum(s, names, members))
+        paths: set[str] = set()
+        used_moments: dict[str, Moment] = {}
+        for rule in rules:
+            for node in walk(rule.when):
+                if isinstance(node, Test):
+                    paths.add(node.path)
+                    if isinstance(node.value, FactRef):
+                        paths.add(node.value.path)
+                    elif isinstance(node.value, Moment):
+                        used_moments[moments[node.value]] = node.value
+                        paths.add(node.value.path)
+        scope = source.scope
+        catalogue = tuple(sorted(p for p in paths if not p.startswith("facts.")))
+        awaitables = tuple(scope.facts[p] for p in catalogue if scope.facts[p].awaitable)
+        derived = tuple(sorted({f"facts.{n}" for r in rules for n in r.sets}))
+        out.partitions[kind] = Partition(kind, strata, catalogue, tuple(sorted(used_moments.items())),
+                                         awaitables, derived)
+    return out
+
+
+def kinds_of(node: Condition) -> frozenset[str]:
+    """The issue kinds a condition can match (all of them when it does not say)."""
+    every = frozenset(ISSUE_KINDS)
+    if isinstance(node, Test) and node.path == "issue.kind":
+        values = node.value if isinstance(node.value, tuple) else (node.value,)
+        if node.op in ("eq", "in"):
+            return frozenset(values)
+        if node.op in ("ne", "not_in"):
+            return every - frozenset(values)
+        return every
+    if isinstance(node, All):
+        out = every
+        for item in node.items:
+            out &= kinds_of(item)
+        return out
+    if isinstance(node, AnyOf):
+        out = frozenset()
+        for item in node.items:
+            out |= kinds_of(item)
+        return out
+    if isinstance(node, Ref):
+        return kinds_of(node.condition)
+    return every
+
+
+def _chunks(rules: list[Rule], compiled: dict[int, dict]):
+    chunk: list[Rule] = []
+    paths = 0
+    for rule in rules:
+        n = paths_of(compiled[rule.index]["all"][0]["m"])
+        if chunk and (len(chunk) >= MAX_RULES_PER_RULESET or paths + n > MAX_PATHS_PER_RULESET):
+            yield chunk
+            chunk, paths = [], 0
+        chunk.append(rule)
+        paths += n
+    if chunk:
+        yield chunk
+
+
+def paths_of(expr: dict) -> int:
+    """How many alternatives durable_rules expands an expression into."""
+    if "$and" in expr:
+        n = 1
+        for item in expr["$and"]:
+            n *= paths_of(item)
+        return n
+    if "$or" in expr:
+        return sum(paths_of(item) for item in expr["$or"])
+    return 1
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def encode(value: Any) -> Any:
+    """A fact value as the engine sees it: money in cents, times in epoch seconds."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return to_cents(value)
+    if hasattr(value, "timestamp"):
+        return int(value.timestamp())
+    return value
+
+
+def condition_json(node: Condition, moments: dict[Moment, str], negated: bool = False) -> dict | None:
+    """The durable_rules expression for ``node`` (None: always true)."""
+    if isinstance(node, Ref):
+        return condition_json(node.condition, moments, negated)
+    if isinstance(node, Not):
+        return condition_json(node.item, moments, not negated)
+    if isinstance(node, (All, AnyOf)):
+        parts = [condition_json(item, moments, negated) for item in node.items]
+        conjunctive = isinstance(node, All) != negated
+        if conjunctive:
+            parts = [p for p in parts if p is not None]
+            if not parts:
+                return None
+            return parts[0] if len(parts) == 1 else {"$and": parts}
+        if not parts:
+            return _NEVER
+        if any(p is None for p in parts):
+            return None
+        return parts[0] if len(parts) == 1 else {"$or": parts}
+    return _test_json(node, moments, negated)
+
+
+_NEVER = {"_k": "never"}
+
+
+def _test_json(t: Test, moments: dict[Moment, str], negated: bool) -> dict:
+    key = engine_key(t.path)
+    op = t.op
+    if negated:
+        if op in _NEG_CMP:
+            positive = _test_json(Test(t.path, _NEG_CMP[op], t.value), moments, False)
+            absent = [{"$nex": {key: 1}}]
+            ref = _ref_key(t.value, moments)
+            if ref:
+                absent.append({"$nex": {ref: 1}})
+            return {"$or": absent + [positive]}
+        op = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in", "known": "unknown", "unknown": "known"}[op]
+    if op == "known":
+        return {"$ex": {key: 1}}
+    if op == "unknown":
+        return {"$nex": {key: 1}}
+    if op == "eq":
+        return {key: encode(t.value)}
+    if op == "ne":
+        return {"$or": [{"$nex": {key: 1}}, {"$neq": {key: encode(t.value)}}]}
+    if op == "in":
+        return {"$or": [{key: encode(v)} for v in t.value]}
+    if op == "not_in":
+        return {"$or": [{"$nex": {key: 1}}, {"$and": [{"$neq": {key: encode(v)}} for v in t.value]}]}
+    ref = _ref_key(t.value, moments)
+    if ref:
+        # durable_rules treats a comparison with an absent right-hand property as true: guard it
+        return {"$and": [{"$ex": {ref: 1}}, {_OPS[op]: {key: {"m": ref}}}]}
+    return {_OPS[op]: {key: encode(t.value)}}
+
+
+def _ref_key(value: Any, moments: dict[Moment, str]) -> str | None:
+    if isinstance(value, FactRef):
+        return engine_key(value.path)
+    if isinstance(value, Moment):
+        if value not in moments:
+            moments[value] = f"_m{len(moments)}"
+        return moments[value]
+    return None

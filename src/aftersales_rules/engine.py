@@ -1,0 +1,412 @@
+"""Evaluation: case → facts → durable_rules matches → decisions → plan.
+
+The conflict policy (docs/rule-language.md, "What wins"):
+
+1. A rule applies when its condition holds. Within a ``group`` only the
+   matching rule with the highest priority applies (a tie is a conflict).
+2. Each single-valued output (resolution, each postage leg, refund lines,
+   refund release, each derived fact) is taken from the applying rule with the
+   highest priority that sets it. Two rules of that priority setting it to
+   different values is a conflict: ``ConflictError``, never a silent choice.
+3. Steps and gestures add up over every applying rule, in stage order, then
+   load order; an identical step is listed once.
+
+``awaiting`` and ``branches`` come from evaluating again: for each fact the
+matched rules read that may still be unknown (an inspection, the buyer's
+answer, …), the case is re-decided under each value it can take.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .case import Case, parse_case
+from .compiler import CompiledPolicy, Partition, compile_policy, encode
+from .conditions import All
+from .errors import CaseError, ConflictError, EvaluationError, Problem
+from .facts import FACTS, Fact, engine_key
+from .money import ZERO, MoneyError, parse_money, quantize
+from .plan import (Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, StepText,
+                   TraceEntry, key_figures)
+from .policy import PolicySource
+from .rules import PLACEHOLDER, PLACEHOLDER_EXTRAS, STAGE_ORDER, LegSpec, LineSpec, Rule
+from .runtime import Runtime, next_instance
+
+__all__ = ["Engine"]
+
+# facts the plan is assembled from, whatever the rules test
+ASSEMBLY_FACTS = ("opened_at", "order.currency", "order.shipping_fee", "affected.goods",
+                  "progress.return_shipment.postage_paid")
+SINGLE_SLOTS = ("resolution", "return_leg", "outbound_leg", "refund.lines", "refund.release")
+
+
+@dataclass
+class Decision:
+    """What the rules decided for one set of facts."""
+
+    applied: list[Rule]
+    winners: dict[str, list[Rule]]  # slot → the rule(s) whose value was taken
+    values: dict[str, Any]
+
+
+class Engine:
+    def __init__(self, source: PolicySource):
+        self.source = source
+        header = source.header
+        self.tz = source.scope.timezone
+        self.info = PolicyInfo(name=header.name, version=header.version, digest=source.digest,
+                               effective_from=header.effective_from, effective_until=header.effective_until)
+        prefix = f"{header.name}@{header.version}#{next_instance()}"
+        self.compiled: CompiledPolicy = compile_policy(source, prefix)
+        self.runtime = Runtime(self.compiled.definitions)
+        self._finalizer = weakref.finalize(self, self.runtime.close)
+        self.fact_defaults = {p: source.scope.definitions[p[6:]].value
+                              for p in source.scope.facts if p.startswith("facts.")}
+        self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
+
+    def close(self) -> None:
+        self._finalizer()
+
+    # ------------------------------------------------------------------ public
+
+    def evaluate(self, data: Any, branches: bool = True) -> Plan:
+        case = parse_case(data)
+        self._check_effective(case)
+        part = self.compiled.partitions[case.issue.kind]
+        values = self._facts(case, part)
+        decision = self._decide(part, values)
+        resolution, postage, refund = self._settle(case, decision)
+        awaiting: list[str] = []
+        branch_list: list[Branch] = []
+        if branches:
+            base = key_figures(resolution, refund.total, refund.release, postage)
+            for fact in part.awaitables:
+                if not fact.is_unknown(values.get(fact.path)):
+                    continue
+                found = []
+                for value in fact.branch_values():
+                    what_if = _with_fact(values, fact, value)
+                    r2, p2, f2 = self._settle(case, self._decide(part, what_if))
+                    found.append(Branch(when={fact.path: value}, **key_figures(r2, f2.total, f2.release, p2)))
+                if any(b.model_dump(exclude={"when"}) != base for b in found):
+                    awaiting.append(fact.path)
+                    branch_list.extend(found)
+        steps = self._steps(decision, refund)
+        return Plan(
+            case_id=case.case_id,
+            policy=self.info,
+            resolution=resolution,
+            postage=postage,
+            refund=refund,
+            gestures=_gestures(decision.applied),
+            steps=steps,
+            awaiting=awaiting,
+            branches=branch_list,
+            trace=_trace(decision),
+        )
+
+    # ------------------------------------------------------------------ facts
+
+    def _check_effective(self, case: Case) -> None:
+        info = self.info
+        if info.effective_from is None and info.effective_until is None:
+            return
+        day = case.opened_at.astimezone(self.tz or case.opened_at.tzinfo).date()
+        if info.effective_from and day < info.effective_from:
+            raise EvaluationError(f"case {case.case_id} opened on {day}, before policy {info.name} {info.version} "
+                                  f"takes effect ({info.effective_from})")
+        if info.effective_until and day > info.effective_until:
+            raise EvaluationError(f"case {case.case_id} opened on {day}, after policy {info.name} {info.version} "
+                                  f"ended ({info.effective_until})")
+
+    def _facts(self, case: Case, part: Partition) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for path in self.needed[part.kind]:
+            fact = FACTS.get(path)
+            if fact is not None:
+                values[path] = fact.read(case)
+            elif path.startswith("attributes."):
+                values[path] = _attribute(case, self.source.scope.facts[path])
+        for path in part.derived:
+            values[path] = self.fact_defaults.get(path)
+        return values
+
+    # ------------------------------------------------------------------ matching
+
+    def _decide(self, part: Partition, values: dict[str, Any]) -> Decision:
+        message = {engine_key(p): encode(values[p]) for p in part.fact_paths if values.get(p) is not None}
+        message["_k"] = "case"
+        for key, moment in part.moments:
+            when = moment.value(values, self.tz)
+            if when is not None:
+                message[key] = encode(when)
+        values = dict(values)
+        applied: list[Rule] = []
+        winners: dict[str, list[Rule]] = {}
+        names = self.compiled.rule_names
+        for stratum in part.strata:
+            if stratum.index:
+                for path in part.derived:
+                    if values.get(path) is not None:
+                        message[engine_key(path)] = encode(values[path])
+                    else:
+                        message.pop(engine_key(path), None)
+            matched = sorted({names[n].index: names[n] for n in self.runtime.match(stratum.rulesets, message)}.items())
+            now = _apply_groups([r for _, r in matched])
+            applied.extend(now)
+            for slot in sorted({s for r in now for s in r.slots if s.startswith("facts.")}):
+                rules = _winner(slot, now)
+                winners[slot] = rules
+                values[slot] = rules[0].slots[slot]
+        applied.sort(key=lambda r: r.index)
+        for slot in SINGLE_SLOTS:
+            rules = _winner(slot, applied)
+            if rules:
+                winners[slot] = rules
+        return Decision(applied, winners, values)
+
+    # ------------------------------------------------------------------ assembly
+
+    def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund]:
+        """Resolution, postage and refund: the figures a what-if branch compares."""
+        values = d.values
+        slot = lambda name, default=None: d.winners[name][0].slots[name] if name in d.winners else default
+        resolution = slot("resolution", self.source.defaults.resolution)
+        if resolution is None:
+            raise EvaluationError(f"no rule decided a resolution for case {case.case_id} ({case.issue.kind}) "
+                                  "and the policy sets no default (defaults: {resolution: ...})")
+        postage = Postage(return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
+                          outbound_leg=_leg(slot("outbound_leg"), values, None))
+        lines, pending = _lines(case, slot("refund.lines", ()), values)
+        total = quantize(sum((line.amount for line in lines), ZERO))
+        paid = values["affected.goods"] + values["order.shipping_fee"] + (
+            values.get("progress.return_shipment.postage_paid") or ZERO)
+        capped_at = None
+        if total > paid:
+            lines, total, capped_at = _cap(lines, paid), paid, paid
+        release = None
+        if lines or pending:
+            release = slot("refund.release", self.source.defaults.release) or "immediately"
+        refund = Refund(total=total, currency=values["order.currency"], lines=lines, release=release,
+                        pending=pending, capped_at=capped_at)
+        return resolution, postage, refund
+
+    def _steps(self, d: Decision, refund: Refund) -> list[Step]:
+        collected = []
+        for rule in d.applied:
+            for i, spec in enumerate(rule.steps):
+                collected.append((STAGE_ORDER[spec.stage], rule.index, i, rule, spec))
+        collected.sort(key=lambda c: c[:3])
+        steps: list[Step] = []
+        seen: set = set()
+        for _, _, _, rule, spec in collected:
+            key = (spec.actor, spec.action, spec.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            due = spec.due.value(d.values, self.tz) if spec.due else None
+            if due is not None:
+                due = due.astimezone(self.tz or d.values["opened_at"].tzinfo)
+            extras = {"refund.total": refund.total, "due_by": due}
+            text = StepText(zh=_render(spec.text.zh, d.values, extras, self.tz),
+                            en=_render(spec.text.en, d.values, extras, self.tz))
+            steps.append(Step(seq=len(steps) + 1, actor=spec.actor, action=spec.action, text=text, due_by=due,
+                              stage=spec.stage, rule=rule.id))
+        return steps
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
+    needed = set(part.fact_paths) | set(ASSEMBLY_FACTS)
+    rules = {r.index: r for s in part.strata for r in s.rules}.values()
+    for rule in rules:
+        for value in rule.slots.values():
+            for spec in value if isinstance(value, tuple) else (value,):
+                for amount in (getattr(spec, "amount", None), getattr(spec, "cap", None)):
+                    if amount is not None:
+                        needed |= amount.facts_read()
+        for step in rule.steps:
+            if step.due:
+                needed.add(step.due.path)
+            needed |= {p for p in step.text.placeholders() if p not in PLACEHOLDER_EXTRAS}
+    return tuple(sorted(p for p in needed if not p.startswith("facts.") and p in source.scope.facts))
+
+
+def _attribute(case: Case, fact: Fact) -> Any:
+    name = fact.path[len("attributes."):]
+    value = case.attributes.get(name)
+    if value is None:
+        return None
+    bad = None
+    if fact.type == "bool" and not isinstance(value, bool):
+        bad = "true or false"
+    elif fact.type == "enum" and value not in fact.values:
+        bad = "one of " + ", ".join(fact.values)
+    elif fact.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        bad = "a whole number"
+    elif fact.type == "text" and not isinstance(value, str):
+        bad = "text"
+    elif fact.type == "money":
+        try:
+            return parse_money(value)
+        except MoneyError as exc:
+            bad = f"an amount ({exc})"
+    elif fact.type == "time":
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            bad = "a time with an offset, such as 2026-07-15T14:05:00+08:00"
+        else:
+            return parsed
+    if bad:
+        raise CaseError([Problem(None, "invalid_value", f"{fact.path}: the policy expects {bad}, got {value!r}",
+                                 path=fact.path)])
+    return value
+
+
+def _with_fact(values: dict[str, Any], fact: Fact, value: Any) -> dict[str, Any]:
+    out = dict(values)
+    out[fact.path] = value
+    parent = fact.path.rsplit(".", 1)[0]
+    if parent in out and FACTS.get(parent) is not None and FACTS[parent].type == "object":
+        out[parent] = True
+    return out
+
+
+def _apply_groups(matched: list[Rule]) -> list[Rule]:
+    best: dict[str, Rule] = {}
+    for rule in matched:
+        if not rule.group:
+            continue
+        other = best.get(rule.group)
+        if other is None or rule.priority > other.priority:
+            best[rule.group] = rule
+        elif rule.priority == other.priority and _outputs(rule) != _outputs(other):
+            raise ConflictError(
+                f"rules '{other.id}' ({other.source}) and '{rule.id}' ({rule.source}) of group '{rule.group}' "
+                f"both match at priority {rule.priority}; give one a higher priority",
+                rules=(other.id, rule.id), output=f"group {rule.group}")
+    return [r for r in matched if not r.group or best[r.group] is r]
+
+
+def _outputs(rule: Rule) -> tuple:
+    return (sorted(rule.slots.items(), key=lambda kv: kv[0]), rule.steps, rule.gestures)
+
+
+def _winner(slot: str, rules: list[Rule]) -> list[Rule]:
+    candidates = [r for r in rules if slot in r.slots]
+    if not candidates:
+        return []
+    top = max(r.priority for r in candidates)
+    best = [r for r in candidates if r.priority == top]
+    first = best[0]
+    for other in best[1:]:
+        if other.slots[slot] != first.slots[slot]:
+            raise ConflictError(
+                f"rules '{first.id}' ({first.source}) and '{other.id}' ({other.source}) both decide {slot} "
+                f"at priority {top}, differently; give one a higher priority or put both in a group",
+                rules=(first.id, other.id), output=slot)
+    return best
+
+
+def _leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
+    if spec is None:
+        return None
+    if spec.amount is not None:
+        amount = spec.amount.value(values)
+    else:
+        amount = values.get(default_amount) if default_amount else None
+    return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
+
+
+def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> tuple[list[RefundLine], list[str]]:
+    lines: list[RefundLine] = []
+    pending: list[str] = []
+    for spec in specs:
+        cap = spec.cap.value(values) if spec.cap is not None else None
+        if spec.component == "goods" and spec.amount is None:
+            group = [RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
+                     for item, qty in case.affected()]
+            if cap is not None:
+                group = _cap(group, cap)
+            lines.extend(line for line in group if line.amount > 0)
+            continue
+        amount = spec.amount.value(values)
+        if amount is None:
+            pending.append(spec.component)
+            continue
+        if cap is not None:
+            amount = min(amount, cap)
+        if amount > 0:
+            lines.append(RefundLine(component=spec.component, amount=quantize(amount)))
+    return lines, pending
+
+
+def _cap(lines: list[RefundLine], bound: Decimal) -> list[RefundLine]:
+    """Cut lines back, first ones first kept, so that they add up to at most ``bound``."""
+    out: list[RefundLine] = []
+    left = bound
+    for line in lines:
+        amount = min(line.amount, left)
+        left -= amount
+        if amount > 0:
+            out.append(line.model_copy(update={"amount": amount}))
+    return out
+
+
+def _gestures(applied: list[Rule]) -> list[Gesture]:
+    seen: dict[tuple, Gesture] = {}
+    for rule in sorted(applied, key=lambda r: (-r.priority, r.index)):
+        for g in rule.gestures:
+            seen.setdefault((g.kind, g.detail), Gesture(kind=g.kind, detail=g.detail))
+    return list(seen.values())
+
+
+def _trace(d: Decision) -> list[TraceEntry]:
+    decided: dict[str, list[str]] = {r.id: [] for r in d.applied}
+    for slot, rules in d.winners.items():
+        for rule in rules:
+            decided[rule.id].append(slot)
+    out = []
+    for rule in d.applied:
+        parts = list(decided[rule.id])
+        if rule.steps:
+            parts.append("steps")
+        if rule.gestures:
+            parts.append("gestures")
+        if not parts:
+            continue  # matched, but every output it sets was decided by a rule of higher priority
+        when = rule.when
+        because = [i.describe() for i in when.items] if isinstance(when, All) else [when.describe()]
+        out.append(TraceEntry(rule=rule.id, source=rule.source, because=because or ["always"],
+                              decided=parts, description=rule.description))
+    return out
+
+
+def _render(text: str | None, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
+    if text is None:
+        return None
+
+    def one(match) -> str:
+        name = match.group(1).strip()
+        value = extras[name] if name in extras else values.get(name)
+        if value is None:
+            return "—"
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        if isinstance(value, datetime):
+            return value.astimezone(tz or value.tzinfo).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+    out = PLACEHOLDER.sub(one, text.replace("{{", "\0").replace("}}", "\1"))
+    return out.replace("\0", "{").replace("\1", "}")

@@ -1,0 +1,82 @@
+"""A plan as text for a person: what to do, how much, who pays, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .plan import Leg, Plan
+
+__all__ = ["render_text"]
+
+_ACTOR = {"customer_service": "CS", "warehouse": "warehouse", "operations": "operations", "buyer": "buyer",
+          "courier": "courier"}
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _leg(leg: Leg | None) -> str:
+    if leg is None:
+        return "none"
+    advanced = f"advanced by {leg.advanced_by}, " if leg.advanced_by and leg.advanced_by != leg.borne_by else ""
+    amount = f"{leg.amount:.2f}" if leg.amount is not None else "amount not known yet"
+    method = "freight collect" if leg.method == "freight_collect" else "prepaid"
+    return f"{advanced}borne by {leg.borne_by} ({amount}, {method})"
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def render_text(plan: Plan) -> str:
+    out: list[str] = []
+    p = plan.policy
+    out.append(f"Case {plan.case_id} · policy {p.name} {p.version} ({p.digest[:19]}…)")
+    out.append(f"Resolution: {plan.resolution}")
+    out.append("")
+    refund = plan.refund
+    if refund.lines or refund.pending:
+        out.append(f"Refund: {refund.total:.2f} {refund.currency}, released {refund.release}")
+        for line in refund.lines:
+            label = f"{line.component} {line.sku}" if line.sku else line.component
+            out.append(f"  {label:<40} {line.amount:>10.2f}")
+        for component in refund.pending:
+            out.append(f"  {component:<40} {'pending':>10}")
+        if refund.capped_at is not None:
+            out.append(f"  (cut back to {refund.capped_at:.2f}, what the buyer paid)")
+    else:
+        out.append(f"Refund: none ({refund.total:.2f} {refund.currency})")
+    out.append("Postage:")
+    out.append(f"  return leg:   {_leg(plan.postage.return_leg)}")
+    out.append(f"  outbound leg: {_leg(plan.postage.outbound_leg)}")
+    if plan.gestures:
+        out.append("Gestures:")
+        out.extend(f"  {g.kind}: {g.detail}" for g in plan.gestures)
+    out.append("")
+    out.append("Steps:")
+    for step in plan.steps:
+        due = f"  [due {_when(step.due_by)}]" if step.due_by else ""
+        out.append(f"  {step.seq:>2}. {_ACTOR[step.actor]:<10} {step.action}{due}")
+        for text in (step.text.en, step.text.zh):
+            if text:
+                out.append(f"      {text}")
+    if plan.awaiting:
+        out.append("")
+        out.append("Waiting for:")
+        for fact in plan.awaiting:
+            out.append(f"  {fact}")
+            for b in plan.branches:
+                if fact in b.when:
+                    borne = b.return_postage_borne_by or "-"
+                    out.append(f"    if {_value(b.when[fact]):<16} → {b.resolution}, refund {b.refund_total:.2f}"
+                               f", return postage borne by {borne}")
+    out.append("")
+    out.append("Decided by:")
+    for entry in plan.trace:
+        out.append(f"  {entry.rule} ({entry.source}): {', '.join(entry.decided)}")
+        out.append(f"      because {'; '.join(entry.because)}")
+    return "\n".join(out) + "\n"
