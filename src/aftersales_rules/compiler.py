@@ -14,6 +14,15 @@ A condition becomes one durable_rules expression on a single fact, the case
 message. Negation is pushed down to the tests (durable_rules has no "not" on a
 single message), following the library's rule for unknown facts: a positive
 test on an absent property fails, its negation holds.
+
+A comparison between two facts of the case (``opened_at`` before a moment
+computed from ``order.delivered_at``, ``issue.requested_amount`` at most
+``order.shipping_fee``) cannot be matched by durable_rules: it does not compare
+two properties of one message (a reference on the right is simply true; see
+upstream issues jruizgit/rules#86 and #323, and tests/test_compiler.py). Such a
+comparison gets a key of its own; the engine works it out per case before the
+match and puts true or false there (nothing when a side is unknown), and the
+rule tests that key.
 """
 
 from __future__ import annotations
@@ -54,7 +63,7 @@ class Partition:
     kind: str
     strata: list[Stratum]
     fact_paths: tuple[str, ...]  # catalogue facts the message carries
-    moments: tuple[tuple[str, Moment], ...]  # (engine key, moment) computed per case
+    comparisons: tuple[tuple[str, Test], ...]  # (engine key, fact-vs-fact test) worked out per case
     awaitables: tuple[Fact, ...]  # facts read here that may be unknown and change the plan
     derived: tuple[str, ...]  # facts.X set by rules in this partition
 
@@ -68,10 +77,10 @@ class CompiledPolicy:
 
 def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
     """Compile ``source``; ruleset names start with ``prefix`` (unique per loaded policy)."""
-    moments: dict[Moment, str] = {}
+    comparisons: dict[Test, str] = {}
     compiled_rules: dict[int, dict] = {}
     for rule in source.rules:
-        expr = condition_json(rule.when, moments)
+        expr = condition_json(rule.when, comparisons)
         compiled_rules[rule.index] = {"all": [{"m": {"$and": [CASE_MARK, expr]} if expr else CASE_MARK}]}
     out = CompiledPolicy({}, {}, {f"r{r.index}": r for r in source.rules})
     by_kind = {kind: [r for r in source.rules if kind in kinds_of(r.when)] for kind in ISSUE_KINDS}
@@ -86,22 +95,21 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
                 names.append(name)
             strata.append(Stratum(s, names, members))
         paths: set[str] = set()
-        used_moments: dict[str, Moment] = {}
+        used: dict[str, Test] = {}
         for rule in rules:
             for node in walk(rule.when):
                 if isinstance(node, Test):
-                    paths.add(node.path)
-                    if isinstance(node.value, FactRef):
-                        paths.add(node.value.path)
-                    elif isinstance(node.value, Moment):
-                        used_moments[moments[node.value]] = node.value
-                        paths.add(node.value.path)
+                    key = comparisons.get(_bare(node))
+                    if key is None:
+                        paths.add(node.path)
+                    else:
+                        used[key] = _bare(node)
         scope = source.scope
         catalogue = tuple(sorted(p for p in paths if not p.startswith("facts.")))
-        awaitables = tuple(scope.facts[p] for p in catalogue if scope.facts[p].awaitable)
+        read = set(catalogue) | {p for t in used.values() for p in comparison_paths(t)}
+        awaitables = tuple(scope.facts[p] for p in sorted(read) if scope.facts[p].awaitable)
         derived = tuple(sorted({f"facts.{n}" for r in rules for n in r.sets}))
-        out.partitions[kind] = Partition(kind, strata, catalogue, tuple(sorted(used_moments.items())),
-                                         awaitables, derived)
+        out.partitions[kind] = Partition(kind, strata, catalogue, tuple(sorted(used.items())), awaitables, derived)
     return out
 
 
@@ -170,14 +178,14 @@ def encode(value: Any) -> Any:
     return value
 
 
-def condition_json(node: Condition, moments: dict[Moment, str], negated: bool = False) -> dict | None:
+def condition_json(node: Condition, comparisons: dict[Test, str], negated: bool = False) -> dict | None:
     """The durable_rules expression for ``node`` (None: always true)."""
     if isinstance(node, Ref):
-        return condition_json(node.condition, moments, negated)
+        return condition_json(node.condition, comparisons, negated)
     if isinstance(node, Not):
-        return condition_json(node.item, moments, not negated)
+        return condition_json(node.item, comparisons, not negated)
     if isinstance(node, (All, AnyOf)):
-        parts = [condition_json(item, moments, negated) for item in node.items]
+        parts = [condition_json(item, comparisons, negated) for item in node.items]
         conjunctive = isinstance(node, All) != negated
         if conjunctive:
             parts = [p for p in parts if p is not None]
@@ -189,23 +197,24 @@ def condition_json(node: Condition, moments: dict[Moment, str], negated: bool = 
         if any(p is None for p in parts):
             return None
         return parts[0] if len(parts) == 1 else {"$or": parts}
-    return _test_json(node, moments, negated)
+    return _test_json(node, comparisons, negated)
 
 
 _NEVER = {"_k": "never"}
 
 
-def _test_json(t: Test, moments: dict[Moment, str], negated: bool) -> dict:
+def _test_json(t: Test, comparisons: dict[Test, str], negated: bool) -> dict:
+    if isinstance(t.value, (FactRef, Moment)):
+        bare = _bare(t)
+        key = comparisons.setdefault(bare, f"_c{len(comparisons)}")
+        if negated:  # unknown (absent) or false
+            return {"$or": [{"$nex": {key: 1}}, {key: False}]}
+        return {key: True}
     key = engine_key(t.path)
     op = t.op
     if negated:
         if op in _NEG_CMP:
-            positive = _test_json(Test(t.path, _NEG_CMP[op], t.value), moments, False)
-            absent = [{"$nex": {key: 1}}]
-            ref = _ref_key(t.value, moments)
-            if ref:
-                absent.append({"$nex": {ref: 1}})
-            return {"$or": absent + [positive]}
+            return {"$or": [{"$nex": {key: 1}}, {_OPS[_NEG_CMP[op]]: {key: encode(t.value)}}]}
         op = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in", "known": "unknown", "unknown": "known"}[op]
     if op == "known":
         return {"$ex": {key: 1}}
@@ -219,18 +228,25 @@ def _test_json(t: Test, moments: dict[Moment, str], negated: bool) -> dict:
         return {"$or": [{key: encode(v)} for v in t.value]}
     if op == "not_in":
         return {"$or": [{"$nex": {key: 1}}, {"$and": [{"$neq": {key: encode(v)}} for v in t.value]}]}
-    ref = _ref_key(t.value, moments)
-    if ref:
-        # durable_rules treats a comparison with an absent right-hand property as true: guard it
-        return {"$and": [{"$ex": {ref: 1}}, {_OPS[op]: {key: {"m": ref}}}]}
     return {_OPS[op]: {key: encode(t.value)}}
 
 
-def _ref_key(value: Any, moments: dict[Moment, str]) -> str | None:
-    if isinstance(value, FactRef):
-        return engine_key(value.path)
-    if isinstance(value, Moment):
-        if value not in moments:
-            moments[value] = f"_m{len(moments)}"
-        return moments[value]
-    return None
+def _bare(t: Test) -> Test:
+    """The test without its location, so equal comparisons share one key."""
+    return Test(t.path, t.op, t.value)
+
+
+def comparison_paths(t: Test) -> tuple[str, str]:
+    return (t.path, t.value.path)
+
+
+_COMPARE = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+
+
+def compare(t: Test, values: dict[str, Any], tz) -> bool | None:
+    """Work out a fact-vs-fact comparison for one case (None when a side is unknown)."""
+    left = values.get(t.path)
+    right = t.value.value(values, tz) if isinstance(t.value, Moment) else values.get(t.value.path)
+    if left is None or right is None:
+        return None
+    return _COMPARE[t.op](left, right)

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from .case import Case, parse_case
-from .compiler import CompiledPolicy, Partition, compile_policy, encode
+from .compiler import CompiledPolicy, Partition, compare, comparison_paths, compile_policy, encode
 from .conditions import All
 from .errors import CaseError, ConflictError, EvaluationError, Problem
 from .facts import FACTS, Fact, engine_key
@@ -91,10 +91,10 @@ class Engine:
                 for value in fact.branch_values():
                     what_if = _with_fact(values, fact, value)
                     r2, p2, f2 = self._settle(case, self._decide(part, what_if))
-                    found.append(Branch(when={fact.path: value}, **key_figures(r2, f2.total, f2.release, p2)))
-                if any(b.model_dump(exclude={"when"}) != base for b in found):
+                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2)))
+                if any(figures != base for _, figures in found):
                     awaiting.append(fact.path)
-                    branch_list.extend(found)
+                    branch_list.extend(Branch(when=when, **figures) for when, figures in found)
         steps = self._steps(decision, refund)
         return Plan(
             case_id=case.case_id,
@@ -140,10 +140,10 @@ class Engine:
     def _decide(self, part: Partition, values: dict[str, Any]) -> Decision:
         message = {engine_key(p): encode(values[p]) for p in part.fact_paths if values.get(p) is not None}
         message["_k"] = "case"
-        for key, moment in part.moments:
-            when = moment.value(values, self.tz)
-            if when is not None:
-                message[key] = encode(when)
+        for key, test in part.comparisons:
+            held = compare(test, values, self.tz)
+            if held is not None:
+                message[key] = held
         values = dict(values)
         applied: list[Rule] = []
         winners: dict[str, list[Rule]] = {}
@@ -224,6 +224,8 @@ class Engine:
 
 def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
     needed = set(part.fact_paths) | set(ASSEMBLY_FACTS)
+    for _, test in part.comparisons:
+        needed |= set(comparison_paths(test))
     rules = {r.index: r for s in part.strata for r in s.rules}.values()
     for rule in rules:
         for value in rule.slots.values():

@@ -107,6 +107,9 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Polic
                 parsed[name] = PolicyFile.model_validate(_drop_bad(salvage, exc))
             except ValidationError:
                 pass
+    if len(docs) < len(files):
+        # a file that cannot be read may define what the others use: its errors come first, alone
+        raise PolicyError(problems)
     builder = _Builder(problems, docs)
     source = builder.build(parsed)
     if problems:
@@ -152,7 +155,7 @@ class _Builder:
     def build(self, parsed: dict[str, PolicyFile]) -> PolicySource | None:
         header_files = [f for f, p in parsed.items() if p.policy is not None]
         header = defaults = None
-        if not header_files and parsed and len(parsed) == len(self.docs):
+        if not header_files and parsed:
             first = next(iter(parsed))
             self.reader(first).error("missing_policy_header", "no file declares the policy: add "
                                      "policy: {name: ..., version: ...} to one file")
