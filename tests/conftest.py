@@ -1,0 +1,38 @@
+"""Shared fixtures. Hypothesis runs derandomized so CI is reproducible."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from aftersales_rules import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=int(os.environ.get("AFTERSALES_HYPOTHESIS_EXAMPLES", "100")),
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("dev", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def reference_policy() -> Policy:
+    """The shipped policy in rules/, loaded once per test session."""
+    return Policy.load(RULES)
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
