@@ -14,7 +14,9 @@ _ACTOR = {"customer_service": "CS", "warehouse": "warehouse", "operations": "ope
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+    if not value:
+        return ""
+    return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
 
 
 def _leg(leg: Leg | None) -> str:
