@@ -34,6 +34,8 @@ class FactRef:
 
 @dataclass(frozen=True)
 class Test:
+    __test__ = False  # not a pytest test class
+
     path: str
     op: str  # eq ne in not_in known unknown lt le gt ge
     value: Any = None  # str | bool | int | Decimal | tuple | Moment | FactRef

@@ -107,7 +107,8 @@ def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX
         mark = exc.problem_mark or exc.context_mark
         loc = SourceLocation(name, mark.line + 1, mark.column + 1) if mark else SourceLocation(name)
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in problem or "tab" in problem:
+        at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
+        if at_tab or "tab" in problem:
             problem += " (indent with spaces, not tabs)"
         raise InputError(f"invalid YAML: {problem}", loc) from None
     except yaml.YAMLError as exc:  # composer errors without a mark

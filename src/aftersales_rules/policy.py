@@ -8,6 +8,7 @@ that was loaded before.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from collections.abc import Iterable
@@ -276,6 +277,14 @@ class _Builder:
                 model = RuleModel.model_validate(raw)
             except ValidationError as exc:
                 self.problems.extend(pydantic_problems(exc, RuleModel, r.doc, prefix=r.path, display_prefix=r.path))
+                # check the rest of the rule too, so every problem is reported in one go
+                model = _salvage(raw, exc)
+                if model is None:
+                    if isinstance(raw, dict) and raw.get("when") is not None:
+                        parse_condition(r.at("when"), raw["when"])
+                    continue
+                parse_condition(r.at("when"), model.when)
+                parse_outputs(r, model)
                 continue
             if model.id in seen:
                 r.at("id").error("duplicate_id", f"rule id '{model.id}' is already used at {seen[model.id].location}")
@@ -292,6 +301,40 @@ class _Builder:
             seen[rule.id] = rule
             out.append(rule)
         return out
+
+
+def _salvage(raw: Any, exc: ValidationError) -> RuleModel | None:
+    """The rule without the values pydantic rejected, when what is left is still a rule."""
+    if not isinstance(raw, dict):
+        return None
+    data = copy.deepcopy(raw)
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
+        if err["type"] == "missing" or not loc:
+            return None
+        parent = data
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, dict):
+            parent.pop(loc[-1], None)
+        elif isinstance(parent, list) and isinstance(loc[-1], int) and loc[-1] < len(parent):
+            parent[loc[-1]] = None
+    try:
+        return RuleModel.model_validate(_without_nones(data))
+    except ValidationError:
+        return None
+
+
+def _without_nones(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_nones(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_nones(v) for v in data if v is not None]
+    return data
 
 
 def _facts_read(when) -> set[str]:
