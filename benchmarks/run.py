@@ -1,0 +1,267 @@
+"""The benchmark: this engine vs the plain-Python baseline vs zen-engine, in one run.
+
+    ./dev bench                  # the whole benchmark (10,000 cases, 200,000 evaluations for memory)
+    ./dev bench --quick          # a smoke run: a few hundred cases, 20,000 evaluations
+    .venv/bin/python benchmarks/run.py --help
+
+Builds a deterministic corpus (``generate_cases``, every issue kind in turn),
+checks that every contender decides every case as the engine does (a mismatch
+fails the benchmark before anything is timed), then reports cases per second,
+p50/p99 latency and the ratios; load and compile time of the reference policy
+and of a generated 1,000-rule policy (checked against its own expectation);
+peak RSS and RSS growth over many evaluations (in a child process, so that the
+other contenders do not count). Writes nothing except where ``--json`` says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from aftersales_rules import Policy, parse_case  # noqa: E402
+from aftersales_rules.case import ISSUE_KINDS  # noqa: E402
+from aftersales_rules.corpus import generate_cases  # noqa: E402
+from aftersales_rules.policy import read_policy  # noqa: E402
+
+import baseline  # noqa: E402
+import gen_policy  # noqa: E402
+from contenders import disagreements, engine_decide, load_oracle, plan_figures  # noqa: E402
+from measure import Timing, best_of, rss_mb, seconds, time_calls  # noqa: E402
+
+RULES = HERE.parent / "rules"
+SEED = 2026
+TARGETS = {
+    "throughput vs zen-engine (without branches)": ">= 1.5x",
+    "p99 without branches": "<= 1 ms",
+    "p99 with branches": "<= 3 ms",
+    "1,000-rule policy load + compile": "<= 3 s",
+    "1,000-rule policy throughput vs reference": ">= 0.5x",
+    "RSS growth over the evaluations": "<= 20 MB",
+}
+
+
+def build_corpus(count: int, seed: int = SEED) -> list[dict]:
+    return list(generate_cases(count, seed=seed, kinds=list(ISSUE_KINDS)))
+
+
+def check_contenders(policy: Policy, cases: list[dict], zen=None) -> dict[str, list[str]]:
+    """Disagreements of every contender with the engine (without branches), case by case."""
+    others = {"baseline": baseline.decide, "engine with branches": engine_decide(policy, True)}
+    oracle = load_oracle()
+    if oracle is not None:
+        others["oracle (tests/oracle.py)"] = oracle
+    if zen is not None:
+        others["zen-engine"] = zen.decide
+    return disagreements(cases, engine_decide(policy, False), others)
+
+
+def check_generated(policy: Policy, cases: list[dict]) -> list[str]:
+    """Cases the generated policy decides otherwise than its generator says (figures and matched rules)."""
+    bad = []
+    for case in cases:
+        plan = policy.evaluate(case, branches=False)
+        got = plan_figures(plan) | {"rules": sorted(t.rule for t in plan.trace)}
+        want = gen_policy.expect(case)
+        if got != want:
+            bad.append(f"{case['case_id']}: " + ", ".join(f"{k}: {got[k]!r} (expected {want[k]!r})"
+                                                         for k in want if got[k] != want[k]))
+    return bad
+
+
+# --------------------------------------------------------------------------- memory (child process)
+
+
+def rss_child(evaluations: int, seed: int) -> dict:
+    """Evaluate ``evaluations`` cases in this process and sample RSS; run as ``run.py --rss-child N``."""
+    cases = build_corpus(10_000, seed)
+    policy = Policy.load(RULES)
+    warmup = min(10_000, evaluations // 10)
+    step = max(1, evaluations // 20)
+    samples = []
+    start_rss, _ = rss_mb()
+    after_warmup = None
+    for i in range(evaluations):
+        case = cases[i % len(cases)]
+        policy.evaluate(case, branches=i % 2 == 1)  # half with branches: every code path
+        if i + 1 == warmup:
+            after_warmup, _ = rss_mb()
+        if (i + 1) % step == 0:
+            samples.append((i + 1, rss_mb()[0]))
+    final, peak = rss_mb()
+    return {"evaluations": evaluations, "warmup": warmup, "rss_start_mb": start_rss,
+            "rss_after_warmup_mb": after_warmup, "rss_final_mb": final, "peak_rss_mb": peak,
+            "growth_mb": final - after_warmup, "samples": samples}
+
+
+def run_rss_child(evaluations: int, seed: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--rss-child", str(evaluations), "--seed", str(seed)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark the engine against a plain-Python baseline and zen-engine.")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 500 cases, 20,000 evaluations for memory")
+    parser.add_argument("--cases", type=int, help="corpus size (default 10,000; 500 with --quick)")
+    parser.add_argument("--evaluations", type=int, help="evaluations for the memory run (default 200,000)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rss_child:
+        print(json.dumps(rss_child(args.rss_child, args.seed)))
+        return 0
+    count = args.cases or (500 if args.quick else 10_000)
+    evaluations = args.evaluations or (20_000 if args.quick else 200_000)
+    console = Console()
+    report: dict = {"cases": count, "seed": args.seed, "machine": _machine()}
+
+    console.print(f"[bold]corpus[/]: {count} cases, seed {args.seed}, kinds in turn")
+    cases = build_corpus(count, args.seed)
+    policy = Policy.load(RULES)
+    zen = _zen(console)
+
+    console.print("checking that every contender decides every case as the engine does …")
+    problems = check_contenders(policy, cases, zen)
+    for name, lines in problems.items():
+        console.print(f"[red]MISMATCH[/] {name}: " + "\n  ".join(lines))
+    if problems or zen is None:
+        console.print("[red]benchmark failed[/]: " + ("contenders disagree" if problems else "zen-engine is missing"))
+        return 1
+    console.print(f"  agree on all {count} cases: baseline, engine with branches, zen-engine"
+                  + (", oracle (tests/oracle.py)" if load_oracle() else " (no tests/oracle.py yet)"))
+
+    # ---- throughput and latency
+    warm = min(500, count)
+    parsed = [parse_case(c) for c in cases]
+    contexts = [baseline.derive(c) for c in cases]
+    timings: list[Timing] = [
+        time_calls("engine, without branches", lambda c: policy.evaluate(c, branches=False), cases, warm),
+        time_calls("engine, with branches", lambda c: policy.evaluate(c, branches=True), cases, warm),
+        time_calls("engine, without branches, Case input", lambda c: policy.evaluate(c, branches=False),
+                   parsed, warm),
+        time_calls("baseline (plain Python)", baseline.decide, cases, warm),
+        time_calls("zen-engine (derive + evaluate)", zen.decide, cases, warm),
+        time_calls("zen-engine (evaluate only)", zen.evaluate, contexts, warm),
+    ]
+    oracle = load_oracle()
+    if oracle is not None:
+        timings.insert(4, time_calls("oracle (tests/oracle.py)", oracle, cases, warm))
+    by_name = {t.name: t for t in timings}
+    engine = by_name["engine, without branches"]
+    table = Table(title=f"evaluation, {count} cases")
+    for col in ("contender", "cases/s", "p50 ms", "p99 ms", "engine ÷ it"):
+        table.add_column(col, justify="left" if col == "contender" else "right")
+    for t in timings:
+        table.add_row(t.name, f"{t.per_second:,.0f}", f"{t.p50:.3f}", f"{t.p99:.3f}",
+                      f"{engine.per_second / t.per_second:.2f}×")
+    console.print(table)
+    report["timings"] = {t.name: {"per_second": t.per_second, "p50_ms": t.p50, "p99_ms": t.p99} for t in timings}
+
+    # ---- load and compile
+    ref_read = best_of(5, lambda: seconds(lambda: read_policy(RULES)))
+    ref_load = best_of(5, lambda: seconds(lambda: Policy.load(RULES).close()))
+    with tempfile.TemporaryDirectory(prefix="aftersales-gen-") as tmp:
+        written = gen_policy.write_policy(Path(tmp))
+        gen_read = best_of(3, lambda: seconds(lambda: read_policy(tmp)))
+        gen_load = best_of(3, lambda: seconds(lambda: Policy.load(tmp).close()))
+        generated = Policy.load(tmp)
+    bad = check_generated(generated, cases)
+    if bad:
+        console.print(f"[red]generated policy: {len(bad)} cases decided wrongly[/]\n  " + "\n  ".join(bad[:5]))
+        return 1
+    gen_timing = time_calls("generated 1,000-rule policy, without branches",
+                            lambda c: generated.evaluate(c, branches=False), cases, warm)
+    chunks = len(generated._engine.compiled.definitions)
+    generated.close()
+    table = Table(title="policies")
+    for col in ("policy", "rules", "rulesets", "read + validate s", "load + compile s", "cases/s", "p99 ms"):
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    table.add_row("reference (rules/)", str(len(policy.rules)), str(len(policy._engine.compiled.definitions)),
+                  f"{ref_read:.3f}", f"{ref_load:.3f}", f"{engine.per_second:,.0f}", f"{engine.p99:.3f}")
+    table.add_row("generated", str(written), str(chunks), f"{gen_read:.3f}", f"{gen_load:.3f}",
+                  f"{gen_timing.per_second:,.0f}", f"{gen_timing.p99:.3f}")
+    console.print(table)
+    console.print(f"  generated policy decides all {count} cases as its generator says (figures and matched rules)")
+    report["policies"] = {
+        "reference": {"rules": len(policy.rules), "read_s": ref_read, "load_s": ref_load},
+        "generated": {"rules": written, "rulesets": chunks, "read_s": gen_read, "load_s": gen_load,
+                      "per_second": gen_timing.per_second, "p50_ms": gen_timing.p50, "p99_ms": gen_timing.p99},
+    }
+
+    # ---- memory
+    console.print(f"memory: {evaluations:,} evaluations in a child process (half of them with branches) …")
+    mem = run_rss_child(evaluations, args.seed)
+    console.print(f"  RSS at start {mem['rss_start_mb']:.1f} MiB, after {mem['warmup']:,} warm-up evaluations "
+                  f"{mem['rss_after_warmup_mb']:.1f} MiB, at the end {mem['rss_final_mb']:.1f} MiB; "
+                  f"peak {mem['peak_rss_mb']:.1f} MiB; growth after warm-up {mem['growth_mb']:+.1f} MiB")
+    report["memory"] = mem
+
+    # ---- targets
+    zen_all = by_name["zen-engine (derive + evaluate)"]
+    zen_only = by_name["zen-engine (evaluate only)"]
+    with_branches = by_name["engine, with branches"]
+    checks = [
+        (f"engine {engine.per_second / zen_all.per_second:.2f}× zen (derive + evaluate), "
+         f"{engine.per_second / zen_only.per_second:.2f}× zen (evaluate only)",
+         engine.per_second >= 1.5 * zen_all.per_second),
+        (f"{engine.p99:.3f} ms", engine.p99 <= 1.0),
+        (f"{with_branches.p99:.3f} ms", with_branches.p99 <= 3.0),
+        (f"{gen_load:.3f} s", gen_load <= 3.0),
+        (f"{gen_timing.per_second / engine.per_second:.2f}×", gen_timing.per_second >= 0.5 * engine.per_second),
+        (f"{mem['growth_mb']:+.1f} MiB over {evaluations:,}", mem["growth_mb"] <= 20),
+    ]
+    table = Table(title="targets (issue 5)")
+    for col in ("target", "wanted", "measured", "met"):
+        table.add_column(col)
+    for (name, wanted), (measured, met) in zip(TARGETS.items(), checks):
+        table.add_row(name, wanted, measured, "[green]yes[/]" if met else "[red]no[/]")
+    console.print(table)
+    report["targets"] = {name: {"wanted": wanted, "measured": measured, "met": met}
+                         for (name, wanted), (measured, met) in zip(TARGETS.items(), checks)}
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _zen(console: Console):
+    try:
+        from zen_contender import ZenContender
+
+        return ZenContender()
+    except ImportError:
+        console.print("[red]zen-engine is not installed[/]: run ./dev bench (it installs the 'bench' extras)")
+        return None
+
+
+def _machine() -> dict:
+    import platform
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
