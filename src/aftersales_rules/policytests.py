@@ -1,0 +1,389 @@
+"""A policy's own tests: YAML files of a case and the plan fragment it must produce.
+
+Tests live in ``<RULES_DIR>/tests/*.yaml`` (a subdirectory, so ``Policy.load``
+never reads them)::
+
+    tests:
+      - name: wrong item, error confirmed, reship before the cut-off
+        case: ../../examples/wrong_item_reship_before_cutoff.yaml   # or the case inline
+        expect:
+          resolution: reship
+          refund: {total: "0.00"}
+          steps_in_order: [create_replacement_order, reship]
+          due: {reship: "2026-07-15T20:00:00+08:00"}
+
+``expect`` is matched against ``plan.model_dump(mode="json")``: a mapping
+matches when every key it gives matches (others are ignored); a list matches
+element by element (in ``steps``, ``gestures`` and ``trace`` an element may be
+the bare ``action`` / ``kind`` / ``rule``); money compares as Decimal, times as
+instants. ``steps_in_order`` and ``due`` are the two keys of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .case import parse_case
+from .diagnostics import dotted, hint
+from .errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation
+from .loader import Document, load_document
+from .plan import Plan
+
+__all__ = ["PolicyTest", "TestReport", "TestResult", "check_plan", "load_tests", "run_tests"]
+
+TEST_KEYS = ("name", "case", "expect", "description")
+EXTRA_KEYS = ("steps_in_order", "due")
+# in these lists an expected element may be a bare string naming the element's key field
+BARE_KEYS = {"steps": "action", "gestures": "kind", "trace": "rule"}
+
+
+@dataclass
+class PolicyTest:
+    """One test: a case and the plan fragment it must produce."""
+
+    name: str
+    file: str
+    line: int
+    case: dict
+    case_file: str | None
+    expect: dict
+    column: int = 1
+    case_doc: Document | None = field(default=None, repr=False, compare=False)  # locations for case errors
+
+    @property
+    def id(self) -> str:
+        return f"{self.file}::{self.name}"
+
+    @property
+    def location(self) -> SourceLocation:
+        return SourceLocation(self.file, self.line, self.column)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_tests(path: str | os.PathLike) -> list[PolicyTest]:
+    """The tests of a tests directory (``*.yaml``, ``*.yml``, sorted) or of one file.
+
+    Raises ``PolicyError`` listing every problem (file:line:col) when a file is malformed.
+    """
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml") and f.is_file())
+    elif p.exists():
+        files = [p]
+    else:
+        raise InputError(f"{path}: no such file or directory")
+    problems: list[Problem] = []
+    tests: list[PolicyTest] = []
+    for file in files:
+        try:
+            doc = load_document(file, display=str(file))
+        except InputError as exc:
+            problems.append(Problem(exc.location or SourceLocation(str(file)), "invalid_file",
+                                    str(exc).removeprefix(f"{exc.location}: ")))
+            continue
+        tests.extend(_file_tests(doc, file, problems))
+    if problems:
+        raise PolicyError(problems)
+    return tests
+
+
+def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[PolicyTest]:
+    def error(path: tuple, code: str, message: str, on_key: bool = False) -> None:
+        where = doc.key_at(path) if on_key else doc.at(path)
+        problems.append(Problem(where, code, message, path=dotted(path)))
+
+    data = doc.data
+    if not isinstance(data, dict) or "tests" not in data:
+        error((), "invalid_file", "a policy test file is a mapping with a 'tests' list")
+        return []
+    for key in data:
+        if key != "tests":
+            error((key,), "unknown_field", f"unknown field '{key}'" + (hint(str(key), ["tests"])
+                  or " (a test file holds only 'tests')"), on_key=True)
+    entries = data["tests"]
+    if not isinstance(entries, list):
+        error(("tests",), "invalid_value", "'tests' is a list of {name, case, expect}")
+        return []
+    out: list[PolicyTest] = []
+    names: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        at = ("tests", i)
+        if not isinstance(entry, dict):
+            error(at, "invalid_value", "a test is a mapping with name, case and expect")
+            continue
+        bad = False
+        for key in entry:
+            if key not in TEST_KEYS:
+                error(at + (key,), "unknown_field", f"unknown field '{key}' in a test" + hint(str(key), TEST_KEYS),
+                      on_key=True)
+                bad = True
+        for key in ("name", "case", "expect"):
+            if key not in entry:
+                error(at, "missing_field", f"missing field '{key}' in a test")
+                bad = True
+        if bad:
+            continue
+        name, expect = entry["name"], entry["expect"]
+        line, column = doc.at(at).line, doc.at(at).column
+        if not isinstance(name, str) or not name.strip():
+            error(at + ("name",), "invalid_value", "a test's name is non-empty text")
+            continue
+        if name in names:
+            error(at + ("name",), "duplicate_name", f"test name '{name}' is already used at line {names[name]}")
+            continue
+        names[name] = line
+        if not isinstance(expect, dict) or not expect:
+            error(at + ("expect",), "invalid_value", "expect is a mapping: a fragment of the plan")
+            continue
+        if not _check_expect(doc, at + ("expect",), expect, error):
+            continue
+        loaded = _case(doc, file, at + ("case",), entry["case"], error)
+        if loaded is None:
+            continue
+        case, case_file, case_doc = loaded
+        out.append(PolicyTest(name, doc.file, line, case, case_file, expect, column, case_doc))
+    return out
+
+
+def _check_expect(doc: Document, at: tuple, expect: dict, error) -> bool:
+    ok = True
+    fields = [*Plan.model_fields, *EXTRA_KEYS]
+    for key, value in expect.items():
+        if key not in fields:
+            error(at + (key,), "unknown_field", f"unknown plan field '{key}'" + hint(str(key), fields), on_key=True)
+            ok = False
+        elif key == "steps_in_order" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            error(at + (key,), "invalid_value", "steps_in_order is a list of actions")
+            ok = False
+        elif key == "due" and not (isinstance(value, dict) and value):
+            error(at + (key,), "invalid_value", "due is a mapping of action to time, e.g. {reship: ...}")
+            ok = False
+    return ok
+
+
+def _case(doc: Document, file: Path, at: tuple, value: Any, error) -> tuple[dict, str | None, Document] | None:
+    if isinstance(value, dict):
+        return value, None, _subdocument(doc, at, value)
+    if not isinstance(value, str) or not value.strip():
+        error(at, "invalid_value", "case is a case file (relative to this file) or the case itself")
+        return None
+    target = file.parent / value
+    try:
+        case_doc = load_document(target, display=os.path.normpath(target))
+    except InputError as exc:
+        error(at, "invalid_case_file", f"cannot read case file '{value}': {str(exc).removeprefix(f'{exc.location}: ')}")
+        return None
+    if not isinstance(case_doc.data, dict):
+        error(at, "invalid_case_file", f"case file '{value}' does not hold a case (a mapping)")
+        return None
+    return case_doc.data, case_doc.file, case_doc
+
+
+def _subdocument(doc: Document, prefix: tuple, data: dict) -> Document:
+    """The part of ``doc`` below ``prefix``, as a document of its own (for an inline case's locations)."""
+    n = len(prefix)
+    values = {p[n:]: loc for p, loc in doc.values.items() if p[:n] == prefix}
+    keys = {p[n:]: loc for p, loc in doc.keys.items() if p[:n] == prefix and len(p) > n}
+    return Document(doc.file, data, values, keys)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def check_plan(plan: Plan | dict, expect: dict) -> list[str]:
+    """``[]`` when ``plan`` matches the fragment ``expect``; else one readable line per mismatch."""
+    actual = plan.model_dump(mode="json") if isinstance(plan, Plan) else plan
+    out: list[str] = []
+    for key, want in expect.items():
+        if key == "steps_in_order":
+            _steps_in_order(want, actual.get("steps", []), out)
+        elif key == "due":
+            _due(want, actual.get("steps", []), out)
+        elif key not in actual:
+            out.append(f"{key}: no such field in the plan")
+        else:
+            _match(want, actual[key], (key,), out)
+    return out
+
+
+def _match(want: Any, got: Any, path: tuple, out: list[str]) -> None:
+    where = dotted(path)
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            out.append(f"{where}: expected {_show(want)}, got {_show(got)}")
+            return
+        for key, sub in want.items():
+            if key not in got:
+                out.append(f"{dotted(path + (key,))}: no such field in the plan")
+            else:
+                _match(sub, got[key], path + (key,), out)
+        return
+    if isinstance(want, list):
+        if not isinstance(got, list):
+            out.append(f"{where}: expected {_show(want)}, got {_show(got)}")
+            return
+        bare = BARE_KEYS.get(path[-1]) if isinstance(path[-1], str) else None
+        if len(want) != len(got):
+            shown = [_brief(g, bare) for g in got]
+            out.append(f"{where}: expected {len(want)} item{'s' if len(want) != 1 else ''}, got {len(got)}: "
+                       f"[{', '.join(shown)}]")
+            return
+        for i, (w, g) in enumerate(zip(want, got)):
+            if bare and isinstance(w, str) and isinstance(g, dict):
+                if g.get(bare) != w:
+                    out.append(f"{dotted(path + (i,))}: expected {w}, got {_brief(g, bare)}")
+            else:
+                _match(w, g, path + (i,), out)
+        return
+    if not same_value(want, got):
+        out.append(f"{where}: expected {_show(want)}, got {_show(got)}")
+
+
+def same_value(want: Any, got: Any) -> bool:
+    """Scalars: money as Decimal ("299" is "299.00"), times as instants, the rest with ==."""
+    if want is None or got is None or isinstance(want, bool) or isinstance(got, bool):
+        return want is got
+    a, b = _number(want), _number(got)
+    if a is not None and b is not None:
+        return a == b
+    t1, t2 = _instant(want), _instant(got)
+    if t1 is not None and t2 is not None:
+        return t1 == t2
+    return want == got
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if not isinstance(value, str) or len(value) < 16 or "T" not in value.upper():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _steps_in_order(want: list[str], steps: list[dict], out: list[str]) -> None:
+    actions = [str(s.get("action")) for s in steps]
+    shown = ", ".join(actions)
+    position, previous = 0, None
+    for action in want:
+        try:
+            position = actions.index(action, position) + 1
+        except ValueError:
+            if action not in actions:
+                out.append(f"steps_in_order: no step '{action}' in steps [{shown}]")
+            else:
+                out.append(f"steps_in_order: '{action}' does not come after '{previous}' in steps [{shown}]")
+            return
+        previous = action
+
+
+def _due(want: dict, steps: list[dict], out: list[str]) -> None:
+    for action, when in want.items():
+        step = next((s for s in steps if s.get("action") == action), None)
+        if step is None:
+            out.append(f"due.{action}: no step with action '{action}' in steps "
+                       f"[{', '.join(s.get('action', '?') for s in steps)}]")
+        elif not same_value(when, step.get("due_by")):
+            out.append(f"due.{action}: expected {_show(when)}, got {_show(step.get('due_by'))}")
+
+
+def _brief(value: Any, bare: str | None) -> str:
+    if bare and isinstance(value, dict) and bare in value:
+        return str(value[bare])
+    return _show(value)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, Decimal)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class TestResult:
+    """One test's outcome: passed, or the mismatches, or the error that stopped it."""
+
+    __test__ = False  # not a pytest class
+
+    test: PolicyTest
+    passed: bool
+    mismatches: list[str] = field(default_factory=list)
+    error: str | None = None
+    rules: tuple[str, ...] = ()  # the rules the plan's trace names
+
+
+@dataclass
+class TestReport:
+    """Every result, in order, with the counts and the rules the passing tests exercised."""
+
+    __test__ = False
+
+    results: list[TestResult]
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.passed)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    @property
+    def exercised(self) -> set[str]:
+        """Rule ids named in a passing test's plan trace."""
+        return {rule for r in self.results if r.passed for rule in r.rules}
+
+    def unexercised(self, policy) -> list:
+        """The policy's rules (in load order) that no passing test exercised."""
+        done = self.exercised
+        return [rule for rule in policy.rules if rule.id not in done]
+
+
+def run_tests(policy, tests: list[PolicyTest]) -> TestReport:
+    """Evaluate each test's case with ``policy`` and match the plan against its ``expect``."""
+    results = []
+    for test in tests:
+        try:
+            case = parse_case(test.case, test.case_doc)
+            plan = policy.evaluate(case)
+        except AfterSalesError as exc:
+            results.append(TestResult(test, False, error=str(exc)))
+            continue
+        mismatches = check_plan(plan, test.expect)
+        rules = tuple(entry.rule for entry in plan.trace)
+        results.append(TestResult(test, not mismatches, mismatches, None, rules))
+    return TestReport(results)
