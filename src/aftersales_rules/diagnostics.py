@@ -154,4 +154,16 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Documen
             continue
         seen.add(key)
         problems.append(Problem(where, code, message, path=dotted(display_prefix + loc)))
-    return problems
+    return _merge_misspellings(problems)
+
+
+def _merge_misspellings(problems: list[Problem]) -> list[Problem]:
+    """A misspelled key also makes the right key "missing": report the misspelling only."""
+    suggested = set()
+    for p in problems:
+        if p.code == "unknown_field":
+            m = re.search(r"\(did you mean '([^']+)'\?\)$", p.message)
+            if m:
+                parent = p.path.rsplit(".", 1)[0] if "." in p.path else ""
+                suggested.add(f"{parent}.{m.group(1)}" if parent else m.group(1))
+    return [p for p in problems if not (p.code == "missing_field" and p.path in suggested)]

@@ -110,7 +110,8 @@ def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX
         at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
         if at_tab or "tab" in problem:
             problem += " (indent with spaces, not tabs)"
-        raise InputError(f"invalid YAML: {problem}", loc) from None
+        kind = "JSON" if name.lower().endswith(".json") else "YAML"
+        raise InputError(f"invalid {kind}: {problem}", loc) from None
     except yaml.YAMLError as exc:  # composer errors without a mark
         raise InputError(f"invalid YAML: {exc}", SourceLocation(name)) from None
     except RecursionError:
