@@ -67,6 +67,14 @@ class Engine:
         self.fact_defaults = {p: source.scope.definitions[p[6:]].value
                               for p in source.scope.facts if p.startswith("facts.")}
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
+        # computed once per policy rather than per evaluation (docs/performance.md)
+        self.message_keys = {kind: tuple((p, engine_key(p)) for p in part.fact_paths)
+                             for kind, part in self.compiled.partitions.items()}
+        self.derived_keys = {kind: tuple((p, engine_key(p)) for p in part.derived)
+                             for kind, part in self.compiled.partitions.items()}
+        self.because = {rule.index: _because(rule) for rule in source.rules}
+        self.step_texts = {(rule.index, i): _StepTemplate(spec) for rule in source.rules
+                           for i, spec in enumerate(rule.steps)}
 
     def close(self) -> None:
         self._finalizer()
@@ -106,7 +114,7 @@ class Engine:
             steps=steps,
             awaiting=awaiting,
             branches=branch_list,
-            trace=_trace(decision),
+            trace=_trace(decision, self.because),
         )
 
     # ------------------------------------------------------------------ facts
@@ -138,7 +146,7 @@ class Engine:
     # ------------------------------------------------------------------ matching
 
     def _decide(self, part: Partition, values: dict[str, Any]) -> Decision:
-        message = {engine_key(p): encode(values[p]) for p in part.fact_paths if values.get(p) is not None}
+        message = {key: encode(values[p]) for p, key in self.message_keys[part.kind] if values.get(p) is not None}
         message["_k"] = "case"
         for key, test in part.comparisons:
             held = compare(test, values, self.tz)
@@ -150,11 +158,11 @@ class Engine:
         names = self.compiled.rule_names
         for stratum in part.strata:
             if stratum.index:
-                for path in part.derived:
+                for path, key in self.derived_keys[part.kind]:
                     if values.get(path) is not None:
-                        message[engine_key(path)] = encode(values[path])
+                        message[key] = encode(values[path])
                     else:
-                        message.pop(engine_key(path), None)
+                        message.pop(key, None)
             matched = sorted({names[n].index: names[n] for n in self.runtime.match(stratum.rulesets, message)}.items())
             now = _apply_groups([r for _, r in matched])
             applied.extend(now)
@@ -203,17 +211,21 @@ class Engine:
         collected.sort(key=lambda c: c[:3])
         steps: list[Step] = []
         seen: set = set()
-        for _, _, _, rule, spec in collected:
-            key = (spec.actor, spec.action, spec.text)
-            if key in seen:
+        extras = None
+        for _, index, i, rule, spec in collected:
+            template = self.step_texts[index, i]
+            if template.key in seen:
                 continue
-            seen.add(key)
+            seen.add(template.key)
             due = spec.due.value(d.values, self.tz) if spec.due else None
             if due is not None:
                 due = due.astimezone(self.tz or d.values["opened_at"].tzinfo)
-            extras = {"refund.total": refund.total, "due_by": due}
-            text = StepText(zh=_render(spec.text.zh, d.values, extras, self.tz),
-                            en=_render(spec.text.en, d.values, extras, self.tz))
+            text = template.text
+            if text is None:  # has placeholders
+                if extras is None or extras["due_by"] is not due:
+                    extras = {"refund.total": refund.total, "due_by": due}
+                text = StepText(zh=template.render(template.zh, d.values, extras, self.tz),
+                                en=template.render(template.en, d.values, extras, self.tz))
             steps.append(Step(seq=len(steps) + 1, actor=spec.actor, action=spec.action, text=text, due_by=due,
                               stage=spec.stage, rule=rule.id))
         return steps
@@ -372,7 +384,7 @@ def _gestures(applied: list[Rule]) -> list[Gesture]:
     return list(seen.values())
 
 
-def _trace(d: Decision) -> list[TraceEntry]:
+def _trace(d: Decision, because: dict[int, tuple[str, ...]]) -> list[TraceEntry]:
     decided: dict[str, list[str]] = {r.id: [] for r in d.applied}
     for slot, rules in d.winners.items():
         for rule in rules:
@@ -386,29 +398,65 @@ def _trace(d: Decision) -> list[TraceEntry]:
             parts.append("gestures")
         if not parts:
             continue  # matched, but every output it sets was decided by a rule of higher priority
-        when = rule.when
-        because = [i.describe() for i in when.items] if isinstance(when, All) else [when.describe()]
-        out.append(TraceEntry(rule=rule.id, source=rule.source, because=because or ["always"],
+        out.append(TraceEntry(rule=rule.id, source=rule.source, because=list(because[rule.index]),
                               decided=parts, description=rule.description))
     return out
 
 
-def _render(text: str | None, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
+def _because(rule: Rule) -> tuple[str, ...]:
+    """The conditions of ``rule`` as the trace prints them (the same for every case)."""
+    when = rule.when
+    because = [i.describe() for i in when.items] if isinstance(when, All) else [when.describe()]
+    return tuple(because or ["always"])
+
+
+class _StepTemplate:
+    """A step's texts split once into literal parts and placeholders; a text without any is built once.
+
+    Rendering gives exactly what substituting ``{name}`` in the text would: ``{{`` and ``}}`` are
+    literal braces, an unknown value is "—".
+    """
+
+    __slots__ = ("key", "zh", "en", "text")
+
+    def __init__(self, spec):
+        self.key = (spec.actor, spec.action, spec.text)  # identical steps are listed once
+        self.zh = _split(spec.text.zh)
+        self.en = _split(spec.text.en)
+        static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
+        self.text = StepText(zh=self.zh, en=self.en) if static else None
+
+    @staticmethod
+    def render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
+        if not isinstance(parts, tuple):
+            return parts
+        out = [parts[0]]
+        for i in range(1, len(parts), 2):
+            name = parts[i]
+            value = _show(extras[name] if name in extras else values.get(name), tz)
+            if "\0" in value or "\1" in value:  # as the literal text's braces are restored
+                value = value.replace("\0", "{").replace("\1", "}")
+            out.append(value)
+            out.append(parts[i + 1])
+        return "".join(out)
+
+
+def _split(text: str | None) -> str | tuple[str, ...] | None:
+    """``text`` as (literal, name, literal, …, literal), or the literal text when it has no placeholder."""
     if text is None:
         return None
+    parts = PLACEHOLDER.split(text.replace("{{", "\0").replace("}}", "\1"))
+    parts = [p.replace("\0", "{").replace("\1", "}") if i % 2 == 0 else p.strip() for i, p in enumerate(parts)]
+    return parts[0] if len(parts) == 1 else tuple(parts)
 
-    def one(match) -> str:
-        name = match.group(1).strip()
-        value = extras[name] if name in extras else values.get(name)
-        if value is None:
-            return "—"
-        if isinstance(value, Decimal):
-            return f"{value:.2f}"
-        if isinstance(value, datetime):
-            return value.astimezone(tz or value.tzinfo).strftime("%Y-%m-%d %H:%M")
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return str(value)
 
-    out = PLACEHOLDER.sub(one, text.replace("{{", "\0").replace("}}", "\1"))
-    return out.replace("\0", "{").replace("\1", "}")
+def _show(value: Any, tz) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.astimezone(tz or value.tzinfo).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
