@@ -73,8 +73,11 @@ class Engine:
         self.derived_keys = {kind: tuple((p, engine_key(p)) for p in part.derived)
                              for kind, part in self.compiled.partitions.items()}
         self.because = {rule.index: _because(rule) for rule in source.rules}
-        self.step_texts = {(rule.index, i): _StepTemplate(spec) for rule in source.rules
-                           for i, spec in enumerate(rule.steps)}
+        step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
+        self.rule_steps = {rule.index: tuple((STAGE_ORDER[spec.stage], rule.index, i,
+                                              _StepTemplate(rule, spec, step_keys))
+                                             for i, spec in enumerate(rule.steps))
+                           for rule in source.rules}
 
     def close(self) -> None:
         self._finalizer()
@@ -137,8 +140,11 @@ class Engine:
             fact = FACTS.get(path)
             if fact is not None:
                 values[path] = fact.read(case)
-            elif path.startswith("attributes."):
-                values[path] = _attribute(case, self.source.scope.facts[path])
+        for name in case.attributes:  # every declared attribute is checked, read here or not
+            path = f"attributes.{name}"
+            fact = self.source.scope.facts.get(path)
+            if fact is not None:
+                values[path] = _attribute(case, fact)
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values
@@ -206,28 +212,15 @@ class Engine:
     def _steps(self, d: Decision, refund: Refund) -> list[Step]:
         collected = []
         for rule in d.applied:
-            for i, spec in enumerate(rule.steps):
-                collected.append((STAGE_ORDER[spec.stage], rule.index, i, rule, spec))
-        collected.sort(key=lambda c: c[:3])
+            collected.extend(self.rule_steps[rule.index])
+        collected.sort()  # stage, then load order of the rule, then the step's place in it (all distinct)
         steps: list[Step] = []
-        seen: set = set()
-        extras = None
-        for _, index, i, rule, spec in collected:
-            template = self.step_texts[index, i]
+        seen: set[int] = set()
+        for _, _, _, template in collected:
             if template.key in seen:
                 continue
             seen.add(template.key)
-            due = spec.due.value(d.values, self.tz) if spec.due else None
-            if due is not None:
-                due = due.astimezone(self.tz or d.values["opened_at"].tzinfo)
-            text = template.text
-            if text is None:  # has placeholders
-                if extras is None or extras["due_by"] is not due:
-                    extras = {"refund.total": refund.total, "due_by": due}
-                text = StepText(zh=template.render(template.zh, d.values, extras, self.tz),
-                                en=template.render(template.en, d.values, extras, self.tz))
-            steps.append(Step(seq=len(steps) + 1, actor=spec.actor, action=spec.action, text=text, due_by=due,
-                              stage=spec.stage, rule=rule.id))
+            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz))
         return steps
 
 
@@ -411,34 +404,63 @@ def _because(rule: Rule) -> tuple[str, ...]:
 
 
 class _StepTemplate:
-    """A step's texts split once into literal parts and placeholders; a text without any is built once.
+    """One step of a rule, prepared once per policy.
 
-    Rendering gives exactly what substituting ``{name}`` in the text would: ``{{`` and ``}}`` are
-    literal braces, an unknown value is "—".
+    Its texts are split into literal parts and placeholders; rendering gives
+    exactly what substituting ``{name}`` in the text would (``{{`` and ``}}`` are
+    literal braces, an unknown value is "—"). A step whose texts have no
+    placeholder and that has no due time is the same ``Step`` in every plan at a
+    given position, so it is built once per position and shared (a ``Step`` is
+    frozen and holds only immutable values).
     """
 
-    __slots__ = ("key", "zh", "en", "text")
+    __slots__ = ("key", "spec", "rule_id", "zh", "en", "text", "_built")
 
-    def __init__(self, spec):
-        self.key = (spec.actor, spec.action, spec.text)  # identical steps are listed once
+    def __init__(self, rule: Rule, spec, keys: dict[tuple, int]):
+        self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
+        self.spec = spec
+        self.rule_id = rule.id
         self.zh = _split(spec.text.zh)
         self.en = _split(spec.text.en)
         static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
         self.text = StepText(zh=self.zh, en=self.en) if static else None
+        self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
-    @staticmethod
-    def render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
-        if not isinstance(parts, tuple):
-            return parts
-        out = [parts[0]]
-        for i in range(1, len(parts), 2):
-            name = parts[i]
-            value = _show(extras[name] if name in extras else values.get(name), tz)
-            if "\0" in value or "\1" in value:  # as the literal text's braces are restored
-                value = value.replace("\0", "{").replace("\1", "}")
-            out.append(value)
-            out.append(parts[i + 1])
-        return "".join(out)
+    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz) -> Step:
+        built = self._built
+        if built is not None:
+            step = built.get(seq)
+            if step is None:
+                step = built.setdefault(seq, self._make(seq, self.text, None))
+            return step
+        spec = self.spec
+        due = spec.due.value(values, tz) if spec.due else None
+        if due is not None:
+            due = due.astimezone(tz or values["opened_at"].tzinfo)
+        text = self.text
+        if text is None:
+            extras = {"refund.total": refund.total, "due_by": due}
+            text = StepText(zh=_render(self.zh, values, extras, tz), en=_render(self.en, values, extras, tz))
+        return self._make(seq, text, due)
+
+    def _make(self, seq: int, text: StepText, due) -> Step:
+        spec = self.spec
+        return Step(seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage,
+                    rule=self.rule_id)
+
+
+def _render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
+    if not isinstance(parts, tuple):
+        return parts
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        value = _show(extras[name] if name in extras else values.get(name), tz)
+        if "\0" in value or "\1" in value:  # as the literal text's braces are restored
+            value = value.replace("\0", "{").replace("\1", "}")
+        out.append(value)
+        out.append(parts[i + 1])
+    return "".join(out)
 
 
 def _split(text: str | None) -> str | tuple[str, ...] | None:
