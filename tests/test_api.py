@@ -18,3 +18,19 @@ def test_errors_derive_from_one_base():
     for name in ("CaseError", "ConflictError", "EngineError", "EvaluationError", "InputError", "PolicyError"):
         assert issubclass(getattr(aftersales_rules, name), base)
         assert getattr(aftersales_rules, name).exit_code == 1
+
+
+def test_the_readme_python_tour_runs_as_written(root, monkeypatch):
+    import re
+    text = (root / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(root)
+    printed = []
+    monkeypatch.setattr("builtins.print", lambda *a, **k: printed.append(a))
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)  # our own README, not input
+    plan = scope["plan"]
+    assert plan.resolution == "return_and_refund" and str(plan.refund.total) == "299.00"
+    assert plan.awaiting == ["evidence.outbound_check", "progress.inspection.error_confirmed"]
+    assert str(plan.branches[0].refund_total) == "311.00"
+    assert printed and printed[0][0].startswith('{"case_id":"C-1001"')
