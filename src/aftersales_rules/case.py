@@ -8,6 +8,7 @@ error at every level; a policy's own facts go under ``attributes``. Money is
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -66,7 +67,14 @@ ISSUE_KINDS = (
 ACTORS = ("customer_service", "warehouse", "operations", "buyer", "courier")
 
 
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+_CENT = Decimal("0.01")
+
+
 def _money(value: Any) -> Decimal:
+    # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value).quantize(_CENT)
     try:
         return parse_money(value)
     except MoneyError as exc:

@@ -177,10 +177,13 @@ class Engine:
                 winners[slot] = rules
                 values[slot] = rules[0].slots[slot]
         applied.sort(key=lambda r: r.index)
+        candidates: dict[str, list[Rule]] = {}
+        for rule in applied:
+            for slot in rule.slots:
+                candidates.setdefault(slot, []).append(rule)
         for slot in SINGLE_SLOTS:
-            rules = _winner(slot, applied)
-            if rules:
-                winners[slot] = rules
+            if slot in candidates:
+                winners[slot] = _top(slot, candidates[slot])
         return Decision(applied, winners, values)
 
     # ------------------------------------------------------------------ assembly
@@ -310,8 +313,11 @@ def _outputs(rule: Rule) -> tuple:
 
 def _winner(slot: str, rules: list[Rule]) -> list[Rule]:
     candidates = [r for r in rules if slot in r.slots]
-    if not candidates:
-        return []
+    return _top(slot, candidates) if candidates else []
+
+
+def _top(slot: str, candidates: list[Rule]) -> list[Rule]:
+    """The rules of highest priority among ``candidates`` (all setting ``slot``); a conflict if they differ."""
     top = max(r.priority for r in candidates)
     best = [r for r in candidates if r.priority == top]
     first = best[0]

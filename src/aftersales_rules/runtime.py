@@ -62,6 +62,7 @@ _MEANING = {
 }
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options builds an encoder per call
 SENTINEL = "s"  # the rule that matches every case (see above); never reported as fired
 
 
@@ -111,7 +112,7 @@ class Runtime:
             sid = str(next(self._sessions))
             message["sid"] = sid
             message["id"] = "case"
-            payload = json.dumps(message, ensure_ascii=False)
+            payload = _ENCODE(message)
             for name in rulesets:
                 handle = self._handles[name]
                 try:
