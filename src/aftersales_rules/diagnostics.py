@@ -49,6 +49,9 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     if word.lower() in lowered and lowered[word.lower()] != word:
         return lowered[word.lower()]
     found = difflib.get_close_matches(word, pool, n=1, cutoff=0.72)
+    if not found:  # a longer or shorter form of one name: "minimum" for "min", "sev" for "severity"
+        found = [c for c in pool if min(len(c), len(word)) >= 3 and (c.startswith(word) or word.startswith(c))]
+        found = found if len(found) == 1 else []
     if not found:
         found = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.72)
         found = [lowered[f] for f in found]
