@@ -31,7 +31,7 @@ from pydantic import (
 from .diagnostics import hint, pydantic_problems, at_path
 from .errors import CaseError, Problem
 from .loader import Document, load_document
-from .money import MoneyError, parse_money
+from .money import MAX_AMOUNT, MoneyError, parse_money
 
 __all__ = [
     "ACTORS",
@@ -75,6 +75,10 @@ def _money(value: Any) -> Decimal:
     # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
     if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
         return Decimal(value).quantize(_CENT)
+    if type(value) is Decimal:  # the plan's own amounts: already two places, not negative
+        sign, _, exponent = value.as_tuple()
+        if exponent == -2 and not sign and value <= MAX_AMOUNT:
+            return value
     try:
         return parse_money(value)
     except MoneyError as exc:
