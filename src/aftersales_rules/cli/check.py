@@ -1,0 +1,49 @@
+"""``aftersales check [RULES_DIR] [--format text|json]``: validate and lint a policy."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..lint import CheckReport, check_policy
+from .app import cli, handle_errors
+
+
+@cli.command("check")
+@click.argument("rules_dir", default="rules", type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per finding; json: one document with every finding.")
+@handle_errors
+def check(rules_dir: str, fmt: str) -> None:
+    """Check the policy in RULES_DIR: load errors, unreachable rules, overlaps, gaps, texts, amounts.
+
+    Exits 1 when there is an error, 0 with warnings only.
+    """
+    report = check_policy(rules_dir)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        for line in report_lines(report):
+            click.echo(line)
+    raise SystemExit(report.exit_code)
+
+
+def report_lines(report: CheckReport) -> list[str]:
+    """``file:line:col: severity code: message`` per finding (an example case below gaps and overlaps)."""
+    lines = []
+    for finding in report.findings:
+        lines.append(finding.line())
+        if finding.example is not None:
+            lines.append("    example: " + json.dumps(finding.example, ensure_ascii=False))
+    lines.append(f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}")
+    return lines
+
+
+def report_json(report: CheckReport) -> dict:
+    return {"findings": [f.to_dict() for f in report.findings], "errors": report.errors,
+            "warnings": report.warnings}
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,434 @@
+"""``check``: validate a policy, then lint it. Findings are ``Problem``s (file:line:col, severity, code).
+
+=====================  ========  =====================================================
+code                   severity  what
+=====================  ========  =====================================================
+(load problems)        error     anything ``Policy.load`` refuses, e.g. ``unknown_action``
+unreachable_rule       error     no case lets the rule apply: its condition never holds,
+                                 or a higher-priority rule wins every case it matches
+overlap                error     two rules can both apply to one case and set one output
+                                 differently with no declared winner (``ConflictError``
+                                 at run time); warning when no concrete case confirms it
+gap                    warning   a combination of facts of an issue kind for which no
+                                 rule sets a resolution and ``defaults.resolution`` does;
+                       error     …and there is no default (evaluation fails); warning
+                                 when no concrete case confirms it
+missing_text           error     a step text without Chinese (zh) or English (en)
+unused_definition      warning   a shared value, text, attribute or derived fact that
+                                 nothing uses
+refund_exceeds_paid    warning   a rule's refund lines could add up to more than the
+                                 buyer paid (the engine cuts the total back)
+analysis_incomplete    warning   too many combinations to finish the search for a kind
+=====================  ========  =====================================================
+
+Gaps, overlaps and unreachable rules come from casespace.py; each gap and
+overlap carries an example case (witness.py) that the engine was run on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .case import ISSUE_KINDS
+from .casespace import Conflict, Leaf, Space, describe_value
+from .compiler import kinds_of
+from .conditions import FactRef, Ref, Test, walk
+from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
+from .moments import Moment
+from .policy import Policy, PolicySource, read_policy
+from .rules import Rule
+from .witness import example_case
+
+__all__ = ["CheckReport", "Finding", "check_policy", "lint"]
+
+MAX_GAPS_PER_KIND = 10
+# upper bounds of the money facts in terms of what was paid: affected goods (G), postage (F), return postage (R)
+PAID_FACTS = ("affected.goods", "order.shipping_fee", "progress.return_shipment.postage_paid")
+SCENARIOS = ((Decimal("100.00"), Decimal("10.00"), Decimal("5.00")), (Decimal("1.00"), Decimal("0.00"), Decimal("0.00")),
+             (Decimal("1000.00"), Decimal("0.00"), Decimal("0.00")), (Decimal("0.01"), Decimal("50.00"), Decimal("50.00")))
+
+
+@dataclass(frozen=True)
+class Finding(Problem):
+    """A problem with, for gaps and overlaps, a concrete case that shows it."""
+
+    example: dict | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.example is not None:
+            out["example"] = self.example
+        return out
+
+    def line(self) -> str:
+        """``file:line:col: severity code: message``."""
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.severity} {self.code}: {self.message}"
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+
+def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> CheckReport:
+    """Load the policy and lint it; a policy that does not load reports its load problems."""
+    try:
+        source = read_policy(paths)
+    except PolicyError as exc:
+        return CheckReport([Finding(p.location, p.code, p.message, p.severity, p.path) for p in exc.problems])
+    return CheckReport(lint(Policy(source)))
+
+
+def lint(policy: Policy) -> list[Finding]:
+    """Every finding about a loaded policy, sorted by location."""
+    source = policy.source
+    where = _RuleLocator(source)
+    found = [*_texts(source, where), *_unused(source), *_refund_bounds(source, where), *_decisions(policy)]
+    return sorted(found, key=Problem.sort_key)
+
+
+# --------------------------------------------------------------------------- locations
+
+
+class _RuleLocator:
+    """Where a rule, and a part of it, is written."""
+
+    def __init__(self, source: PolicySource):
+        self.source = source
+        self.paths: dict[SourceLocation, tuple] = {}
+        for name, doc in source.documents.items():
+            rules = doc.data.get("rules") if isinstance(doc.data, dict) else None
+            for i in range(len(rules) if isinstance(rules, list) else 0):
+                self.paths[doc.at(("rules", i))] = (name, ("rules", i))
+
+    def key(self, rule: Rule, *below) -> SourceLocation:
+        name, path = self.paths[rule.location]
+        return self.source.documents[name].key_at(path + below)
+
+    def raw(self, rule: Rule):
+        name, path = self.paths[rule.location]
+        return self.source.documents[name].data["rules"][path[1]]
+
+
+# --------------------------------------------------------------------------- texts, definitions, amounts
+
+
+def _texts(source: PolicySource, where: _RuleLocator) -> list[Finding]:
+    out = []
+    for d in source.scope.definitions.values():
+        if d.kind == "text":
+            out.extend(_missing(d.value, d.location, f"text '{d.name}'"))
+    for rule in source.rules:
+        steps = (where.raw(rule).get("then") or {}).get("steps") or []
+        for i, (raw, spec) in enumerate(zip(steps, rule.steps)):
+            text = raw.get("text") if isinstance(raw, dict) else None
+            if isinstance(text, dict):  # inline; a $name is checked where it is defined
+                out.extend(_missing(spec.text, where.key(rule, "then", "steps", i, "text"),
+                                    f"the {spec.action} step of rule '{rule.id}'"))
+    return out
+
+
+def _missing(spec, location: SourceLocation, what: str) -> list[Finding]:
+    out = []
+    for lang, name in (("zh", "Chinese"), ("en", "English")):
+        if getattr(spec, lang) is None:
+            out.append(Finding(location, "missing_text", f"{what} has no {name} ({lang}) text"))
+    return out
+
+
+def _unused(source: PolicySource) -> list[Finding]:
+    read: set[str] = set()
+    refs: set[str] = set()
+    for rule in source.rules:
+        for node in walk(rule.when):
+            if isinstance(node, Ref):
+                refs.add(node.name)
+            elif isinstance(node, Test):
+                read.add(node.path)
+                if isinstance(node.value, (FactRef, Moment)):
+                    read.add(node.value.path)
+        for value in rule.slots.values():
+            for spec in value if isinstance(value, tuple) else (value,):
+                for amount in (getattr(spec, "amount", None), getattr(spec, "cap", None)):
+                    if amount is not None:
+                        read |= amount.facts_read()
+        for step in rule.steps:
+            read |= step.text.placeholders()
+            if step.due is not None:
+                read.add(step.due.path)
+    for d in source.scope.definitions.values():
+        if d.kind == "text" and d.used:
+            read |= d.value.placeholders()
+    out = []
+    for d in source.scope.definitions.values():
+        if d.kind in ("value", "text"):
+            unused = not d.used
+        elif d.kind == "attribute":
+            unused = f"attributes.{d.name}" not in read
+        elif d.name in source.scope.condition_facts:
+            unused = d.name not in refs
+        else:
+            unused = f"facts.{d.name}" not in read
+        if unused:
+            what = {"value": "shared value", "text": "text", "attribute": "attribute", "fact": "derived fact"}[d.kind]
+            out.append(Finding(d.location, "unused_definition", f"{what} '{d.name}' is never used", "warning"))
+    return out
+
+
+def _refund_bounds(source: PolicySource, where: _RuleLocator) -> list[Finding]:
+    out = []
+    for rule in source.rules:
+        lines = rule.slots.get("refund.lines")
+        if not lines:
+            continue
+        for goods, fee, postage in SCENARIOS:
+            bounds = dict(zip(PAID_FACTS, (goods, fee, postage)))
+            bounds["affected.profit"] = goods
+            total, unbounded = Decimal(0), None
+            for line in lines:
+                ups = [a.upper_bound(bounds) for a in (line.amount, line.cap) if a is not None]
+                if line.component == "goods" and line.amount is None:
+                    ups.append(goods)
+                known = [u for u in ups if u is not None]
+                if not known:
+                    unbounded = line
+                    break
+                total += min(known)
+            paid = goods + fee + postage
+            if unbounded is not None:
+                message = (f"the {unbounded.component} refund line of rule '{rule.id}' has no bound in what the buyer "
+                           f"paid ({_amount(unbounded)}); cap it, e.g. cap: affected.goods")
+            elif total > paid:
+                message = (f"rule '{rule.id}' could refund {total:.2f} where the buyer paid {paid:.2f} "
+                           f"(goods {goods:.2f}, postage {fee:.2f}, return postage {postage:.2f})")
+            else:
+                continue
+            out.append(Finding(where.key(rule, "then", "refund"), "refund_exceeds_paid",
+                               message + "; the engine cuts the total back to what was paid", "warning"))
+            break
+    return out
+
+
+def _amount(line) -> str:
+    parts = [f"amount {line.amount.describe()}" if line.amount else "its own amount"]
+    if line.cap is not None:
+        parts.append(f"cap {line.cap.describe()}")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def _decisions(policy: Policy) -> list[Finding]:
+    source = policy.source
+    space = Space(source)
+    matched: set[str] = set()
+    shown: set[str] = set()
+    beaten_by: dict[str, dict[str, Rule]] = {}
+    overlaps: dict[tuple, tuple[list[Conflict], str, Leaf]] = {}
+    gaps: dict[str, dict[frozenset, Leaf]] = {}
+    out: list[Finding] = []
+    complete = True
+    for kind in ISSUE_KINDS:
+        ex = space.explore(kind)
+        if not ex.complete:
+            complete = False
+            out.append(Finding(_header(source), "analysis_incomplete",
+                               f"{kind}: more than {len(ex.leaves):,} combinations of facts; stopped looking for "
+                               "gaps, overlaps and unreachable rules there", "warning"))
+        deciding = space.keys_read(_deciding(ex.rules))
+        for leaf in ex.leaves:
+            for rule in leaf.matched:
+                matched.add(rule.id)
+                if leaf.contributes(rule):
+                    shown.add(rule.id)
+                else:
+                    beaten_by.setdefault(rule.id, {}).update({r.id: r for r in _winners_over(rule, leaf)})
+            for c in leaf.conflicts:
+                found, _, first = overlaps.setdefault((c.first.id, c.second.id), ([], kind, leaf))
+                if first is leaf:
+                    found.append(c)
+            if not leaf.conflicts and "resolution" not in leaf.winners:
+                key = frozenset((k, v) for k, v in leaf.assign.items() if k in deciding)
+                gaps.setdefault(kind, {}).setdefault(key, leaf)
+    if complete:
+        out.extend(_unreachable(source, matched, shown, beaten_by))
+    for conflicts, kind, leaf in overlaps.values():
+        out.append(_overlap(policy, space, conflicts, kind, leaf))
+    for kind, found in gaps.items():
+        merged = _merge([(dict(key), leaf) for key, leaf in found.items()], space)
+        for n, (values, leaf) in enumerate(merged):
+            if n == MAX_GAPS_PER_KIND:
+                out.append(Finding(_gap_location(source, kind), "gap", f"{kind}: {len(merged) - n} more gaps "
+                                   "like the ones above", "warning"))
+                break
+            out.append(_gap(policy, space, kind, values, leaf))
+    return out
+
+
+def _merge(found: list[tuple[dict, Leaf]], space: Space) -> list[tuple[dict, Leaf]]:
+    """Gaps that differ in one fact only become one: ``issue.wants in {exchange, refund}``."""
+    items = [({k: (v,) for k, v in assign.items()}, leaf) for assign, leaf in found]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(items)):
+            for j in range(i + 1, len(items)):
+                a, b = items[i][0], items[j][0]
+                differ = [k for k in a if a[k] != b.get(k)]
+                if a.keys() == b.keys() and len(differ) == 1:
+                    k = differ[0]
+                    union = set(a[k]) | set(b[k])
+                    a[k] = tuple(v for v in space.domain(k) if v in union)
+                    if len(a[k]) == len(space.domain(k)):
+                        del a[k]  # any value: the fact does not matter
+                    del items[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return items
+
+
+def _deciding(rules: list[Rule]) -> list[Rule]:
+    """The rules that can change the resolution: those that set it, their group mates, the setters of what they read."""
+    chosen = {r.index: r for r in rules if "resolution" in r.slots}
+    while True:
+        groups = {r.group for r in chosen.values() if r.group}
+        read = {p for r in chosen.values() for p in r.facts_read if p.startswith("facts.")}
+        more = [r for r in rules if r.index not in chosen and (r.group in groups or any(f"facts.{n}" in read
+                                                                                         for n in r.sets))]
+        if not more:
+            return list(chosen.values())
+        chosen.update((r.index, r) for r in more)
+
+
+def _winners_over(rule: Rule, leaf: Leaf) -> list[Rule]:
+    if rule.group and rule not in leaf.applied:
+        return [r for r in leaf.applied if r.group == rule.group]
+    return [w for slot in rule.slots for w in leaf.winners.get(slot, ()) if w is not rule]
+
+
+def _unreachable(source: PolicySource, matched: set, shown: set, beaten_by: dict) -> list[Finding]:
+    out = []
+    for rule in source.rules:
+        if rule.id in shown:
+            continue
+        if rule.id not in matched:
+            message = f"rule '{rule.id}' can never apply: no case satisfies its condition"
+        else:
+            winners = sorted(beaten_by.get(rule.id, {}).values(), key=lambda r: r.index)
+            names = ", ".join(f"'{r.id}' ({r.source}, priority {r.priority})" for r in winners[:3])
+            more = f" and {len(winners) - 3} more" if len(winners) > 3 else ""
+            message = (f"rule '{rule.id}' can never apply: whenever it matches, {names}{more} "
+                       f"{'wins' if len(winners) == 1 else 'win'} (priority {rule.priority})")
+        out.append(Finding(rule.location, "unreachable_rule", message))
+    return out
+
+
+def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str, leaf: Leaf) -> Finding:
+    a, b = conflicts[0].first, conflicts[0].second
+    keys = space.keys_read([a, b])
+    combo = _describe(kind, {k: v for k, v in leaf.assign.items() if k in keys})
+    outputs = [c.output for c in conflicts]
+    if outputs[0].startswith("group "):
+        what = (f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) of group '{a.group}' both match "
+                f"at priority {a.priority} with different outputs")
+    else:
+        shown = ", ".join(outputs[:-1]) + f" and {outputs[-1]}" if len(outputs) > 1 else outputs[0]
+        what = (f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) both set {shown}, differently, "
+                f"at priority {a.priority}")
+    confirmed, case = False, None
+    for assign in ({k: v for k, v in leaf.assign.items() if k in keys}, leaf.assign):  # the smaller example first
+        case = example_case(space, kind, assign)
+        if case is None:
+            continue
+        try:
+            policy.evaluate(case, branches=False)
+        except ConflictError as exc:
+            confirmed = set(exc.rules) == {a.id, b.id}
+        if confirmed:
+            break
+    message = f"{what} for {combo}: no declared winner (give one a higher priority, or put both in a group)"
+    if not confirmed:
+        message += "; no concrete case confirmed it"
+    return Finding(b.location, "overlap", message, "error" if confirmed else "warning",
+                   example=case if confirmed else None)
+
+
+def _gap(policy: Policy, space: Space, kind: str, values: dict, leaf: Leaf) -> Finding:
+    default = policy.source.defaults.resolution
+    combo = _describe(kind, values)
+    first = {k: v[0] for k, v in values.items()}
+    case = example_case(space, kind, first) or example_case(space, kind, leaf.assign)
+    confirmed = False
+    if case is not None:
+        try:
+            plan = policy.evaluate(case, branches=False)
+            confirmed = not any("resolution" in entry.decided for entry in plan.trace)
+        except EvaluationError as exc:
+            confirmed = default is None and "no rule decided a resolution" in str(exc)
+    if default is not None:
+        message = f"no rule sets a resolution for {combo}; the default ({default}) applies"
+        severity = "warning"
+    else:
+        message = f"no rule sets a resolution for {combo}, and there is no default: evaluating such a case fails"
+        severity = "error" if confirmed else "warning"
+    if not confirmed:
+        message += "; no concrete case confirmed it"
+    return Finding(_gap_location(policy.source, kind), "gap", message, severity,
+                   example=case if confirmed else None)
+
+
+def _describe(kind: str, assign: dict) -> str:
+    """``damaged cases with issue.wants in {exchange, refund} or unknown, issue.severity=severe``."""
+    parts = []
+    for key, value in sorted(assign.items(), key=lambda kv: _order(kv[0])):
+        if not isinstance(value, tuple):
+            parts.append(describe_value(key, value))
+        elif len(value) == 1:
+            parts.append(describe_value(key, value[0]))
+        else:
+            named = [describe_value(key, v).split("=", 1)[-1] for v in value if v is not None]
+            shown = f"={named[0]}" if len(named) == 1 else f" in {{{', '.join(named)}}}"
+            parts.append(f"{key}{shown}" + (" or unknown" if None in value else ""))
+    return f"{kind} cases" + (f" with {', '.join(parts)}" if parts else "")
+
+
+def _order(key) -> tuple:
+    return (1, key.describe()) if isinstance(key, Test) else (0, key)
+
+
+def _header(source: PolicySource) -> SourceLocation:
+    for name, doc in source.documents.items():
+        if isinstance(doc.data, dict) and "policy" in doc.data:
+            return doc.key_at(("policy",))
+    return SourceLocation(source.files[0] if source.files else "")
+
+
+def _gap_location(source: PolicySource, kind: str) -> SourceLocation:
+    """The default resolution, if any; else the first rule that resolves cases of this kind."""
+    if source.defaults.resolution is not None:
+        for doc in source.documents.values():
+            if isinstance(doc.data, dict) and isinstance(doc.data.get("defaults"), dict):
+                return doc.key_at(("defaults", "resolution"))
+    for rule in source.rules:
+        if "resolution" in rule.slots and kinds_of(rule.when) == frozenset({kind}):
+            return rule.location
+    return _header(source)
