@@ -1,0 +1,18 @@
+"""``aftersales schema case|plan|policy|test``: print a JSON Schema (draft 2020-12) for editors and tools."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..schema import SCHEMAS, json_schema
+from .app import cli, handle_errors
+
+
+@cli.command("schema")
+@click.argument("name", type=click.Choice(SCHEMAS))
+@handle_errors
+def schema(name: str) -> None:
+    """Print the JSON Schema of a case file, a plan, a rule file (policy) or a policy test file."""
+    click.echo(json.dumps(json_schema(name), ensure_ascii=False, indent=2))

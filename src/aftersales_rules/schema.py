@@ -1,0 +1,102 @@
+"""JSON Schemas (draft 2020-12) of the files people write and read: for editors and other tools.
+
+``json_schema(name)`` for ``case`` (a case file), ``plan`` (what ``dry-run
+--format json`` prints), ``policy`` (a rule file) and ``test`` (a policy test
+file). They come from the pydantic models, so they cannot drift from what
+the library accepts; the policy schema adds the shapes that the models leave
+free because the language modules parse them with their locations (conditions,
+step texts), with every fact of the catalogue listed for completion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .case import Case
+from .facts import FACTS
+from .plan import Plan
+from .policytests import EXTRA_KEYS, TEST_KEYS
+from .rulefile import PolicyFileSchema
+
+__all__ = ["SCHEMAS", "json_schema"]
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMAS = ("case", "plan", "policy", "test")
+
+
+def json_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema called ``name`` (one of ``SCHEMAS``)."""
+    if name == "case":
+        schema = Case.model_json_schema()
+        title = "aftersales-rules case file"
+    elif name == "plan":
+        schema = Plan.model_json_schema(mode="serialization")
+        title = "aftersales-rules plan"
+    elif name == "policy":
+        schema = _policy()
+        title = "aftersales-rules rule file"
+    elif name == "test":
+        schema = _tests()
+        title = "aftersales-rules policy test file"
+    else:
+        raise ValueError(f"no schema named {name!r}; one of {', '.join(SCHEMAS)}")
+    return {"$schema": DIALECT, "title": title, **{k: v for k, v in schema.items() if k != "title"}}
+
+
+def _policy() -> dict[str, Any]:
+    schema = PolicyFileSchema.model_json_schema()
+    defs = schema["$defs"]
+    defs["Condition"] = _condition()
+    when = {"description": "when the rule applies: facts and their tests, all/any/not, or a list (all of them)",
+            "anyOf": [{"$ref": "#/$defs/Condition"}, {"type": "array", "items": {"$ref": "#/$defs/Condition"}},
+                      {"type": "null"}]}
+    defs["RuleSchema"]["properties"]["when"] = when
+    defs["FactDecl"]["properties"]["when"] = {**when, "description": "the condition that defines this fact"}
+    defs["StepModel"]["properties"]["text"] = {
+        "description": "what the step says: {zh: ..., en: ...}, or $name of a shared text",
+        "anyOf": [{"$ref": "#/$defs/TextModel"}, {"type": "string", "pattern": "^\\$"}]}
+    return schema
+
+
+def _condition() -> dict[str, Any]:
+    facts = {path: {"description": fact.description} for path, fact in FACTS.items()}
+    nested = {"type": "array", "items": {"$ref": "#/$defs/Condition"}, "minItems": 1}
+    return {
+        "type": "object",
+        "description": "fact: value, fact: [values], fact: {is_not / in / not_in / known / at_least / at_most / "
+                       "above / below / before / after / on_or_before / on_or_after / within_days_after: ...}; "
+                       "also attributes.<name> and facts.<name> the policy declares",
+        "properties": {**facts, "all": nested, "any": nested, "not": {"$ref": "#/$defs/Condition"}},
+        "additionalProperties": True,
+    }
+
+
+def _tests() -> dict[str, Any]:
+    case = Case.model_json_schema()
+    defs = case.pop("$defs", {})
+    defs["Case"] = case
+    expect = {
+        "type": "object",
+        "description": "a fragment of the plan; steps_in_order and due are checks of their own",
+        "properties": {**{name: {} for name in Plan.model_fields},
+                       "steps_in_order": {"type": "array", "items": {"type": "string"}},
+                       "due": {"type": "object", "additionalProperties": {"type": ["string", "null"]}}},
+        "additionalProperties": False,
+        "minProperties": 1,
+    }
+    assert set(EXTRA_KEYS) <= set(expect["properties"])
+    test = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "case": {"description": "a case file relative to this file, or the case itself",
+                     "anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Case"}]},
+            "expect": expect,
+        },
+        "required": ["name", "case", "expect"],
+        "additionalProperties": False,
+    }
+    assert set(test["properties"]) == set(TEST_KEYS)
+    return {"type": "object", "properties": {"tests": {"type": "array", "items": test}}, "required": ["tests"],
+            "additionalProperties": False, "$defs": defs}
