@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evaluations", type=int, help="evaluations for the memory run (default 200,000)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="time the contenders even if they disagree (the run still fails, exit 1)")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     count = args.cases or (500 if args.quick else 10_000)
     evaluations = args.evaluations or (20_000 if args.quick else 200_000)
-    console = Console()
+    console = Console(width=max(100, Console().width))
     report: dict = {"cases": count, "seed": args.seed, "machine": _machine()}
 
     console.print(f"[bold]corpus[/]: {count} cases, seed {args.seed}, kinds in turn")
@@ -139,11 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     problems = check_contenders(policy, cases, zen)
     for name, lines in problems.items():
         console.print(f"[red]MISMATCH[/] {name}: " + "\n  ".join(lines))
-    if problems or zen is None:
+    report["disagreements"] = problems
+    if zen is None or (problems and not args.keep_going):
         console.print("[red]benchmark failed[/]: " + ("contenders disagree" if problems else "zen-engine is missing"))
         return 1
-    console.print(f"  agree on all {count} cases: baseline, engine with branches, zen-engine"
-                  + (", oracle (tests/oracle.py)" if load_oracle() else " (no tests/oracle.py yet)"))
+    if not problems:
+        console.print(f"  agree on all {count} cases: baseline, engine with branches, zen-engine"
+                      + (", oracle (tests/oracle.py)" if load_oracle() else " (no tests/oracle.py yet)"))
 
     # ---- throughput and latency
     warm = min(500, count)
@@ -235,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
                          for (name, wanted), (measured, met) in zip(TARGETS.items(), checks)}
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
+    if problems:
+        console.print("[red]benchmark failed[/]: contenders disagree (see MISMATCH above); figures shown for reference")
+        return 1
     return 0
 
 
