@@ -1,0 +1,200 @@
+"""Many cases, one policy: stream cases in, plans out, in constant memory, on N processes.
+
+Cases come from a JSONL file (one case per line) or a directory of case files
+(``*.yaml``, ``*.yml``, ``*.json``), read lazily. Plans go out as JSONL in the
+input's order, one line each as soon as it is known; a case that fails becomes
+an error record ``{"case_id": ..., "error": ..., "line": n}`` (``"file"`` for
+a directory) and the batch goes on.
+
+A ``Policy`` cannot be pickled (it owns durable_rules handles), so each worker
+process loads the policy itself. Work is sent in chunks with a bounded number
+in flight: ``Pool.imap`` would read the whole input ahead into its task queue.
+Workers are spawned, not forked, and a worker that dies (durable_rules is C)
+stops the batch with an error instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .case import load_case
+from .errors import AfterSalesError, EvaluationError, InputError
+from .policy import Policy
+
+__all__ = ["BatchSummary", "count_cases", "evaluate_record", "read_cases", "run_batch"]
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+CHUNK = 64  # cases per task sent to a worker
+IN_FLIGHT = 4  # chunks per worker waiting or running
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the summary needs from one plan (a worker sends this, not the plan)."""
+
+    resolution: str
+    currency: str
+    refund_total: Decimal
+    seller_legs: tuple[tuple[str, Decimal | None], ...]  # ("return" | "outbound", amount) for legs the seller bears
+
+
+@dataclass
+class BatchSummary:
+    """Counts over the whole batch."""
+
+    cases: int = 0
+    errors: int = 0
+    resolutions: Counter = field(default_factory=Counter)
+    refunds: dict[str, Decimal] = field(default_factory=dict)  # currency → total
+    seller_legs: Counter = field(default_factory=Counter)  # "return" | "outbound" → legs the seller bears
+    seller_postage: dict[str, Decimal] = field(default_factory=dict)  # currency → known amounts of those legs
+
+    def add(self, figures: Figures | None) -> None:
+        self.cases += 1
+        if figures is None:
+            self.errors += 1
+            return
+        self.resolutions[figures.resolution] += 1
+        cur = figures.currency
+        self.refunds[cur] = self.refunds.get(cur, Decimal("0.00")) + figures.refund_total
+        for leg, amount in figures.seller_legs:
+            self.seller_legs[leg] += 1
+            if amount is not None:
+                self.seller_postage[cur] = self.seller_postage.get(cur, Decimal("0.00")) + amount
+
+    @property
+    def evaluated(self) -> int:
+        return self.cases - self.errors
+
+
+# --------------------------------------------------------------------------- input
+
+
+def read_cases(path: str | os.PathLike) -> Iterator[tuple[str, int | str, str]]:
+    """``(where, ref, payload)`` per case, lazily: ``("line", n, text)`` or ``("file", name, path)``."""
+    p = Path(path)
+    if p.is_dir():
+        for file in sorted(f for f in p.iterdir() if f.suffix in CASE_SUFFIXES and f.is_file()):
+            yield "file", str(file), str(file)
+        return
+    try:
+        handle = p.open(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with handle:
+        for n, line in enumerate(handle, 1):
+            if line.strip():
+                yield "line", n, line
+
+
+def count_cases(path: str | os.PathLike) -> int:
+    """How many cases ``read_cases`` will yield (read through once, in constant memory)."""
+    return sum(1 for _ in read_cases(path))
+
+
+def evaluate_record(policy: Policy, where: str, ref: int | str, payload: str,
+                    branches: bool = True) -> tuple[str, Figures | None]:
+    """One output line (a plan, or an error record) and the figures of the plan (None for an error)."""
+    case_id = None
+    try:
+        if where == "file":
+            data: Any = load_case(payload)
+            case_id = data.case_id
+        else:
+            try:
+                data = json.loads(payload.strip(), parse_float=Decimal)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+            if isinstance(data, dict) and isinstance(data.get("case_id"), str):
+                case_id = data["case_id"]
+        plan = policy.evaluate(data, branches=branches)
+    except AfterSalesError as exc:
+        return _error(case_id, str(exc), where, ref), None
+    except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure
+        return _error(case_id, f"internal error (please report): {type(exc).__name__}: {exc}", where, ref), None
+    legs = tuple((name, leg.amount) for name, leg in (("return", plan.postage.return_leg),
+                                                      ("outbound", plan.postage.outbound_leg))
+                 if leg is not None and leg.borne_by == "seller")
+    figures = Figures(plan.resolution, plan.refund.currency, plan.refund.total, legs)
+    return plan.model_dump_json(), figures
+
+
+def _error(case_id: str | None, message: str, where: str, ref: int | str) -> str:
+    return json.dumps({"case_id": case_id, "error": message, where: ref}, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- workers
+
+_worker_policy: Policy | None = None
+
+
+def _start_worker(rules: str) -> None:
+    global _worker_policy
+    _worker_policy = Policy.load(rules)
+
+
+def _work(chunk: list[tuple[str, int | str, str]], branches: bool) -> list[tuple[str, Figures | None]]:
+    assert _worker_policy is not None
+    return [evaluate_record(_worker_policy, where, ref, payload, branches) for where, ref, payload in chunk]
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_batch(cases: str | os.PathLike, out: str | os.PathLike, rules: str | os.PathLike = "rules",
+              jobs: int = 1, branches: bool = True,
+              progress: Callable[[BatchSummary], None] | None = None) -> BatchSummary:
+    """Evaluate every case of ``cases`` with the policy in ``rules``; write JSONL to ``out``."""
+    summary = BatchSummary()
+    records = read_cases(cases)
+
+    def take(results: list[tuple[str, Figures | None]], sink) -> None:
+        for line, figures in results:
+            sink.write(line + "\n")
+            summary.add(figures)
+        if progress is not None:
+            progress(summary)
+
+    with open(out, "w", encoding="utf-8") as sink:
+        if jobs <= 1:
+            policy = Policy.load(rules)
+            try:
+                for chunk in _chunks(records, CHUNK):
+                    take([evaluate_record(policy, w, r, p, branches) for w, r, p in chunk], sink)
+            finally:
+                policy.close()
+            return summary
+        Policy.load(rules).close()  # a broken policy is reported once, here, not by every worker
+        context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                     initargs=(str(rules),)) as pool:
+                pending: deque = deque()
+                for chunk in _chunks(records, CHUNK):
+                    pending.append(pool.submit(_work, chunk, branches))
+                    if len(pending) >= jobs * IN_FLIGHT:
+                        take(pending.popleft().result(), sink)
+                while pending:
+                    take(pending.popleft().result(), sink)
+        except BrokenProcessPool:
+            raise EvaluationError(f"a worker process died after {summary.cases:,} cases; the plans so far "
+                                  f"are in {out}") from None
+    return summary

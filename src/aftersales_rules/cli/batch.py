@@ -1,0 +1,77 @@
+"""``aftersales batch CASES --out PLANS.jsonl [-j N] [--rules DIR]``: evaluate many cases."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..batch import BatchSummary, count_cases, run_batch
+from .app import cli, handle_errors
+
+
+@cli.command("batch")
+@click.argument("cases", type=click.Path(exists=True, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="Where to write the plans, one JSON line per case (error records for cases that fail).")
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Worker processes.")
+@click.option("--rules", "rules_dir", default="rules", show_default="rules/", type=click.Path(path_type=str),
+              help="Policy directory (or file) to evaluate with.")
+@click.option("--no-branches", is_flag=True, help="Skip the what-if branches (faster).")
+@handle_errors
+def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) -> None:
+    """Evaluate every case in CASES (a JSONL file or a directory of case files) and write the plans to --out.
+
+    Ends with a summary table; exits 1 when a case failed (its error record is in the output).
+    """
+    total = count_cases(cases)
+    if sys.stderr.isatty():
+        with Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("cases", total=total)
+            summary = run_batch(cases, out, rules_dir, jobs, not no_branches,
+                                progress=lambda s: bar.update(task, completed=s.cases))
+    else:
+        summary = run_batch(cases, out, rules_dir, jobs, not no_branches, progress=_plain_progress(total))
+    Console(highlight=False).print(summary_table(summary))
+    if summary.errors:
+        raise SystemExit(1)
+
+
+def _plain_progress(total: int):
+    """A line on stderr each time another tenth of the cases is done."""
+    step = max(1, total // 10)
+    state = {"next": step}
+
+    def report(summary: BatchSummary) -> None:
+        if summary.cases >= state["next"] or summary.cases == total:
+            click.echo(f"batch: {summary.cases:,} of {total:,} cases, {summary.errors:,} failed", err=True)
+            state["next"] = (summary.cases // step + 1) * step
+
+    return report
+
+
+def summary_table(summary: BatchSummary) -> Table:
+    table = Table(title="batch summary", box=box.SIMPLE, title_justify="left")
+    table.add_column("resolution")
+    table.add_column("cases", justify="right")
+    for resolution, n in sorted(summary.resolutions.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(resolution, f"{n:,}")
+    table.add_section()
+    table.add_row("evaluated", f"{summary.evaluated:,}")
+    table.add_row("errors", f"{summary.errors:,}")
+    table.add_row("total", f"{summary.cases:,}")
+    table.add_section()
+    for currency, amount in sorted(summary.refunds.items()):
+        table.add_row(f"refunds total ({currency})", f"{amount:,.2f}")
+    legs = summary.seller_legs
+    table.add_row("postage borne by seller", f"{legs['return'] + legs['outbound']:,} legs "
+                  f"({legs['return']:,} return, {legs['outbound']:,} outbound)")
+    for currency, amount in sorted(summary.seller_postage.items()):
+        table.add_row(f"  known amounts ({currency})", f"{amount:,.2f}")
+    return table
