@@ -27,11 +27,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .case import load_case
+from .case import Case, load_case
 from .errors import AfterSalesError, EvaluationError, InputError
 from .policy import Policy
 
-__all__ = ["BatchSummary", "count_cases", "evaluate_record", "read_cases", "run_batch"]
+__all__ = ["BatchSummary", "count_cases", "evaluate_record", "load_record", "read_cases", "run_batch"]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 CHUNK = 64  # cases per task sent to a worker
@@ -102,21 +102,24 @@ def count_cases(path: str | os.PathLike) -> int:
     return sum(1 for _ in read_cases(path))
 
 
+def load_record(where: str, payload: str) -> Any:
+    """The case of one record of ``read_cases``: a ``Case`` from a file, parsed JSON from a line."""
+    if where == "file":
+        return load_case(payload)
+    try:
+        return json.loads(payload.strip(), parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+
+
 def evaluate_record(policy: Policy, where: str, ref: int | str, payload: str,
                     branches: bool = True) -> tuple[str, Figures | None]:
     """One output line (a plan, or an error record) and the figures of the plan (None for an error)."""
     case_id = None
     try:
-        if where == "file":
-            data: Any = load_case(payload)
-            case_id = data.case_id
-        else:
-            try:
-                data = json.loads(payload.strip(), parse_float=Decimal)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
-            if isinstance(data, dict) and isinstance(data.get("case_id"), str):
-                case_id = data["case_id"]
+        data = load_record(where, payload)
+        case_id = data.case_id if isinstance(data, Case) else data.get("case_id") if isinstance(data, dict) else None
+        case_id = case_id if isinstance(case_id, str) else None
         plan = policy.evaluate(data, branches=branches)
     except AfterSalesError as exc:
         return _error(case_id, str(exc), where, ref), None

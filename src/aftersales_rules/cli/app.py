@@ -47,7 +47,7 @@ def cli() -> None:
 
 def _register() -> None:
     from . import dry_run  # noqa: F401  (each module adds its command to `cli`)
-    from . import batch, check, policy_test, schema  # noqa: F401
+    from . import batch, check, diff, policy_test, schema  # noqa: F401
 
 
 _register()
