@@ -167,10 +167,10 @@ def decide_derived(d: dict) -> dict:
             res, out = "reship", ("seller", "prepaid")
     elif kind == "return_request":
         fault = d["fault"]
-        if fault == "buyer" and d["resellable"] is False:
-            res, ret = "decline", ("buyer", "buyer")
-        elif fault == "buyer" and d["custom_made"] is True:
+        if fault == "buyer" and d["custom_made"] is True:
             res = "decline"
+        elif fault == "buyer" and d["resellable"] is False and d["within"]:
+            res, ret = "decline", ("buyer", "buyer")  # came back inside the window, not resellable
         elif fault == "seller":
             res, ret, total = "return_and_refund", ("buyer", "seller"), goods + rp
         elif fault == "buyer":
