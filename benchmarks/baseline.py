@@ -109,8 +109,9 @@ def derive(case: dict) -> dict:
         "picked": bool(order.get("picked_for_packing", False)),
         "goods": goods,
         "fee": fee,
-        # damaged, minor: at most the order's profit when every line has a cost, else the postage
-        "cap": max(0, goods_total - cost_total) if cost_known else fee,
+        # damaged, minor: at most the order's profit when every line has a cost, else the postage,
+        # and never more than the damaged goods' price
+        "cap": min(goods, max(0, goods_total - cost_total) if cost_known else fee),
         "within": within,
         "seller_error": seller_error,
     }
