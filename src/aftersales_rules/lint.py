@@ -242,7 +242,7 @@ def _decisions(policy: Policy) -> list[Finding]:
     shown: set[str] = set()
     beaten_by: dict[str, dict[str, Rule]] = {}
     overlaps: dict[tuple, tuple[list[Conflict], str, Leaf]] = {}
-    gaps: dict[str, dict[frozenset, Leaf]] = {}
+    gaps: dict[str, dict[frozenset, tuple[dict, Leaf]]] = {}
     out: list[Finding] = []
     complete = True
     for kind in ISSUE_KINDS:
@@ -265,14 +265,14 @@ def _decisions(policy: Policy) -> list[Finding]:
                 if first is leaf:
                     found.append(c)
             if not leaf.conflicts and "resolution" not in leaf.winners:
-                key = frozenset((k, v) for k, v in leaf.assign.items() if k in deciding)
-                gaps.setdefault(kind, {}).setdefault(key, leaf)
+                values = {k: v for k, v in leaf.assign.items() if k in deciding}
+                gaps.setdefault(kind, {}).setdefault(frozenset(values.items()), (values, leaf))
     if complete:
         out.extend(_unreachable(source, matched, shown, beaten_by))
     for conflicts, kind, leaf in overlaps.values():
         out.append(_overlap(policy, space, conflicts, kind, leaf))
     for kind, found in gaps.items():
-        merged = _merge([(dict(key), leaf) for key, leaf in found.items()], space)
+        merged = _merge(list(found.values()), space)
         for n, (values, leaf) in enumerate(merged):
             if n == MAX_GAPS_PER_KIND:
                 out.append(Finding(_gap_location(source, kind), "gap", f"{kind}: {len(merged) - n} more gaps "

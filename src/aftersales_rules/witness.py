@@ -63,10 +63,10 @@ def example_case(space: Space, kind: str, assign: dict, seed: int = 0, attempts:
             if rng.random() < 0.3:
                 for item in case["order"]["items"]:
                     item.pop("unit_cost", None)
-        for path in sorted((k for k in assign if isinstance(k, str)), key=lambda p: p.count(".")):
+        for path in sorted((k for k in assign if isinstance(k, str)), key=lambda p: (p.count("."), p)):
             _set(space, case, path, assign[path], rng if attempt else None, opened)
         if attempt:  # an amount compared with another fact, that no rule splits on by itself
-            for path in searched - set(assign):
+            for path in sorted(searched - set(assign)):
                 fact = space.facts.get(path)
                 if fact is not None and fact.type == "money" and _field(path) and not fact.nullable:
                     _set(space, case, path, KNOWN, rng, opened)
