@@ -29,15 +29,15 @@ from pydantic import BaseModel
 
 from .case import Case
 from .compiler import comparison_paths, kinds_of
-from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from .conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from .engine import SINGLE_SLOTS
 from .facts import Fact
 from .moments import Moment
 from .policy import PolicySource
 from .rules import Rule
 
-__all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "SINGLE_SLOTS", "describe_value"]
+__all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "describe_value"]
 
-SINGLE_SLOTS = ("resolution", "return_leg", "outbound_leg", "refund.lines", "refund.release")
 MAX_LEAVES = 20_000  # per kind: beyond this the search stops and says so
 
 
@@ -337,20 +337,24 @@ def _winner(slot: str, rules: list[Rule], conflicts: list[Conflict]) -> list[Rul
     return best
 
 
-def _none_allowed_below_parent(path: str) -> bool:
-    """Whether a field of an object (``progress.inspection.resellable``) may be null when the object is there."""
+def case_field(path: str) -> Any:
+    """The type of the case-file field at ``path``; None for a figure derived from the case (``affected.goods``)."""
     model: Any = Case
-    parts = path.split(".")
-    for i, part in enumerate(parts):
+    annotation = None
+    for part in path.split("."):
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:
-            return True
+            return None
         annotation = fields[part].annotation
-        if i == len(parts) - 1:
-            return _allows_none(annotation)
         model = next((a for a in (annotation, *typing.get_args(annotation))
                       if isinstance(a, type) and issubclass(a, BaseModel)), None)
-    return True
+    return annotation
+
+
+def _none_allowed_below_parent(path: str) -> bool:
+    """Whether a field of an object (``progress.inspection.resellable``) may be null when the object is there."""
+    annotation = case_field(path)
+    return annotation is None or _allows_none(annotation)
 
 
 def _allows_none(annotation: Any) -> bool:

@@ -15,10 +15,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
-
 from .case import Case, parse_case
-from .casespace import KNOWN, OTHER, VIEWS, Space
+from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 from .compiler import compare, comparison_paths
 from .conditions import Test
 from .corpus import random_case
@@ -181,14 +179,4 @@ def _plain(kind: str, value: Any, rng: random.Random | None, opened: datetime) -
 
 def _field(path: str) -> bool:
     """Whether ``path`` is a field a case file states (rather than a figure derived from it)."""
-    if path in VIEWS:
-        return False
-    model: Any = Case
-    for part in path.split("."):
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return False
-        annotation = fields[part].annotation
-        model = next((a for a in (annotation, *getattr(annotation, "__args__", ()))
-                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
-    return True
+    return path not in VIEWS and case_field(path) is not None
