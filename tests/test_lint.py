@@ -184,3 +184,13 @@ rules:
         "p.yaml:8:7: warning refund_exceeds_paid: the price_difference refund line of rule 'price' has no bound in "
         "what the buyer paid (amount issue.requested_amount); cap it, e.g. cap: affected.goods; the engine cuts the "
         "total back to what was paid"]
+
+
+def test_a_thousand_rules_are_searched_to_the_end(tmp_path, root, monkeypatch):
+    """The benchmark's generated policy: 924 deciding rules and 76 that only add steps or gestures."""
+    monkeypatch.syspath_prepend(str(root / "benchmarks"))
+    import gen_policy
+
+    assert gen_policy.write_policy(tmp_path / "generated") == 1000
+    report = check_policy(tmp_path / "generated")
+    assert [f.line() for f in report.findings] == []

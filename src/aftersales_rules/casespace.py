@@ -36,7 +36,7 @@ from .moments import Moment
 from .policy import PolicySource
 from .rules import Rule
 
-__all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "describe_value"]
+__all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 
 MAX_LEAVES = 20_000  # per kind: beyond this the search stops and says so
 
@@ -160,10 +160,15 @@ class Space:
 
     # ------------------------------------------------------------------ search
 
-    def explore(self, kind: str, limit: int | None = None) -> Exploration:
-        """Every leaf of ``kind``: split on a fact whenever a rule's condition needs it."""
+    def rules_of(self, kind: str) -> list[Rule]:
+        """The rules the engine matches cases of ``kind`` against (compiler.kinds_of), in load order."""
+        return [r for r in self.source.rules if kind in kinds_of(r.when)]
+
+    def explore(self, kind: str, rules: list[Rule] | None = None, limit: int | None = None) -> Exploration:
+        """Every leaf of ``kind`` (for ``rules``, by default all of the kind's): split on a fact when a condition
+        needs it. ``rules`` must hold the setters of every derived fact they read (see ``depends``)."""
         limit = limit or MAX_LEAVES
-        rules = [r for r in self.source.rules if kind in kinds_of(r.when)]
+        rules = self.rules_of(kind) if rules is None else rules
         out = Exploration(kind, rules)
         stack: list[dict] = [{}]
         while stack:
@@ -181,7 +186,7 @@ class Space:
 
     def leaf_of(self, kind: str, value_of) -> Leaf:
         """The leaf of one case, given ``value_of(key)``: its abstract value of a path or a comparison."""
-        rules = [r for r in self.source.rules if kind in kinds_of(r.when)]
+        rules = self.rules_of(kind)
         assign: dict = {}
         while True:
             try:
@@ -304,6 +309,20 @@ class Space:
                         out.add(VIEWS.get(path, path))
                         path = self.parent(path)
         return out
+
+
+def depends(pool: list[Rule], seeds: list[Rule]) -> list[Rule]:
+    """``seeds`` and what decides whether they apply: their group mates and the setters of the derived facts
+    they read, again for those, from ``pool``; in load order."""
+    chosen = {r.index: r for r in seeds}
+    while True:
+        groups = {r.group for r in chosen.values() if r.group}
+        read = {p for r in chosen.values() for p in r.facts_read if p.startswith("facts.")}
+        more = [r for r in pool if r.index not in chosen
+                and (r.group in groups or any(f"facts.{name}" in read for name in r.sets))]
+        if not more:
+            return sorted(chosen.values(), key=lambda r: r.index)
+        chosen.update((r.index, r) for r in more)
 
 
 def _apply_groups(matched: list[Rule], conflicts: list[Conflict]) -> list[Rule]:

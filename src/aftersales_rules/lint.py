@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .case import ISSUE_KINDS
-from .casespace import Conflict, Leaf, Space, describe_value
+from . import casespace
+from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .compiler import kinds_of
 from .conditions import FactRef, Ref, Test, walk
 from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
@@ -246,13 +247,21 @@ def _decisions(policy: Policy) -> list[Finding]:
     out: list[Finding] = []
     complete = True
     for kind in ISSUE_KINDS:
-        ex = space.explore(kind)
-        if not ex.complete:
+        rules = space.rules_of(kind)
+        # a rule with no single-valued output and no group only adds steps or gestures: it changes no other
+        # rule's fate, so it is explored on its own (with what it depends on), not multiplied into every leaf
+        additive = [r for r in rules if not r.slots and not r.group]
+        ex = space.explore(kind, [r for r in rules if r not in additive])
+        alone = {r.id: space.explore(kind, depends(rules, [r])) for r in additive}
+        if not ex.complete or not all(sub.complete for sub in alone.values()):
             complete = False
             out.append(Finding(_header(source), "analysis_incomplete",
-                               f"{kind}: more than {len(ex.leaves):,} combinations of facts; stopped looking for "
-                               "gaps, overlaps and unreachable rules there", "warning"))
-        deciding = space.keys_read(_deciding(ex.rules))
+                               f"{kind}: more than {casespace.MAX_LEAVES:,} combinations of facts; stopped looking "
+                               "for gaps, overlaps and unreachable rules there", "warning"))
+        for rule_id, sub in alone.items():
+            if any(rule.id == rule_id for leaf in sub.leaves for rule in leaf.matched):
+                matched.add(rule_id)
+                shown.add(rule_id)  # it adds steps or gestures wherever it matches
         for leaf in ex.leaves:
             for rule in leaf.matched:
                 matched.add(rule.id)
@@ -260,6 +269,8 @@ def _decisions(policy: Policy) -> list[Finding]:
                     shown.add(rule.id)
                 else:
                     beaten_by.setdefault(rule.id, {}).update({r.id: r for r in _winners_over(rule, leaf)})
+        deciding = space.keys_read(depends(ex.rules, [r for r in ex.rules if "resolution" in r.slots]))
+        for leaf in ex.leaves:
             for c in leaf.conflicts:
                 found, _, first = overlaps.setdefault((c.first.id, c.second.id), ([], kind, leaf))
                 if first is leaf:
@@ -304,19 +315,6 @@ def _merge(found: list[tuple[dict, Leaf]], space: Space) -> list[tuple[dict, Lea
             if merged:
                 break
     return items
-
-
-def _deciding(rules: list[Rule]) -> list[Rule]:
-    """The rules that can change the resolution: those that set it, their group mates, the setters of what they read."""
-    chosen = {r.index: r for r in rules if "resolution" in r.slots}
-    while True:
-        groups = {r.group for r in chosen.values() if r.group}
-        read = {p for r in chosen.values() for p in r.facts_read if p.startswith("facts.")}
-        more = [r for r in rules if r.index not in chosen and (r.group in groups or any(f"facts.{n}" in read
-                                                                                         for n in r.sets))]
-        if not more:
-            return list(chosen.values())
-        chosen.update((r.index, r) for r in more)
 
 
 def _winners_over(rule: Rule, leaf: Leaf) -> list[Rule]:
