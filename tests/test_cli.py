@@ -159,3 +159,15 @@ def test_console_script_runs_without_a_traceback(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     assert proc.stderr == f"{bad}:2:1: invalid JSON: did not find expected node content\n"
+
+
+def test_a_closed_pipe_is_not_an_internal_error():
+    # the reader closes its end before the command writes, like `aftersales … | head -c 10`
+    code = "import time; time.sleep(0.5); from aftersales_rules.cli import main; main(['schema', 'policy'])"
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          stdin=subprocess.DEVNULL) as proc:
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    assert "internal error" not in err and "Traceback" not in err and "BrokenPipe" not in err
+    assert proc.returncode == 1

@@ -287,3 +287,13 @@ def test_a_closed_policy_refuses_to_evaluate(tmp_path):
     policy.close()  # idempotent
     with pytest.raises(EvaluationError, match="closed"):
         policy.evaluate(case())
+
+
+def test_a_derived_fact_no_rule_of_the_kind_sets_keeps_its_default(tmp_path):
+    policy = make_policy(tmp_path, [
+        {"id": "setter", "when": {"issue.kind": "wrong_item"}, "then": {"set": {"flag": True}}},
+        {"id": "reader", "when": {"facts.flag": False}, "then": {"resolution": "explain"}},
+    ], facts={"flag": {"type": "bool", "default": False}}, defaults={"resolution": "escalate"})
+    assert policy.evaluate(case()).resolution == "explain"  # damaged: nothing sets flag
+    wrong = case(issue={"kind": "wrong_item"})
+    assert policy.evaluate(wrong).resolution == "escalate"

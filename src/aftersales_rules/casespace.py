@@ -196,9 +196,8 @@ class Space:
 
     def decide(self, kind: str, rules: list[Rule], assign: dict) -> Leaf:
         """What the engine would do with every case of this class (raises ``_Need`` for an unset fact)."""
-        # like the engine, a derived fact starts at its default only where a rule of this kind sets it;
-        # elsewhere it is unknown
-        derived = {f"facts.{n}": self.derived_defaults.get(f"facts.{n}") for r in rules for n in r.sets}
+        # like the engine, every derived fact starts at its default, set by a rule of this kind or not
+        derived = dict(self.derived_defaults)
         matched_all: list[Rule] = []
         applied: list[Rule] = []
         conflicts: list[Conflict] = []

@@ -65,7 +65,7 @@ class Partition:
     fact_paths: tuple[str, ...]  # catalogue facts the message carries
     comparisons: tuple[tuple[str, Test], ...]  # (engine key, fact-vs-fact test) worked out per case
     awaitables: tuple[Fact, ...]  # facts read here that may be unknown and change the plan
-    derived: tuple[str, ...]  # facts.X set by rules in this partition
+    derived: tuple[str, ...]  # facts.X set or read by rules in this partition
 
 
 @dataclass
@@ -108,7 +108,9 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
         catalogue = tuple(sorted(p for p in paths if not p.startswith("facts.")))
         read = set(catalogue) | {p for t in used.values() for p in comparison_paths(t)}
         awaitables = tuple(scope.facts[p] for p in sorted(read) if scope.facts[p].awaitable)
-        derived = tuple(sorted({f"facts.{n}" for r in rules for n in r.sets}))
+        # derived facts set or read here (one no rule of this kind sets keeps its default)
+        derived = tuple(sorted({f"facts.{n}" for r in rules for n in r.sets}
+                               | {p for p in paths if p.startswith("facts.")}))
         out.partitions[kind] = Partition(kind, strata, catalogue, tuple(sorted(used.items())), awaitables, derived)
     return out
 

@@ -163,12 +163,12 @@ class Engine:
         winners: dict[str, list[Rule]] = {}
         names = self.compiled.rule_names
         for stratum in part.strata:
-            if stratum.index:
-                for path, key in self.derived_keys[part.kind]:
-                    if values.get(path) is not None:
-                        message[key] = encode(values[path])
-                    else:
-                        message.pop(key, None)
+            # derived facts as they stand: their defaults, then what earlier strata set
+            for path, key in self.derived_keys[part.kind]:
+                if values.get(path) is not None:
+                    message[key] = encode(values[path])
+                else:
+                    message.pop(key, None)
             matched = sorted({names[n].index: names[n] for n in self.runtime.match(stratum.rulesets, message)}.items())
             now = _apply_groups([r for _, r in matched])
             applied.extend(now)

@@ -28,6 +28,10 @@ def handle_errors(func):
         except KeyboardInterrupt:
             click.echo("aftersales: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:  # the reader went away (`aftersales … | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug: say so in one line, traceback only on request
