@@ -90,6 +90,7 @@ def test_not_a_mapping():
 
 
 def test_case_is_immutable():
+    from pydantic import ValidationError
     case = parse_case(BASE)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         case.case_id = "other"

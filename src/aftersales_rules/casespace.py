@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from .case import Case
 from .compiler import comparison_paths, kinds_of
 from .conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
-from .engine import SINGLE_SLOTS
+from .decision import SINGLE_SLOTS, Conflict, apply_groups, winner
 from .facts import Fact
 from .moments import Moment
 from .policy import PolicySource
@@ -58,15 +58,6 @@ VIEWS = {
     "order.cost_known": "order.profit",
     "affected.cost_known": "affected.profit",
 }
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Two rules that decide one output differently with no declared winner."""
-
-    first: Rule
-    second: Rule
-    output: str  # a slot, or "group <name>"
 
 
 @dataclass
@@ -205,15 +196,15 @@ class Space:
         for stratum in sorted({r.stratum for r in rules}):
             matched = [r for r in rules if r.stratum == stratum and self.holds(r.when, kind, assign, derived)]
             matched_all.extend(matched)
-            now = _apply_groups(matched, conflicts)
+            now = apply_groups(matched, conflicts.append)
             applied.extend(now)
             for slot in sorted({s for r in now for s in r.slots if s.startswith("facts.")}):
-                best = _winner(slot, now, conflicts)
+                best = winner(slot, now, conflicts.append)
                 winners[slot] = best
                 derived[slot] = best[0].slots[slot]
         applied.sort(key=lambda r: r.index)
         for slot in SINGLE_SLOTS:
-            best = _winner(slot, applied, conflicts)
+            best = winner(slot, applied, conflicts.append)
             if best:
                 winners[slot] = best
         return Leaf(dict(assign), matched_all, applied, winners, conflicts)
@@ -322,37 +313,6 @@ def depends(pool: list[Rule], seeds: list[Rule]) -> list[Rule]:
         if not more:
             return sorted(chosen.values(), key=lambda r: r.index)
         chosen.update((r.index, r) for r in more)
-
-
-def _apply_groups(matched: list[Rule], conflicts: list[Conflict]) -> list[Rule]:
-    """engine._apply_groups, noting ties instead of raising."""
-    best: dict[str, Rule] = {}
-    for rule in matched:
-        if not rule.group:
-            continue
-        other = best.get(rule.group)
-        if other is None or rule.priority > other.priority:
-            best[rule.group] = rule
-        elif rule.priority == other.priority and _outputs(rule) != _outputs(other):
-            conflicts.append(Conflict(other, rule, f"group {rule.group}"))
-    return [r for r in matched if not r.group or best[r.group] is r]
-
-
-def _outputs(rule: Rule) -> tuple:
-    return (sorted(rule.slots.items(), key=lambda kv: kv[0]), rule.steps, rule.gestures)
-
-
-def _winner(slot: str, rules: list[Rule], conflicts: list[Conflict]) -> list[Rule]:
-    """engine._winner, noting ties instead of raising."""
-    candidates = [r for r in rules if slot in r.slots]
-    if not candidates:
-        return []
-    top = max(r.priority for r in candidates)
-    best = [r for r in candidates if r.priority == top]
-    for other in best[1:]:
-        if other.slots[slot] != best[0].slots[slot]:
-            conflicts.append(Conflict(best[0], other, slot))
-    return best
 
 
 def case_field(path: str) -> Any:

@@ -1,15 +1,8 @@
 """Evaluation: case → facts → durable_rules matches → decisions → plan.
 
-The conflict policy (docs/rule-language.md, "What wins"):
-
-1. A rule applies when its condition holds. Within a ``group`` only the
-   matching rule with the highest priority applies (a tie is a conflict).
-2. Each single-valued output (resolution, each postage leg, refund lines,
-   refund release, each derived fact) is taken from the applying rule with the
-   highest priority that sets it. Two rules of that priority setting it to
-   different values is a conflict: ``ConflictError``, never a silent choice.
-3. Steps and gestures add up over every applying rule, in stage order, then
-   load order; an identical step is listed once.
+Which matching rules decide what is the conflict policy of decision.py;
+steps and gestures add up over every applying rule, steps in stage order, then
+load order, an identical step listed once (steps.py renders them).
 
 ``awaiting`` and ``branches`` come from evaluating again: for each fact the
 matched rules read that may still be unknown (an inspection, the buyer's
@@ -20,28 +13,27 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from .case import Case, parse_case
 from .compiler import CompiledPolicy, Partition, compare, comparison_paths, compile_policy, encode
 from .conditions import All
-from .errors import CaseError, ConflictError, EvaluationError, Problem
-from .facts import FACTS, Fact, engine_key
-from .money import ZERO, MoneyError, parse_money, quantize
-from .plan import (Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, StepText,
-                   TraceEntry, key_figures)
+from .decision import SINGLE_SLOTS, apply_groups, top, winner
+from .errors import EvaluationError
+from .facts import FACTS, Fact, attribute_value, engine_key
+from .money import ZERO, quantize
+from .plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
 from .policy import PolicySource
-from .rules import PLACEHOLDER, PLACEHOLDER_EXTRAS, STAGE_ORDER, LegSpec, LineSpec, Rule
+from .rules import PLACEHOLDER_EXTRAS, STAGE_ORDER, LegSpec, LineSpec, Rule
 from .runtime import Runtime, next_instance
+from .steps import StepTemplate
 
 __all__ = ["Engine"]
 
 # facts the plan is assembled from, whatever the rules test
 ASSEMBLY_FACTS = ("opened_at", "order.currency", "order.shipping_fee", "affected.goods",
                   "progress.return_shipment.postage_paid")
-SINGLE_SLOTS = ("resolution", "return_leg", "outbound_leg", "refund.lines", "refund.release")
 
 
 @dataclass
@@ -75,7 +67,7 @@ class Engine:
         self.because = {rule.index: _because(rule) for rule in source.rules}
         step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
         self.rule_steps = {rule.index: tuple((STAGE_ORDER[spec.stage], rule.index, i,
-                                              _StepTemplate(rule, spec, step_keys))
+                                              StepTemplate(rule, spec, step_keys))
                                              for i, spec in enumerate(rule.steps))
                            for rule in source.rules}
 
@@ -144,7 +136,7 @@ class Engine:
             path = f"attributes.{name}"
             fact = self.source.scope.facts.get(path)
             if fact is not None:
-                values[path] = _attribute(case, fact)
+                values[path] = attribute_value(case, fact)
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values
@@ -170,10 +162,10 @@ class Engine:
                 else:
                     message.pop(key, None)
             matched = sorted({names[n].index: names[n] for n in self.runtime.match(stratum.rulesets, message)}.items())
-            now = _apply_groups([r for _, r in matched])
+            now = apply_groups([r for _, r in matched])
             applied.extend(now)
             for slot in sorted({s for r in now for s in r.slots if s.startswith("facts.")}):
-                rules = _winner(slot, now)
+                rules = winner(slot, now)
                 winners[slot] = rules
                 values[slot] = rules[0].slots[slot]
         applied.sort(key=lambda r: r.index)
@@ -183,7 +175,7 @@ class Engine:
                 candidates.setdefault(slot, []).append(rule)
         for slot in SINGLE_SLOTS:
             if slot in candidates:
-                winners[slot] = _top(slot, candidates[slot])
+                winners[slot] = top(slot, candidates[slot])
         return Decision(applied, winners, values)
 
     # ------------------------------------------------------------------ assembly
@@ -248,40 +240,6 @@ def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
     return tuple(sorted(p for p in needed if not p.startswith("facts.") and p in source.scope.facts))
 
 
-def _attribute(case: Case, fact: Fact) -> Any:
-    name = fact.path[len("attributes."):]
-    value = case.attributes.get(name)
-    if value is None:
-        return None
-    bad = None
-    if fact.type == "bool" and not isinstance(value, bool):
-        bad = "true or false"
-    elif fact.type == "enum" and value not in fact.values:
-        bad = "one of " + ", ".join(fact.values)
-    elif fact.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
-        bad = "a whole number"
-    elif fact.type == "text" and not isinstance(value, str):
-        bad = "text"
-    elif fact.type == "money":
-        try:
-            return parse_money(value)
-        except MoneyError as exc:
-            bad = f"an amount ({exc})"
-    elif fact.type == "time":
-        try:
-            parsed = datetime.fromisoformat(str(value))
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            bad = "a time with an offset, such as 2026-07-15T14:05:00+08:00"
-        else:
-            return parsed
-    if bad:
-        raise CaseError([Problem(None, "invalid_value", f"{fact.path}: the policy expects {bad}, got {value!r}",
-                                 path=fact.path)])
-    return value
-
-
 def _with_fact(values: dict[str, Any], fact: Fact, value: Any) -> dict[str, Any]:
     out = dict(values)
     out[fact.path] = value
@@ -289,45 +247,6 @@ def _with_fact(values: dict[str, Any], fact: Fact, value: Any) -> dict[str, Any]
     if parent in out and FACTS.get(parent) is not None and FACTS[parent].type == "object":
         out[parent] = True
     return out
-
-
-def _apply_groups(matched: list[Rule]) -> list[Rule]:
-    best: dict[str, Rule] = {}
-    for rule in matched:
-        if not rule.group:
-            continue
-        other = best.get(rule.group)
-        if other is None or rule.priority > other.priority:
-            best[rule.group] = rule
-        elif rule.priority == other.priority and _outputs(rule) != _outputs(other):
-            raise ConflictError(
-                f"rules '{other.id}' ({other.source}) and '{rule.id}' ({rule.source}) of group '{rule.group}' "
-                f"both match at priority {rule.priority}; give one a higher priority",
-                rules=(other.id, rule.id), output=f"group {rule.group}")
-    return [r for r in matched if not r.group or best[r.group] is r]
-
-
-def _outputs(rule: Rule) -> tuple:
-    return (sorted(rule.slots.items(), key=lambda kv: kv[0]), rule.steps, rule.gestures)
-
-
-def _winner(slot: str, rules: list[Rule]) -> list[Rule]:
-    candidates = [r for r in rules if slot in r.slots]
-    return _top(slot, candidates) if candidates else []
-
-
-def _top(slot: str, candidates: list[Rule]) -> list[Rule]:
-    """The rules of highest priority among ``candidates`` (all setting ``slot``); a conflict if they differ."""
-    top = max(r.priority for r in candidates)
-    best = [r for r in candidates if r.priority == top]
-    first = best[0]
-    for other in best[1:]:
-        if other.slots[slot] != first.slots[slot]:
-            raise ConflictError(
-                f"rules '{first.id}' ({first.source}) and '{other.id}' ({other.source}) both decide {slot} "
-                f"at priority {top}, differently; give one a higher priority or put both in a group",
-                rules=(first.id, other.id), output=slot)
-    return best
 
 
 def _leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
@@ -407,84 +326,3 @@ def _because(rule: Rule) -> tuple[str, ...]:
     when = rule.when
     because = [i.describe() for i in when.items] if isinstance(when, All) else [when.describe()]
     return tuple(because or ["always"])
-
-
-class _StepTemplate:
-    """One step of a rule, prepared once per policy.
-
-    Its texts are split into literal parts and placeholders; rendering gives
-    exactly what substituting ``{name}`` in the text would (``{{`` and ``}}`` are
-    literal braces, an unknown value is "—"). A step whose texts have no
-    placeholder and that has no due time is the same ``Step`` in every plan at a
-    given position, so it is built once per position and shared (a ``Step`` is
-    frozen and holds only immutable values).
-    """
-
-    __slots__ = ("key", "spec", "rule_id", "zh", "en", "text", "_built")
-
-    def __init__(self, rule: Rule, spec, keys: dict[tuple, int]):
-        self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
-        self.spec = spec
-        self.rule_id = rule.id
-        self.zh = _split(spec.text.zh)
-        self.en = _split(spec.text.en)
-        static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
-        self.text = StepText(zh=self.zh, en=self.en) if static else None
-        self._built: dict[int, Step] | None = {} if static and spec.due is None else None
-
-    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz) -> Step:
-        built = self._built
-        if built is not None:
-            step = built.get(seq)
-            if step is None:
-                step = built.setdefault(seq, self._make(seq, self.text, None))
-            return step
-        spec = self.spec
-        due = spec.due.value(values, tz) if spec.due else None
-        if due is not None:
-            due = due.astimezone(tz or values["opened_at"].tzinfo)
-        text = self.text
-        if text is None:
-            extras = {"refund.total": refund.total, "due_by": due}
-            text = StepText(zh=_render(self.zh, values, extras, tz), en=_render(self.en, values, extras, tz))
-        return self._make(seq, text, due)
-
-    def _make(self, seq: int, text: StepText, due) -> Step:
-        spec = self.spec
-        return Step(seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage,
-                    rule=self.rule_id)
-
-
-def _render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
-    if not isinstance(parts, tuple):
-        return parts
-    out = [parts[0]]
-    for i in range(1, len(parts), 2):
-        name = parts[i]
-        value = _show(extras[name] if name in extras else values.get(name), tz)
-        if "\0" in value or "\1" in value:  # as the literal text's braces are restored
-            value = value.replace("\0", "{").replace("\1", "}")
-        out.append(value)
-        out.append(parts[i + 1])
-    return "".join(out)
-
-
-def _split(text: str | None) -> str | tuple[str, ...] | None:
-    """``text`` as (literal, name, literal, …, literal), or the literal text when it has no placeholder."""
-    if text is None:
-        return None
-    parts = PLACEHOLDER.split(text.replace("{{", "\0").replace("}}", "\1"))
-    parts = [p.replace("\0", "{").replace("\1", "}") if i % 2 == 0 else p.strip() for i, p in enumerate(parts)]
-    return parts[0] if len(parts) == 1 else tuple(parts)
-
-
-def _show(value: Any, tz) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, datetime):
-        return value.astimezone(tz or value.tzinfo).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)

@@ -16,9 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from .case import ISSUE_KINDS, Case
-from .money import ZERO, quantize
+from .errors import CaseError, Problem
+from .money import ZERO, MoneyError, parse_money, quantize
 
-__all__ = ["FACTS", "Fact", "FactType", "case_facts", "engine_key"]
+__all__ = ["FACTS", "Fact", "FactType", "attribute_value", "case_facts", "engine_key"]
 
 FactType = str  # "enum" | "bool" | "money" | "int" | "time" | "text" | "object"
 
@@ -166,3 +167,38 @@ def case_facts(case: Case, paths: list[str] | None = None) -> dict[str, Any]:
 
 def as_utc_seconds(value: datetime) -> int:
     return int(value.timestamp())
+
+
+def attribute_value(case: Case, fact: Fact) -> Any:
+    """The case's value of a declared attribute, checked against its declaration (CaseError if it does not fit)."""
+    name = fact.path[len("attributes."):]
+    value = case.attributes.get(name)
+    if value is None:
+        return None
+    bad = None
+    if fact.type == "bool" and not isinstance(value, bool):
+        bad = "true or false"
+    elif fact.type == "enum" and value not in fact.values:
+        bad = "one of " + ", ".join(fact.values)
+    elif fact.type == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        bad = "a whole number"
+    elif fact.type == "text" and not isinstance(value, str):
+        bad = "text"
+    elif fact.type == "money":
+        try:
+            return parse_money(value)
+        except MoneyError as exc:
+            bad = f"an amount ({exc})"
+    elif fact.type == "time":
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            bad = "a time with an offset, such as 2026-07-15T14:05:00+08:00"
+        else:
+            return parsed
+    if bad:
+        raise CaseError([Problem(None, "invalid_value", f"{fact.path}: the policy expects {bad}, got {value!r}",
+                                 path=fact.path)])
+    return value

@@ -20,9 +20,8 @@ from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 from .compiler import compare, comparison_paths
 from .conditions import Test
 from .corpus import random_case
-from .engine import _attribute
 from .errors import CaseError
-from .facts import FACTS
+from .facts import FACTS, attribute_value
 
 __all__ = ["abstract_value", "example_case", "reads_as"]
 
@@ -107,7 +106,7 @@ def abstract_value(space: Space, case: Case, key: Any, seen: dict | None = None)
 
 def _concrete(space: Space, case: Case, path: str) -> Any:
     if path.startswith("attributes."):
-        return _attribute(case, space.facts[path])
+        return attribute_value(case, space.facts[path])
     return FACTS[path].read(case)
 
 

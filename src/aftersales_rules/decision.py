@@ -1,0 +1,81 @@
+"""The conflict policy: which of the matching rules decide what (docs/rule-language.md, "What wins").
+
+1. Within a ``group`` only the matching rule with the highest priority
+   applies; two of the top priority with different outputs are a conflict.
+2. Each single-valued output (resolution, each leg, refund lines, release,
+   each derived fact) is taken from the applying rule of highest priority that
+   sets it; rules of that priority setting different values are a conflict.
+
+The engine raises ``ConflictError`` on a conflict; the linter passes
+``on_conflict`` to note it and go on, so both read the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import ConflictError
+from .rules import Rule
+
+__all__ = ["Conflict", "SINGLE_SLOTS", "apply_groups", "raise_conflict", "top", "winner"]
+
+SINGLE_SLOTS = ("resolution", "return_leg", "outbound_leg", "refund.lines", "refund.release")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two rules that decide one output differently with no declared winner."""
+
+    first: Rule
+    second: Rule
+    output: str  # a slot, or "group <name>"
+
+
+def raise_conflict(conflict: Conflict) -> None:
+    first, second, output = conflict.first, conflict.second, conflict.output
+    if output.startswith("group "):
+        message = (f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) of group "
+                   f"'{output[6:]}' both match at priority {second.priority}; give one a higher priority")
+    else:
+        message = (f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) both decide "
+                   f"{output} at priority {first.priority}, differently; give one a higher priority or put both "
+                   "in a group")
+    raise ConflictError(message, rules=(first.id, second.id), output=output)
+
+
+OnConflict = Callable[[Conflict], None]
+
+
+def apply_groups(matched: list[Rule], on_conflict: OnConflict = raise_conflict) -> list[Rule]:
+    """The matched rules that apply: all rules outside groups, and each group's best match."""
+    best: dict[str, Rule] = {}
+    for rule in matched:
+        if not rule.group:
+            continue
+        other = best.get(rule.group)
+        if other is None or rule.priority > other.priority:
+            best[rule.group] = rule
+        elif rule.priority == other.priority and _outputs(rule) != _outputs(other):
+            on_conflict(Conflict(other, rule, f"group {rule.group}"))
+    return [r for r in matched if not r.group or best[r.group] is r]
+
+
+def _outputs(rule: Rule) -> tuple:
+    return (sorted(rule.slots.items(), key=lambda kv: kv[0]), rule.steps, rule.gestures)
+
+
+def winner(slot: str, rules: list[Rule], on_conflict: OnConflict = raise_conflict) -> list[Rule]:
+    """The rule(s) whose value for ``slot`` is taken (several when they agree); [] when none sets it."""
+    candidates = [r for r in rules if slot in r.slots]
+    return top(slot, candidates, on_conflict) if candidates else []
+
+
+def top(slot: str, candidates: list[Rule], on_conflict: OnConflict = raise_conflict) -> list[Rule]:
+    """The rules of highest priority among ``candidates`` (all setting ``slot``)."""
+    best_priority = max(r.priority for r in candidates)
+    best = [r for r in candidates if r.priority == best_priority]
+    for other in best[1:]:
+        if other.slots[slot] != best[0].slots[slot]:
+            on_conflict(Conflict(best[0], other, slot))
+    return best

@@ -1,0 +1,100 @@
+"""Steps as a plan shows them: a rule's step prepared once, rendered per case.
+
+A step's texts are split once into literal parts and ``{placeholders}``; a
+step with no placeholder and no due time is the same ``Step`` in every plan at
+a given position, so it is built once per position and shared (a ``Step`` is
+frozen). Placeholders show money with two places, times in the shop's zone as
+``YYYY-MM-DD HH:MM``, unknown values as "—".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .plan import Refund, Step, StepText
+from .rules import PLACEHOLDER, Rule
+
+__all__ = ["StepTemplate"]
+
+
+class StepTemplate:
+    """One step of a rule, prepared once per policy.
+
+    Its texts are split into literal parts and placeholders; rendering gives
+    exactly what substituting ``{name}`` in the text would (``{{`` and ``}}`` are
+    literal braces, an unknown value is "—"). A step whose texts have no
+    placeholder and that has no due time is the same ``Step`` in every plan at a
+    given position, so it is built once per position and shared (a ``Step`` is
+    frozen and holds only immutable values).
+    """
+
+    __slots__ = ("key", "spec", "rule_id", "zh", "en", "text", "_built")
+
+    def __init__(self, rule: Rule, spec, keys: dict[tuple, int]):
+        self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
+        self.spec = spec
+        self.rule_id = rule.id
+        self.zh = _split(spec.text.zh)
+        self.en = _split(spec.text.en)
+        static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
+        self.text = StepText(zh=self.zh, en=self.en) if static else None
+        self._built: dict[int, Step] | None = {} if static and spec.due is None else None
+
+    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz) -> Step:
+        built = self._built
+        if built is not None:
+            step = built.get(seq)
+            if step is None:
+                step = built.setdefault(seq, self._make(seq, self.text, None))
+            return step
+        spec = self.spec
+        due = spec.due.value(values, tz) if spec.due else None
+        if due is not None:
+            due = due.astimezone(tz or values["opened_at"].tzinfo)
+        text = self.text
+        if text is None:
+            extras = {"refund.total": refund.total, "due_by": due}
+            text = StepText(zh=_render(self.zh, values, extras, tz), en=_render(self.en, values, extras, tz))
+        return self._make(seq, text, due)
+
+    def _make(self, seq: int, text: StepText, due) -> Step:
+        spec = self.spec
+        return Step(seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage,
+                    rule=self.rule_id)
+
+
+def _render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
+    if not isinstance(parts, tuple):
+        return parts
+    out = [parts[0]]
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        value = _show(extras[name] if name in extras else values.get(name), tz)
+        if "\0" in value or "\1" in value:  # as the literal text's braces are restored
+            value = value.replace("\0", "{").replace("\1", "}")
+        out.append(value)
+        out.append(parts[i + 1])
+    return "".join(out)
+
+
+def _split(text: str | None) -> str | tuple[str, ...] | None:
+    """``text`` as (literal, name, literal, …, literal), or the literal text when it has no placeholder."""
+    if text is None:
+        return None
+    parts = PLACEHOLDER.split(text.replace("{{", "\0").replace("}}", "\1"))
+    parts = [p.replace("\0", "{").replace("\1", "}") if i % 2 == 0 else p.strip() for i, p in enumerate(parts)]
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def _show(value: Any, tz) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return value.astimezone(tz or value.tzinfo).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
