@@ -4,6 +4,14 @@
     policy = Policy.load("rules/")
     plan = policy.evaluate(case)        # a dict as parsed from a case file, or a Case
     print(plan.model_dump_json())
+
+A long-running service holds its policy in a ``PolicyService``: ``evaluate``
+from any thread, ``reload(path)`` when the rules change; a reload that fails
+raises and leaves the previous policy in service.
+
+    service = PolicyService.load("rules/")
+    plan = service.evaluate(case)
+    service.reload("rules/")            # the new policy is loaded in full before it is swapped in
 """
 
 from .case import Case, load_case, parse_case
@@ -20,6 +28,7 @@ from .errors import (
 )
 from .plan import Plan
 from .policy import Policy
+from .service import PolicyService
 
 __all__ = [
     "AfterSalesError",
@@ -32,6 +41,7 @@ __all__ = [
     "Plan",
     "Policy",
     "PolicyError",
+    "PolicyService",
     "Problem",
     "SourceLocation",
     "load_case",
