@@ -1,0 +1,176 @@
+"""Properties every plan of the reference policy has, over valid generated cases of every kind.
+
+Money adds up and stays within what the buyer paid; every case is decided; steps
+name real actors and actions; a plan is a pure function of (policy, case); and
+each what-if branch says what a fresh evaluation with that fact filled in says.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+
+from aftersales_rules import Plan, PolicyService
+from aftersales_rules.case import ACTORS, ISSUE_KINDS
+from aftersales_rules.facts import FACTS
+from aftersales_rules.plan import Branch
+from aftersales_rules.rulefile import ACTIONS
+
+from conftest import RULES
+from strategies import cases
+
+CENT = Decimal("0.01")
+
+
+def paid_for(case: dict) -> Decimal:
+    """What the buyer paid for the affected goods, plus the order's postage and any return postage paid."""
+    order = case["order"]
+    by_sku = {item["sku"]: item for item in order["items"]}
+    affected = case["issue"].get("items")
+    if affected is None:
+        pairs = [(item["unit_price"], item.get("quantity", 1)) for item in order["items"]]
+    else:
+        pairs = [(by_sku[a["sku"]]["unit_price"], a.get("quantity") or by_sku[a["sku"]].get("quantity", 1))
+                 for a in affected]
+    goods = sum((Decimal(price) * qty for price, qty in pairs), Decimal(0))
+    shipment = (case.get("progress") or {}).get("return_shipment") or {}
+    return goods + Decimal(order.get("shipping_fee", "0")) + Decimal(shipment.get("postage_paid") or "0")
+
+
+@settings(max_examples=300)
+@given(case=cases())
+def test_refund_adds_up_and_stays_within_what_was_paid(reference_policy, case):
+    refund = reference_policy.evaluate(case, branches=False).refund
+    assert refund.total == sum((line.amount for line in refund.lines), Decimal("0"))
+    assert all(line.amount > 0 and line.amount == line.amount.quantize(CENT) for line in refund.lines)
+    assert Decimal("0") <= refund.total <= paid_for(case)
+    assert refund.currency == case["order"]["currency"]
+    assert (refund.release is None) == (not refund.lines and not refund.pending)
+
+
+@settings(max_examples=300)
+@given(case=cases())
+def test_every_case_is_decided_with_valid_steps(reference_policy, case):
+    plan = reference_policy.evaluate(case, branches=False)
+    decided = [entry for entry in plan.trace if "resolution" in entry.decided]
+    assert len(decided) == 1 or plan.resolution == reference_policy.source.defaults.resolution
+    assert [step.seq for step in plan.steps] == list(range(1, len(plan.steps) + 1))
+    for step in plan.steps:
+        assert step.actor in ACTORS
+        assert step.action in ACTIONS or step.action.startswith("x_"), step.action
+        assert step.text.zh and step.text.en, step
+        assert step.due_by is None or step.due_by.utcoffset() is not None
+    for entry in plan.trace:
+        assert entry.source.startswith("rules/") and entry.because
+
+
+def test_every_kind_and_resolution_is_generated(reference_policy):
+    """The strategies above reach every kind, so the properties are not checked on a few kinds only."""
+    seen_kinds: set[str] = set()
+    seen_resolutions: set[str] = set()
+
+    @settings(max_examples=600, database=None)
+    @given(case=cases())
+    def collect(case):
+        seen_kinds.add(case["issue"]["kind"])
+        seen_resolutions.add(reference_policy.evaluate(case, branches=False).resolution)
+
+    collect()
+    assert seen_kinds == set(ISSUE_KINDS)
+    assert len(seen_resolutions) == 9, sorted(seen_resolutions)
+
+
+@pytest.fixture(scope="module")
+def service():
+    return PolicyService.load(RULES)
+
+
+@pytest.fixture(scope="module")
+def other_thread():
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool
+
+
+@settings(max_examples=100)
+@given(case=cases())
+def test_a_plan_is_byte_identical_twice_in_another_thread_and_after_a_reload(reference_policy, service,
+                                                                              other_thread, case):
+    original = copy.deepcopy(case)
+    first = reference_policy.evaluate(case).to_json()
+    assert case == original  # evaluation does not touch its input
+    assert reference_policy.evaluate(case).to_json() == first
+    elsewhere = other_thread.submit(lambda: (threading.get_ident(), reference_policy.evaluate(case).to_json()))
+    ident, text = elsewhere.result()
+    assert ident != threading.get_ident() and text == first
+    reloaded = service.reload(RULES)
+    assert reloaded is not reference_policy and reloaded.digest == reference_policy.digest
+    assert service.evaluate(case).to_json() == first
+
+
+def with_fact(case: dict, path: str, value) -> dict:
+    """``case`` with the fact at ``path`` filled in (creating the inspection etc. when absent)."""
+    out = copy.deepcopy(case)
+    node = out
+    *parents, leaf = path.split(".")
+    for part in parents:
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
+    node[leaf] = value
+    return out
+
+
+AWAITABLE = sorted([path for path, fact in FACTS.items() if fact.awaitable] + ["attributes.price_protected"])
+
+
+def _unknown(case: dict, path: str) -> bool:
+    node = case
+    for part in path.split("."):
+        if not isinstance(node, dict) or node.get(part) is None:
+            return True
+        node = node[part]
+    return path == "issue.fault" and node == "unknown"
+
+
+def _values(path: str) -> tuple:
+    fact = FACTS.get(path)
+    return fact.branch_values() if fact else (True, False)
+
+
+@settings(max_examples=300)
+@given(case=cases())
+def test_branches_are_what_a_fresh_evaluation_decides(reference_policy, case):
+    plan = reference_policy.evaluate(case)
+    figures = plan.figures()
+    for branch in plan.branches:
+        (path, value), = branch.when.items()
+        assert path in plan.awaiting and _unknown(case, path)
+        fresh = reference_policy.evaluate(with_fact(case, path, value), branches=False)
+        assert branch == Branch(when=branch.when, **fresh.figures()), (path, value)
+    for path in plan.awaiting:
+        values = [b.when[path] for b in plan.branches if path in b.when]
+        assert values == list(_values(path))
+        assert any(b != Branch(when=b.when, **figures) for b in plan.branches if path in b.when)
+    # and the converse: an unknown fact the plan does not wait for changes nothing when it becomes known
+    for path in AWAITABLE:
+        if path in plan.awaiting or not _unknown(case, path):
+            continue
+        for value in _values(path):
+            fresh = reference_policy.evaluate(with_fact(case, path, value), branches=False)
+            assert fresh.figures() == figures, (path, value)
+
+
+def test_plans_serialise_to_the_contract(reference_policy):
+    """A plan read back from its JSON is the same plan (money as two-place strings)."""
+    from aftersales_rules.corpus import generate_cases
+
+    for case in generate_cases(200, seed=5):
+        plan = reference_policy.evaluate(case)
+        text = plan.to_json()
+        assert Plan.model_validate_json(text) == plan
+        assert f'"total": "{plan.refund.total:.2f}"' in text
