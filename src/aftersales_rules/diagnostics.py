@@ -106,6 +106,12 @@ def _model_of(annotation: Any) -> Any:
 
 
 _EXPECTED = re.compile(r"'([^']*)'")
+# the parts pydantic adds to an error's loc for its own schema: function-after[...], list[...], [key], ...
+_TAG = re.compile(r"^(\[key\]|[a-z][a-z0-9_-]*\[.*\]|function-.*)$", re.S)
+
+
+def _without_tags(loc: tuple) -> tuple:
+    return tuple(p for p in loc if not (isinstance(p, str) and _TAG.match(p)))
 
 
 def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Document | None,
@@ -114,8 +120,11 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Documen
     problems: list[Problem] = []
     seen: set[tuple] = set()
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-        kind = err["type"]
+        raw, kind = err["loc"], err["type"]
+        if kind == "extra_forbidden" and raw:
+            loc = _without_tags(raw[:-1]) + (raw[-1],)  # the unknown key itself is the input's, never a tag
+        else:
+            loc = _without_tags(raw)
         value = err.get("input")
         doc_path = prefix + loc
         shown = dotted(display_prefix + loc) or "(document)"
