@@ -28,7 +28,27 @@ MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is r
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
 MAX_DEPTH = 64
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+if yaml.__with_libyaml__:
+    from yaml.composer import Composer
+    from yaml.cyaml import CParser
+    from yaml.resolver import Resolver
+
+    class _Loader(Composer, CParser, Resolver):
+        """libyaml's parser with PyYAML's Python composer (the safe resolver, no constructor).
+
+        libyaml's own composer recurses in C: a deeply nested flow collection
+        (``[[[[…``, 200 KB) overflows the C stack and kills the process. The
+        Python composer stops at the recursion limit with a RecursionError.
+        """
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
