@@ -41,10 +41,10 @@ def parse_money(value: object) -> Decimal:
         raise MoneyError(f"'{value}' is not a finite amount")
     if amount < 0:
         raise MoneyError(f"amount {value} is negative")
+    if amount > MAX_AMOUNT:  # first: quantizing 1e999999 to the cent is itself an error
+        raise MoneyError(f"amount {value} is implausibly large")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(f"amount {value} has a fraction of a cent")
-    if amount > MAX_AMOUNT:
-        raise MoneyError(f"amount {value} is implausibly large")
     return amount.quantize(CENT)
 
 
