@@ -95,7 +95,12 @@ Text = Annotated[StrictStr, Field(max_length=5000)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
 
 
+YEARS = (1970, 2199)  # a case's times; beyond them, moments such as "7 days after delivery" leave datetime's range
+
+
 def _iso(value: datetime) -> datetime:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"a time between the years {YEARS[0]} and {YEARS[1]}, got {value.isoformat()}")
     return value
 
 

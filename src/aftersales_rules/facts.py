@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .case import ISSUE_KINDS, Case
+from .case import ISSUE_KINDS, YEARS, Case
 from .errors import CaseError, Problem
 from .money import ZERO, MoneyError, parse_money, quantize
 
@@ -194,8 +194,8 @@ def attribute_value(case: Case, fact: Fact) -> Any:
             parsed = datetime.fromisoformat(str(value))
         except ValueError:
             parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            bad = "a time with an offset, such as 2026-07-15T14:05:00+08:00"
+        if parsed is None or parsed.tzinfo is None or not YEARS[0] <= parsed.year <= YEARS[1]:
+            bad = f"a time with an offset between {YEARS[0]} and {YEARS[1]}, such as 2026-07-15T14:05:00+08:00"
         else:
             return parsed
     if bad:

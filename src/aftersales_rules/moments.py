@@ -101,6 +101,7 @@ def parse_duration(value: Any) -> int | None:
     return d * 86400 + h * 3600 + mi * 60 + s
 
 
+MAX_DAYS = 3660  # how far a moment may lie from its fact: ten years
 _FORMS = {"day_of": {"day_of", "plus_days", "at"}, "next": {"next", "after"}, "from": {"from", "plus"}}
 
 
@@ -149,6 +150,9 @@ def parse_moment(r: Reader, value: Any) -> Moment | None:
     seconds = parse_duration(raw) if ok else None
     if ok and seconds is None:
         r.at("plus").error("invalid_value", f"'{raw}' is not a duration (write 30s, 15m, 2h, 7d or 1d12h)")
+    elif seconds is not None and seconds > MAX_DAYS * 86400:
+        r.at("plus").error("invalid_value", f"'{raw}' is longer than {MAX_DAYS} days")
+        seconds = None
     if path is None or seconds is None:
         return None
     return Moment("from", path, seconds=seconds)
@@ -171,7 +175,7 @@ def _integer(r: Reader, value: Any) -> int | None:
     ok, value = r.deref(value)
     if not ok:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -3660 <= value <= 3660:
+    if isinstance(value, bool) or not isinstance(value, int) or not -MAX_DAYS <= value <= MAX_DAYS:
         r.error("invalid_value", f"expected a whole number of days, got {value!r}")
         return None
     return value
