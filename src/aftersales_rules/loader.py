@@ -132,8 +132,13 @@ def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX
             problem += " (indent with spaces, not tabs)"
         kind = "JSON" if name.lower().endswith(".json") else "YAML"
         raise InputError(f"invalid {kind}: {problem}", loc) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
+        where = SourceLocation(name, text.count("\n", 0, exc.position) + 1,
+                               exc.position - text.rfind("\n", 0, exc.position))
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(f"invalid YAML: unacceptable character {char}: {exc.reason}", where) from None
     except yaml.YAMLError as exc:  # composer errors without a mark
-        raise InputError(f"invalid YAML: {exc}", SourceLocation(name)) from None
+        raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", SourceLocation(name)) from None
     except RecursionError:
         raise InputError(f"document is nested too deeply (limit {MAX_DEPTH})", SourceLocation(name)) from None
     doc = Document(name, None)
