@@ -31,10 +31,11 @@ def parse_money(value: object) -> Decimal:
     elif isinstance(value, float):
         amount = Decimal(repr(value))  # the shortest text that round-trips, not the binary value
     elif isinstance(value, str):
+        value = value.strip()  # and the messages below show it on one line
         try:
-            amount = Decimal(value.strip())
+            amount = Decimal(value)
         except InvalidOperation:
-            raise MoneyError(f"'{value}' is not an amount (write it like \"12.50\")") from None
+            raise MoneyError(f"{value!r} is not an amount (write it like \"12.50\")") from None
     else:
         raise MoneyError(f"expected an amount such as \"12.50\", got {type(value).__name__}")
     if not amount.is_finite():
