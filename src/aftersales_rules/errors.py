@@ -33,6 +33,13 @@ __all__ = [
 ]
 
 
+def one_line(text: str) -> str:
+    """``text`` with what is not printable shown escaped (a newline or carriage return in a key, a NUL)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 @dataclass(frozen=True, order=True)
 class SourceLocation:
     """Where something was written: file, 1-based line and column."""
@@ -64,7 +71,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""
         label = self.code if self.severity == "error" else f"{self.severity} {self.code}"
-        return f"{where}{label}: {self.message}"
+        return one_line(f"{where}{label}: {self.message}")
 
     def to_dict(self) -> dict:
         loc = self.location
@@ -89,7 +96,7 @@ class AfterSalesError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return self.message
+        return one_line(self.message)
 
 
 class InputError(AfterSalesError):
@@ -109,6 +116,9 @@ class _ProblemsError(AfterSalesError):
 
     def _render(self) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.message  # made of the problems' one-line texts
 
 
 class PolicyError(_ProblemsError):
