@@ -32,6 +32,7 @@ from .scope import Definition, Reader, Scope
 __all__ = ["Policy", "PolicySource", "read_policy"]
 
 RULE_SUFFIXES = (".yaml", ".yml")
+MAX_ALTERNATIVES = 256
 
 
 @dataclass
@@ -293,6 +294,12 @@ class _Builder:
             outputs = parse_outputs(r, model)
             if when is None or outputs is None:
                 continue
+            wide = _alternatives(when)
+            if wide > MAX_ALTERNATIVES:
+                r.at("when").error("too_wide", f"rule '{model.id}' expands into {wide:,} alternatives (each value of "
+                                   f"a list, each branch of 'any'); durable_rules takes at most {MAX_ALTERNATIVES} "
+                                   "in one rule: split it over several rules")
+                continue
             slots, steps, gestures = outputs
             loc = r.doc.at(r.path)
             rule = Rule(model.id, model.description, model.clause, model.priority, model.group, when, slots,
@@ -335,6 +342,15 @@ def _without_nones(data: Any) -> Any:
     if isinstance(data, list):
         return [_without_nones(v) for v in data if v is not None]
     return data
+
+
+def _alternatives(when) -> int:
+    """How many alternatives the compiler expands a condition into (durable_rules' network is fixed-size:
+    512 and more under one node crash or hang it)."""
+    from .compiler import condition_json, paths_of  # the compiler imports this module
+
+    expr = condition_json(when, {})
+    return paths_of(expr) if expr else 1
 
 
 def _facts_read(when) -> set[str]:
