@@ -7,7 +7,8 @@
   affected quantities below the ordered ones, facts present on kinds that do not use them;
 * ``cases()``: either;
 * ``documents()``: arbitrary YAML/JSON-like values (for the bad-input tests);
-* ``mutated_cases()``: a valid case with one field replaced, removed or added.
+* ``mutated(document)``, ``mutated_cases()``: a document (a valid case) with one place replaced, removed
+  or added; ``paths_in``, ``value_at`` and ``with_value`` walk and edit documents.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from hypothesis import strategies as st
 from aftersales_rules.case import ISSUE_KINDS
 from aftersales_rules.corpus import CATALOGUE, random_case
 
-__all__ = ["ALL_KINDS", "cases", "corpus_cases", "documents", "edge_cases", "money", "mutated_cases"]
+__all__ = ["ALL_KINDS", "cases", "corpus_cases", "documents", "edge_cases", "money", "mutated", "mutated_cases",
+           "paths_in", "value_at", "with_value"]
 
 ALL_KINDS = ISSUE_KINDS
 SHOP = timezone(timedelta(hours=8))  # Asia/Shanghai has no daylight saving: a fixed +08:00
@@ -164,55 +166,62 @@ def documents(max_leaves: int = 40) -> st.SearchStrategy[Any]:
         max_leaves=max_leaves)
 
 
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
+def paths_in(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every place in a document: the paths (keys and list indexes) of every node, the root included."""
     out = [path]
     if isinstance(value, dict):
         for key, item in value.items():
-            out.extend(_paths(item, path + (key,)))
+            out.extend(paths_in(item, path + (key,)))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            out.extend(_paths(item, path + (i,)))
+            out.extend(paths_in(item, path + (i,)))
     return out
 
 
-def _replace(value: Any, path: tuple, how: str, new: Any) -> Any:
-    if not path:
-        return new if how == "set" else value
-    head, rest = path[0], path[1:]
-    if isinstance(value, dict):
-        value = dict(value)
-        if not rest and how == "delete":
-            value.pop(head, None)
-        else:
-            value[head] = _replace(value[head], rest, how, new)
-    elif isinstance(value, list):
-        value = list(value)
-        if not rest and how == "delete":
-            del value[head]
-        else:
-            value[head] = _replace(value[head], rest, how, new)
-    return value
-
-
-@st.composite
-def mutated_cases(draw, base: st.SearchStrategy[dict] | None = None) -> Any:
-    """A valid case with one place broken: a value replaced, a key removed, or a key added."""
-    case = draw(base or cases())
-    path = draw(st.sampled_from(_paths(case)))
-    how = draw(st.sampled_from(["set", "set", "delete", "add"]))
-    if how == "add":
-        key = draw(st.one_of(st.sampled_from(["kind", "amount", "sku", "unit_price", "x"]), st.text(max_size=8)))
-        return _replace(case, path, "set", _with_key(_get(case, path), key, draw(documents(8))))
-    return _replace(case, path, how, draw(documents(8)) if how == "set" else None)
-
-
-def _get(value: Any, path: tuple) -> Any:
+def value_at(value: Any, path: tuple) -> Any:
     for part in path:
         value = value[part]
     return value
 
 
-def _with_key(value: Any, key: str, new: Any) -> Any:
-    if isinstance(value, dict):
-        return {**value, key: new}
-    return {key: new}
+def with_value(document: Any, path: tuple, new: Any, *, delete: bool = False) -> Any:
+    """A copy of ``document`` with ``new`` at ``path`` (missing or null mappings on the way are made),
+    or with the node at ``path`` removed."""
+    if not path:
+        return document if delete else new
+    head, rest = path[0], path[1:]
+    if isinstance(document, dict):
+        out = dict(document)
+        if not rest and delete:
+            out.pop(head, None)
+        else:
+            out[head] = with_value(out.get(head) or {}, rest, new, delete=delete)
+        return out
+    out = list(document)
+    if not rest and delete:
+        del out[head]
+    else:
+        out[head] = with_value(out[head], rest, new, delete=delete)
+    return out
+
+
+KEYS = st.one_of(st.sampled_from(["kind", "amount", "sku", "unit_price", "x"]), st.text(max_size=8))
+
+
+@st.composite
+def mutated(draw, document: Any, values: st.SearchStrategy | None = None, keys: st.SearchStrategy = KEYS) -> Any:
+    """``document`` with one place broken: a value replaced, a key removed, or a key added."""
+    path = draw(st.sampled_from(paths_in(document)))
+    how = draw(st.sampled_from(["set", "set", "delete", "add"]))
+    if how == "delete":
+        return with_value(document, path, None, delete=True)
+    new = draw(documents(8) if values is None else values)
+    if how == "set":
+        return with_value(document, path, new)
+    node = value_at(document, path)
+    return with_value(document, path, {**node, draw(keys): new} if isinstance(node, dict) else {draw(keys): new})
+
+
+def mutated_cases() -> st.SearchStrategy[Any]:
+    """A valid case with one place broken."""
+    return cases().flatmap(mutated)

@@ -11,7 +11,6 @@ instead of the suite.
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import shutil
 import subprocess
@@ -31,7 +30,7 @@ from aftersales_rules.corpus import generate_cases
 from aftersales_rules.loader import MAX_FILE_BYTES, load_document
 
 from conftest import FIXTURES, ROOT, RULES
-from strategies import _get, _paths, _replace, _with_key, cases, documents, mutated_cases
+from strategies import cases, documents, mutated, mutated_cases, paths_in, value_at, with_value
 
 BAD = FIXTURES / "bad_input"
 REFUSED_CASES = sorted(p for p in (BAD / "cases").iterdir() if p.suffix != ".expected")
@@ -187,23 +186,12 @@ WEIRD_TIMES = ["9999-12-31T23:59:59+08:00", "0001-01-01T00:00:00+14:00", "2026-0
                "1969-12-31T23:59:59-12:00", "2199-12-31T23:59:59-12:00", "now", 1767225600, None]
 
 
-def _set(case: dict, path: tuple, value) -> dict:
-    case = copy.deepcopy(case)
-    node = case
-    for part in path[:-1]:
-        if isinstance(node, dict) and node.get(part) is None:
-            node[part] = {}
-        node = node[part]
-    node[path[-1]] = value
-    return case
-
-
 @settings(max_examples=200)
 @given(case=cases(), path=st.sampled_from(MONEY_PATHS + TIME_PATHS),
        value=st.sampled_from(WEIRD_NUMBERS + WEIRD_TIMES))
 def test_odd_amounts_and_times_raise_only_library_errors(reference_policy, case, path, value):
     try:
-        reference_policy.evaluate(_set(case, path, value))
+        reference_policy.evaluate(with_value(case, path, value))
     except AfterSalesError as exc:
         assert "\n" not in str(exc)
 
@@ -238,9 +226,8 @@ def test_arbitrary_documents_as_a_rule_file_raise_only_library_errors(tmp_path, 
 @pytest.fixture(scope="module")
 def rules_copy(tmp_path_factory):
     """The reference rule files in a scratch directory (rules/tests/ left out)."""
-    target = tmp_path_factory.mktemp("rules")
-    for f in RULES.glob("*.yaml"):
-        shutil.copy(f, target / f.name)
+    target = tmp_path_factory.mktemp("scratch") / "rules"
+    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("tests"))
     return target
 
 
@@ -265,24 +252,19 @@ def test_arbitrary_documents_beside_the_reference_rules_raise_only_library_error
 
 
 RULE_FILES = {f.name: load_document(f).data for f in sorted(RULES.glob("*.yaml"))}
-RULE_PARTS = [_get(data, p) for data in RULE_FILES.values() for p in _paths(data)]
-RULE_KEYS = ["when", "then", "priority", "group", "amount", "cap", "first_known", "min", "percent", "of", "due",
-             "day_of", "plus_days", "at", "from", "plus", "known", "is_not", "not_in", "within_days_after", "all",
-             "any", "not", "set", "values", "facts", "$x"]
+RULE_PARTS = [value_at(data, p) for data in RULE_FILES.values() for p in paths_in(data)]
+RULE_KEYS = st.one_of(st.sampled_from(
+    ["when", "then", "priority", "group", "amount", "cap", "first_known", "min", "percent", "of", "due", "day_of",
+     "plus_days", "at", "from", "plus", "known", "is_not", "not_in", "within_days_after", "all", "any", "not", "set",
+     "values", "facts", "$x"]), st.text(max_size=6))
 
 
 @st.composite
 def broken_rule_file(draw):
     """A reference rule file with one place replaced (by anything, or by a piece of another rule), removed or added."""
     name = draw(st.sampled_from(sorted(RULE_FILES)))
-    data = RULE_FILES[name]
-    path = draw(st.sampled_from(_paths(data)))
-    how = draw(st.sampled_from(["set", "set", "delete", "add"]))
-    new = draw(st.one_of(documents(6), st.sampled_from(RULE_PARTS)))
-    if how == "add":
-        key = draw(st.one_of(st.sampled_from(RULE_KEYS), st.text(max_size=6)))
-        return name, _replace(data, path, "set", _with_key(_get(data, path), key, new))
-    return name, _replace(data, path, how, new if how == "set" else None)
+    values = st.one_of(documents(6), st.sampled_from(RULE_PARTS))
+    return name, draw(mutated(RULE_FILES[name], values, RULE_KEYS))
 
 
 @FUZZ

@@ -22,7 +22,7 @@ from aftersales_rules.plan import Branch
 from aftersales_rules.rulefile import ACTIONS
 
 from conftest import RULES
-from strategies import cases
+from strategies import cases, with_value
 
 CENT = Decimal("0.01")
 
@@ -114,15 +114,7 @@ def test_a_plan_is_byte_identical_twice_in_another_thread_and_after_a_reload(ref
 
 def with_fact(case: dict, path: str, value) -> dict:
     """``case`` with the fact at ``path`` filled in (creating the inspection etc. when absent)."""
-    out = copy.deepcopy(case)
-    node = out
-    *parents, leaf = path.split(".")
-    for part in parents:
-        if node.get(part) is None:
-            node[part] = {}
-        node = node[part]
-    node[leaf] = value
-    return out
+    return with_value(case, tuple(path.split(".")), value)
 
 
 AWAITABLE = sorted([path for path, fact in FACTS.items() if fact.awaitable] + ["attributes.price_protected"])

@@ -26,9 +26,7 @@ CASES = list(generate_cases(40, seed=21))
 
 
 def _copy_rules(target: Path) -> Path:
-    target.mkdir()
-    for f in RULES.glob("*.yaml"):
-        shutil.copy(f, target / f.name)
+    shutil.copytree(RULES, target, ignore=shutil.ignore_patterns("tests"))
     return target
 
 
