@@ -242,7 +242,7 @@ def test_a_case_no_rule_matches_still_fires_the_sentinel(tmp_path):
 CODES = r'''
 import json, sys
 import durable_rules_engine as E
-from aftersales_rules import Policy
+from aftersales_rules import EngineError, Policy
 from aftersales_rules.corpus import generate_cases
 policy = Policy.load(sys.argv[1])
 case = next(generate_cases(1, seed=9))
