@@ -1,8 +1,8 @@
 """YAML (and JSON) text → plain Python values, with file:line:column for every node.
 
 Only safe loading: the document is composed into nodes by PyYAML's safe
-composer (the C one when present) and turned into values here, so no tag can
-construct an object. Floats become ``Decimal`` from their source text (money
+composer (over libyaml's parser when present) and turned into values here, so
+no tag can construct an object. Floats become ``Decimal`` from their source text (money
 never passes through binary floating point); timestamps stay strings (the case
 model parses ISO 8601 itself). Duplicate keys, unknown tags, alias bombs,
 deep nesting, oversized files and non-UTF-8 bytes are refused with one clear
@@ -28,8 +28,6 @@ MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is r
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
 MAX_DEPTH = 64
 
-
-
 if yaml.__with_libyaml__:
     from yaml.composer import Composer
     from yaml.cyaml import CParser
@@ -49,6 +47,7 @@ if yaml.__with_libyaml__:
             Resolver.__init__(self)
 else:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
+
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:bool",
