@@ -104,6 +104,7 @@ def derive(case: dict) -> dict:
         "agreed": cents(progress.get("agreed_partial_refund")),
         "rp": cents(shipment.get("postage_paid")),
         "resellable": inspection.get("resellable"),
+        "received": shipment.get("status") == "received",
         "custom_made": attributes.get("custom_made"),
         "price_protected": attributes.get("price_protected"),
         "picked": bool(order.get("picked_for_packing", False)),
@@ -168,10 +169,12 @@ def decide_derived(d: dict) -> dict:
             res, out = "reship", ("seller", "prepaid")
     elif kind == "return_request":
         fault = d["fault"]
-        if fault == "buyer" and d["custom_made"] is True:
+        if fault == "buyer" and d["resellable"] is False and d["received"]:
+            res, ret = "decline", ("buyer", "buyer")  # back at the warehouse, not resellable: it goes back
+        elif fault == "buyer" and d["custom_made"] is True:
             res = "decline"
         elif fault == "buyer" and d["resellable"] is False and d["within"]:
-            res, ret = "decline", ("buyer", "buyer")  # came back inside the window, not resellable
+            res, ret = "decline", ("buyer", "buyer")  # inside the window, not resellable
         elif fault == "seller":
             res, ret, total = "return_and_refund", ("buyer", "seller"), goods + rp
         elif fault == "buyer":

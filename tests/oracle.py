@@ -85,6 +85,7 @@ class _Facts:
         self.fee = order.shipping_fee
         shipment = progress.return_shipment
         self.return_postage = shipment.postage_paid if shipment is not None else None
+        self.return_received = shipment is not None and shipment.status == "received"
         inspection = progress.inspection
         self.error_confirmed = inspection.error_confirmed if inspection is not None else None
         self.resellable = inspection.resellable if inspection is not None else None
@@ -213,8 +214,10 @@ def _missing_item(f: _Facts):
 
 def _return_request(f: _Facts):
     fault = f.fault
-    if fault == "buyer" and f.resellable is False:
-        return "decline", BUYER_RETURNS_AT_OWN_COST, None, None, None  # it goes back to the buyer
+    if fault == "buyer" and f.resellable is False and (
+            f.return_received or (f.within_no_reason_window and not f.custom_made)):
+        # the goods came back (or will, inside the window) and cannot be resold: they go back to the buyer
+        return "decline", BUYER_RETURNS_AT_OWN_COST, None, None, None
     if fault == "buyer" and f.custom_made:
         return "decline", None, None, None, None
     if fault == "seller":

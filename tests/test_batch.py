@@ -137,3 +137,11 @@ def test_twenty_thousand_cases_on_two_workers_in_constant_memory(tmp_path):
     assert {k: int(rows[k].replace(",", "")) for k in by_resolution} == dict(by_resolution)
     # ten times the cases, not meaningfully more memory: nothing is kept per case
     assert large_rss < small_rss * 1.25, (small_rss, large_rss)
+
+
+def test_a_deeply_nested_line_is_an_error_record_not_an_internal_error():
+    from aftersales_rules.batch import load_record
+    from aftersales_rules.errors import InputError
+    import pytest as _pytest
+    with _pytest.raises(InputError, match="nested too deeply"):
+        load_record("line", "[" * 100_000 + "]" * 100_000)

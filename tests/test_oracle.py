@@ -39,19 +39,9 @@ def outcome_of(plan: Plan) -> oracle.Outcome:
     )
 
 
-def _declined_return_already_back(case: dict) -> bool:
-    """The known disagreement: a buyer's no-reason return found not resellable, outside the window or custom-made."""
-    inspection = (case.get("progress") or {}).get("inspection") or {}
-    return (case["issue"]["kind"] == "return_request" and case["issue"].get("fault") == "buyer"
-            and inspection.get("resellable") is False)
-
-
 def check_agrees(policy, case: dict) -> None:
     engine = outcome_of(policy.evaluate(case, branches=False))
     expected = oracle.decide(case)
-    if _declined_return_already_back(case) and engine.return_leg != expected.return_leg:
-        # reported, and pinned as xfail below; everything else about the case must still agree
-        engine = oracle.Outcome(**{**engine.__dict__, "return_leg": expected.return_leg})
     assert engine == expected, f"case {json.dumps(case, ensure_ascii=False)}"
 
 
@@ -129,9 +119,6 @@ progress:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="rules/ declines a not-resellable return outside the window (or of "
-                   "custom-made goods) with no return leg; the goods are at the warehouse and the table "
-                   "sends them back to the buyer at the buyer's cost: for the policy's owner to decide")
 def test_returned_goods_that_are_declined_go_back_to_the_buyer(reference_policy):
     case = parse_document(DECLINED_RETURN_ALREADY_BACK).data
     expected = oracle.decide(case)

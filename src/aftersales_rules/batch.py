@@ -110,6 +110,8 @@ def load_record(where: str, payload: str) -> Any:
         return json.loads(payload.strip(), parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise InputError("invalid JSON: nested too deeply") from None
 
 
 def evaluate_record(policy: Policy, where: str, ref: int | str, payload: str,

@@ -11,7 +11,10 @@ What this module knows about durable_rules (2.0.28, unmaintained) and does about
 * **Names register once.** Each loaded policy gets ruleset names with a
   process-unique prefix, so two versions (or two loads) live side by side.
 * **1,024 live sessions per ruleset.** Each match uses a fresh session id and
-  deletes its state in ``finally``.
+  deletes its state afterwards, whatever happened — except after an error the
+  engine itself reported: deleting that half-built session has aborted the
+  process, so it is left (one session of 1,024; policies that could cause such
+  errors are refused at load).
 * **Deleting a session in which no rule fired crashes.** ``createStateNode``
   (state.c) leaves ``context.messages`` and ``context.stateFact`` uninitialised;
   they are only set when an action starts, and ``deleteStateNode`` frees them.
@@ -117,12 +120,22 @@ class Runtime:
                 handle = self._handles[name]
                 try:
                     self._run(handle, payload, fired)
-                finally:
-                    try:
-                        _engine.delete_state(handle, sid)
-                    except Exception:  # nothing was stored: nothing to delete
-                        pass
+                except EngineError:
+                    # after an engine error the session may be half-built, and deleting it has aborted
+                    # the process ("double free"); leaving it costs one of the 1,024 sessions
+                    raise
+                except BaseException:
+                    self._delete(handle, sid)
+                    raise
+                self._delete(handle, sid)
         return fired
+
+    @staticmethod
+    def _delete(handle: int, sid: str) -> None:
+        try:
+            _engine.delete_state(handle, sid)
+        except Exception:  # nothing was stored: nothing to delete
+            pass
 
     @staticmethod
     def _run(handle: int, payload: str, fired: list[str]) -> None:
