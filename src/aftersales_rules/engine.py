@@ -25,7 +25,7 @@ from .facts import FACTS, Fact, attribute_value, engine_key
 from .money import ZERO, quantize
 from .plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
 from .policy import PolicySource
-from .rules import PLACEHOLDER_EXTRAS, STAGE_ORDER, LegSpec, LineSpec, Rule
+from .rules import STAGE_ORDER, LegSpec, LineSpec, Rule
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate
 
@@ -228,15 +228,7 @@ def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
         needed |= set(comparison_paths(test))
     rules = {r.index: r for s in part.strata for r in s.rules}.values()
     for rule in rules:
-        for value in rule.slots.values():
-            for spec in value if isinstance(value, tuple) else (value,):
-                for amount in (getattr(spec, "amount", None), getattr(spec, "cap", None)):
-                    if amount is not None:
-                        needed |= amount.facts_read()
-        for step in rule.steps:
-            if step.due:
-                needed.add(step.due.path)
-            needed |= {p for p in step.text.placeholders() if p not in PLACEHOLDER_EXTRAS}
+        needed |= rule.outputs_read()
     return tuple(sorted(p for p in needed if not p.startswith("facts.") and p in source.scope.facts))
 
 

@@ -164,15 +164,7 @@ def _unused(source: PolicySource) -> list[Finding]:
                 read.add(node.path)
                 if isinstance(node.value, (FactRef, Moment)):
                     read.add(node.value.path)
-        for value in rule.slots.values():
-            for spec in value if isinstance(value, tuple) else (value,):
-                for amount in (getattr(spec, "amount", None), getattr(spec, "cap", None)):
-                    if amount is not None:
-                        read |= amount.facts_read()
-        for step in rule.steps:
-            read |= step.text.placeholders()
-            if step.due is not None:
-                read.add(step.due.path)
+        read |= rule.outputs_read()
     for d in source.scope.definitions.values():
         if d.kind == "text" and d.used:
             read |= d.value.placeholders()

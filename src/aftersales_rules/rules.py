@@ -88,6 +88,20 @@ class Rule:
     stratum: int = 0
     facts_read: frozenset[str] = field(default_factory=frozenset)
 
+    def outputs_read(self) -> set[str]:
+        """The facts this rule's outputs read: amounts and caps, due times, text placeholders."""
+        read: set[str] = set()
+        for value in self.slots.values():
+            for spec in value if isinstance(value, tuple) else (value,):
+                for amount in (getattr(spec, "amount", None), getattr(spec, "cap", None)):
+                    if amount is not None:
+                        read |= amount.facts_read()
+        for step in self.steps:
+            if step.due is not None:
+                read.add(step.due.path)
+            read |= {p for p in step.text.placeholders() if p not in PLACEHOLDER_EXTRAS}
+        return read
+
     @property
     def sets(self) -> dict[str, Any]:
         return {k[6:]: v for k, v in self.slots.items() if k.startswith("facts.")}
