@@ -98,13 +98,13 @@ Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
 YEARS = (1970, 2199)  # a case's times; beyond them, moments such as "7 days after delivery" leave datetime's range
 
 
-def _iso(value: datetime) -> datetime:
+def _in_range(value: datetime) -> datetime:
     if not YEARS[0] <= value.year <= YEARS[1]:
         raise ValueError(f"a time between the years {YEARS[0]} and {YEARS[1]}, got {value.isoformat()}")
     return value
 
 
-Time = Annotated[AwareDatetime, AfterValidator(_iso)]
+Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 IssueKind = Literal[
     "not_as_described", "damaged", "wrong_item", "missing_item", "return_request",

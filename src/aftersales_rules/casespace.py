@@ -103,8 +103,7 @@ class Space:
                 if isinstance(node, Test) and not isinstance(node.value, (FactRef, Moment)) and node.value is not None:
                     values = node.value if isinstance(node.value, tuple) else (node.value,)
                     self.constants.setdefault(node.path, set()).update(values)
-        self.derived_defaults = {p: source.scope.definitions[p[6:]].value
-                                 for p, f in self.facts.items() if p.startswith("facts.")}
+        self.derived_defaults = source.scope.derived_defaults()
 
     # ------------------------------------------------------------------ domains
 

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from .case import ISSUE_KINDS
-from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
 from .facts import Fact, engine_key
 from .moments import Moment
 from .money import to_cents
@@ -217,7 +217,7 @@ def _test_json(t: Test, comparisons: dict[Test, str], negated: bool) -> dict:
     if negated:
         if op in _NEG_CMP:
             return {"$or": [{"$nex": {key: 1}}, {_OPS[_NEG_CMP[op]]: {key: encode(t.value)}}]}
-        op = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in", "known": "unknown", "unknown": "known"}[op]
+        op = negate_op(op)
     if op == "known":
         return {"$ex": {key: 1}}
     if op == "unknown":

@@ -351,8 +351,9 @@ def _within_days(r: Reader, path: str, operand: Any) -> Condition | None:
     return None if moment is None else Test(path, "lt", moment, r.location)
 
 
-def negate_op(op: str) -> str | None:
-    return _NEGATE.get(op)
+def negate_op(op: str) -> str:
+    """The test that holds exactly when ``op`` does not (equality family; unknown counts as "not equal")."""
+    return _NEGATE[op]
 
 
 class NamedCondition:

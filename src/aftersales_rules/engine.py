@@ -56,8 +56,7 @@ class Engine:
         self.compiled: CompiledPolicy = compile_policy(source, prefix)
         self.runtime = Runtime(self.compiled.definitions)
         self._finalizer = weakref.finalize(self, self.runtime.close)
-        self.fact_defaults = {p: source.scope.definitions[p[6:]].value
-                              for p in source.scope.facts if p.startswith("facts.")}
+        self.fact_defaults = source.scope.derived_defaults()
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
         # computed once per policy rather than per evaluation (docs/performance.md)
         self.message_keys = {kind: tuple((p, engine_key(p)) for p in part.fact_paths)

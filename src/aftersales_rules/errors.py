@@ -18,7 +18,7 @@ integration) get data rather than text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "AfterSalesError",
@@ -159,16 +159,3 @@ class EngineError(EvaluationError):
     def __init__(self, message: str, code: int | None = None):
         self.code = code
         super().__init__(message)
-
-
-@dataclass
-class ProblemList:
-    """Collects problems while a document is checked, so all are reported at once."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, location: SourceLocation | None, code: str, message: str, path: str = "") -> None:
-        self.items.append(Problem(location, code, message, path=path))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)

@@ -19,7 +19,7 @@ from .case import ISSUE_KINDS, YEARS, Case
 from .errors import CaseError, Problem
 from .money import ZERO, MoneyError, parse_money, quantize
 
-__all__ = ["FACTS", "Fact", "FactType", "attribute_value", "case_facts", "engine_key"]
+__all__ = ["FACTS", "Fact", "FactType", "attribute_value", "engine_key"]
 
 FactType = str  # "enum" | "bool" | "money" | "int" | "time" | "text" | "object"
 
@@ -155,19 +155,6 @@ FACTS: dict[str, Fact] = {f.path: f for f in [
     _F("progress.inspection.resellable", "bool", "the returned goods can be sold again", nullable=True,
        awaitable=True, read=lambda c: _insp(c, "resellable")),
 ]}
-
-COMPARABLE = {"money", "int", "time"}
-
-
-def case_facts(case: Case, paths: list[str] | None = None) -> dict[str, Any]:
-    """The catalogue facts of ``case`` (all, or just ``paths``) as plain values; None = unknown."""
-    wanted = FACTS.values() if paths is None else [FACTS[p] for p in paths if p in FACTS]
-    return {f.path: f.read(case) for f in wanted}
-
-
-def as_utc_seconds(value: datetime) -> int:
-    return int(value.timestamp())
-
 
 def attribute_value(case: Case, fact: Fact) -> Any:
     """The case's value of a declared attribute, checked against its declaration (CaseError if it does not fit)."""

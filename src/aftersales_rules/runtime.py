@@ -169,10 +169,6 @@ class Runtime:
                 pass
             raise _error(exc, "collect the matching rules") from None
 
-    @property
-    def live_rulesets(self) -> int:
-        return len(self._handles)
-
     def close(self) -> None:
         """Delete the rulesets from the C engine. Idempotent."""
         with self._lock:

@@ -41,8 +41,9 @@ class Scope:
     def fact(self, path: str) -> Fact | None:
         return self.facts.get(path)
 
-    def fact_names(self) -> list[str]:
-        return list(self.facts)
+    def derived_defaults(self) -> dict[str, Any]:
+        """Each derived fact that rules set (``facts.X``), at its declared default."""
+        return {p: self.definitions[p[6:]].value for p in self.facts if p.startswith("facts.")}
 
     def lookup(self, name: str, kind: str) -> Definition | None:
         found = self.definitions.get(name)
