@@ -172,6 +172,13 @@ def test_valid_cases_with_one_place_broken_raise_only_library_errors(reference_p
         reference_policy.evaluate(case)
     except AfterSalesError as exc:
         assert "\n" not in str(exc)
+        for problem in getattr(exc, "problems", ()):  # only this project's words, never pydantic's
+            assert not any(word in problem.message for word in PYDANTIC_WORDS), problem
+
+
+# how pydantic phrases its errors: a message a user sees never contains them (diagnostics.py translates)
+PYDANTIC_WORDS = ("Input should", "String should", "Value error", "Assertion failed", "Field required",
+                  "Extra inputs", "should have", "should be")
 
 
 WEIRD_NUMBERS = ["1e999999999", "-1e999999999", "1E+28", "1e-999999999", "0.001", "-0.00", "NaN", "-Infinity",

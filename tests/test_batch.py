@@ -50,9 +50,9 @@ def test_jsonl_batch_writes_one_record_per_case_in_order(tmp_path):
     assert len(records) == 1500 and bad == 4
     errors = [r for r in records if "error" in r]
     assert errors == [
-        {"case_id": None, "error": "invalid JSON at column 36: Expecting value", "line": 8},
+        {"case_id": None, "error": "syntax: invalid JSON at column 36: Expecting value", "line": 8},
         {"case_id": "G1-000013", "error": "invalid_value: order.items[0].unit_price: amount -1 is negative", "line": 14},
-        {"case_id": None, "error": "invalid JSON at column 36: Expecting value", "line": 1008},
+        {"case_id": None, "error": "syntax: invalid JSON at column 36: Expecting value", "line": 1008},
         {"case_id": "G1-001013", "error": "invalid_value: order.items[0].unit_price: amount -1 is negative",
          "line": 1014},
     ]
@@ -87,7 +87,7 @@ def test_a_directory_of_case_files(tmp_path):
     summary = run_batch(tmp_path, out, RULES)
     records = _records(out)
     assert records[0] == {"case_id": None, "file": str(tmp_path / "broken.yaml"),
-                          "error": f"{tmp_path / 'broken.yaml'}:2:1: invalid YAML: did not find expected node content"}
+                          "error": f"{tmp_path / 'broken.yaml'}:2:1: syntax: invalid YAML: a value is missing here"}
     assert [r["case_id"] for r in records[1:]] == ["C-1208", "C-1902"]
     assert (summary.cases, summary.errors) == (3, 1)
 

@@ -53,7 +53,7 @@ def test_check_json_is_one_document_with_the_example_case():
 
 def test_check_of_nothing_is_one_line():
     result = run("check", "no/such/rules")
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "no/such/rules: no such file or directory\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "no/such/rules: not_found: no such file or directory\n")
 
 
 # ----------------------------------------------------------------------------- test
@@ -118,7 +118,7 @@ def test_test_refuses_a_malformed_test_file_in_one_line_per_problem(tmp_path):
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"{tmp_path}/tests/t.yaml:2:5: missing_field: missing field 'expect' in a test\n"
     (tmp_path / "tests" / "t.yaml").unlink()
-    assert run("test", tmp_path).stderr == f"{tmp_path}/tests: no policy tests in it (*.yaml files with a 'tests' list)\n"
+    assert run("test", tmp_path).stderr == f"{tmp_path}/tests: no_tests: no policy tests in it (*.yaml files with a 'tests' list)\n"
 
 
 # ----------------------------------------------------------------------------- schema
@@ -181,7 +181,7 @@ def test_batch_writes_plans_and_prints_the_summary(tmp_path):
     assert result.stderr.splitlines() == ["batch: 4 of 4 cases, 1 failed"]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r.get("case_id") for r in records] == ["C-1208", None, "C-1902", "C-1503"]
-    assert records[1] == {"case_id": None, "error": "invalid JSON at column 2: Expecting property name enclosed "
+    assert records[1] == {"case_id": None, "error": "syntax: invalid JSON at column 2: Expecting property name enclosed "
                                                     "in double quotes", "line": 2}
 
 

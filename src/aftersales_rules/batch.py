@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case, load_case
-from .errors import AfterSalesError, EvaluationError, InputError
+from .errors import AfterSalesError, EvaluationError, InputError, SourceLocation
 from .policy import Policy
 
 __all__ = ["BatchSummary", "count_cases", "evaluate_record", "load_record", "read_cases", "run_batch"]
@@ -90,7 +90,7 @@ def read_cases(path: str | os.PathLike) -> Iterator[tuple[str, int | str, str]]:
     try:
         handle = p.open(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(str(path)), "unreadable") from None
     with handle:
         for n, line in enumerate(handle, 1):
             if line.strip():
@@ -109,9 +109,9 @@ def load_record(where: str, payload: str) -> Any:
     try:
         return json.loads(payload.strip(), parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}") from None
+        raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}", code="syntax") from None
     except RecursionError:
-        raise InputError("invalid JSON: nested too deeply") from None
+        raise InputError("invalid JSON: nested too deeply", code="too_deep") from None
 
 
 def evaluate_record(policy: Policy, where: str, ref: int | str, payload: str,

@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from .diagnostics import hint, pydantic_problems, at_path
+from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, at_path, hint, pydantic_problems
 from .errors import CaseError, Problem
 from .loader import Document, load_document
 from .money import MAX_AMOUNT, MoneyError, parse_money
@@ -127,7 +127,7 @@ class Item(_Strict):
 
 class Order(_Strict):
     order_id: Name
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Annotated[StrictStr, Field(pattern=CURRENCY_PATTERN)] = "CNY"
     shipping_fee: Money = Decimal("0.00")
     delivered_at: Time | None = None
     picked_for_packing: StrictBool = False
@@ -215,7 +215,7 @@ class Case(_Strict):
     issue: Issue
     evidence: Evidence = Evidence()
     progress: Progress = Progress()
-    attributes: dict[Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")],
+    attributes: dict[Annotated[StrictStr, Field(pattern=NAME_PATTERN)],
                      Annotated[Scalar, BeforeValidator(_attribute_value)]] = {}
 
     @model_validator(mode="after")

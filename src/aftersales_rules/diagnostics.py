@@ -114,6 +114,91 @@ def _without_tags(loc: tuple) -> tuple:
     return tuple(p for p in loc if not (isinstance(p, str) and _TAG.match(p)))
 
 
+# The forms a field's text may be required to take, each with what a person is told when it does not.
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,119}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+PATTERN_WORDS = {
+    NAME_PATTERN: "is not a name (letters, digits and '_', up to 64, not starting with a digit)",
+    IDENTIFIER_PATTERN: "is not an identifier (letters, digits, '_', '.' and '-', up to 120, "
+    "starting with a letter or digit)",
+    CURRENCY_PATTERN: "is not a currency code (three capital letters, such as CNY)",
+}
+
+# pydantic's error types in this project's words ({name} is filled from the error's context). A type not
+# listed here is named by its code, never by pydantic's English, so no message depends on its wording.
+_WORDS = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "multiple_of": "must be a multiple of {multiple_of}",
+    "timezone_aware": "needs a UTC offset, such as 2026-07-15T14:05:00+08:00",
+    "timezone_naive": "must not carry a UTC offset",
+    "datetime_type": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
+    "datetime_parsing": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
+    "datetime_from_date_parsing": "is not a date and time (ISO 8601 with an offset, such as "
+    "2026-07-15T14:05:00+08:00)",
+    "date_type": "is not a date (such as 2026-07-15)",
+    "date_parsing": "is not a date (such as 2026-07-15)",
+    "date_from_datetime_parsing": "is not a date (such as 2026-07-15)",
+    "date_from_datetime_inexact": "is a date and time where a date (such as 2026-07-15) is expected",
+    "time_type": "is not a time of day (such as 20:00)",
+    "time_parsing": "is not a time of day (such as 20:00)",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_parsing_size": "is too large a number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "decimal_type": "must be a number",
+    "decimal_parsing": "must be a number",
+    "decimal_max_digits": "has more than {max_digits} digits",
+    "decimal_max_places": "has more than {decimal_places} decimal places",
+    "decimal_whole_digits": "has more than {whole_digits} digits before the point",
+    "string_type": "must be text",
+    "string_sub_type": "must be text",
+    "string_unicode": "must be text",
+    "string_too_short": "must have at least {min_length} character(s)",
+    "string_too_long": "must have at most {max_length} characters",
+    "string_pattern_mismatch": "does not have the expected form",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} items",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "set_type": "must be a list",
+    "dict_type": "must be a mapping (key: value)",
+    "model_type": "must be a mapping (key: value)",
+    "model_attributes_type": "must be a mapping (key: value)",
+    "dataclass_type": "must be a mapping (key: value)",
+    "none_required": "must be empty (null)",
+    "union_tag_invalid": "has an unknown '{discriminator}' ({tag}); expected one of {expected_tags}",
+    "union_tag_not_found": "needs '{discriminator}'",
+    "is_instance_of": "is not the expected kind of value",
+}
+
+
+def _our_words(err: Any) -> str:
+    """An error pydantic reported, as this project says it (a validator's own message is already ours)."""
+    kind, msg = err["type"], err["msg"]
+    if kind in ("value_error", "assertion_error"):
+        for lead in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(lead):
+                return msg[len(lead):]
+        return msg
+    words = PATTERN_WORDS.get((err.get("ctx") or {}).get("pattern")) if kind == "string_pattern_mismatch" else None
+    words = words or _WORDS.get(kind)
+    if words is None:
+        return f"is not valid ({kind})"
+    try:
+        return words.format(**{k: v for k, v in (err.get("ctx") or {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return f"is not valid ({kind})"
+
+
 def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Document | None,
                       prefix: tuple = (), display_prefix: tuple = ()) -> list[Problem]:
     """Translate pydantic's errors into located problems (path and value named)."""
@@ -148,10 +233,7 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Documen
             where = doc.at(doc_path) if doc else None
         else:
             code = "invalid_value"
-            msg = err["msg"]
-            for lead in ("Value error, ", "Assertion failed, "):
-                if msg.startswith(lead):
-                    msg = msg[len(lead):]
+            msg = _our_words(err)
             below, msg = _split_at(msg)
             if below:
                 loc = loc + below

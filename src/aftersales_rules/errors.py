@@ -100,11 +100,22 @@ class AfterSalesError(Exception):
 
 
 class InputError(AfterSalesError):
-    """A file could not be read or parsed (missing, too large, not YAML)."""
+    """A file could not be read or parsed (missing, too large, not YAML): one ``Problem``.
 
-    def __init__(self, message: str, location: SourceLocation | None = None):
+    ``code`` says what went wrong in a word a program can test (``syntax``,
+    ``too_deep``, ``bad_character``, ``duplicate_key``, ``too_large``, …);
+    ``problem`` carries it with the location and the message, as data.
+    """
+
+    def __init__(self, message: str, location: SourceLocation | None = None, code: str = "invalid_input"):
         self.location = location
-        super().__init__(f"{location}: {message}" if location else message)
+        self.code = code
+        self.problem = Problem(location, code, message)
+        super().__init__(str(self.problem))
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [self.problem]
 
 
 class _ProblemsError(AfterSalesError):

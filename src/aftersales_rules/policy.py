@@ -52,18 +52,18 @@ def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list
         paths = [paths]
     paths = [Path(p) for p in paths]
     if not paths:
-        raise InputError("no policy files given")
+        raise InputError("no policy files given", code="not_found")
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
             if not found:
-                raise InputError(f"{p}: no rule files (*.yaml) in this directory")
+                raise InputError("no rule files (*.yaml) in this directory", SourceLocation(str(p)), "no_rule_files")
             files.extend(found)
         elif p.exists():
             files.append(p)
         else:
-            raise InputError(f"{p}: no such file or directory")
+            raise InputError("no such file or directory", SourceLocation(str(p)), "not_found")
     if len(paths) == 1 and paths[0].is_dir():
         root = paths[0].resolve()
     else:
@@ -89,7 +89,7 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Polic
             raw = _read(file, name)
             doc = parse_document(raw, name)
         except InputError as exc:
-            problems.append(Problem(exc.location or SourceLocation(name), "invalid_file", _strip_location(exc)))
+            problems.append(Problem(exc.location or SourceLocation(name), exc.code, exc.problem.message))
             continue
         digest.update(name.encode() + b"\0" + raw + b"\0")
         docs[name] = doc
@@ -123,17 +123,10 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Polic
 def _read(file: Path, name: str) -> bytes:
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"file is over the {MAX_FILE_BYTES:,}-byte limit", SourceLocation(name))
+            raise InputError(f"file is over the {MAX_FILE_BYTES:,}-byte limit", SourceLocation(name), "too_large")
         return file.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name)) from None
-
-
-def _strip_location(exc: InputError) -> str:
-    text = str(exc)
-    if exc.location is not None and text.startswith(f"{exc.location}: "):
-        return text[len(f"{exc.location}: "):]
-    return text
+        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name), "unreadable") from None
 
 
 def _drop_bad(data: dict, exc: ValidationError) -> dict:

@@ -79,15 +79,14 @@ def load_tests(path: str | os.PathLike) -> list[PolicyTest]:
     elif p.exists():
         files = [p]
     else:
-        raise InputError(f"{path}: no such file or directory")
+        raise InputError("no such file or directory", SourceLocation(str(path)), "not_found")
     problems: list[Problem] = []
     tests: list[PolicyTest] = []
     for file in files:
         try:
             doc = load_document(file, display=str(file))
         except InputError as exc:
-            problems.append(Problem(exc.location or SourceLocation(str(file)), "invalid_file",
-                                    str(exc).removeprefix(f"{exc.location}: ")))
+            problems.append(Problem(exc.location or SourceLocation(str(file)), exc.code, exc.problem.message))
             continue
         tests.extend(_file_tests(doc, file, problems))
     if problems:
@@ -179,7 +178,7 @@ def _case(doc: Document, file: Path, at: tuple, value: Any, error) -> tuple[dict
     try:
         case_doc = load_document(target, display=os.path.normpath(target))
     except InputError as exc:
-        error(at, "invalid_case_file", f"cannot read case file '{value}': {str(exc).removeprefix(f'{exc.location}: ')}")
+        error(at, "invalid_case_file", f"cannot read case file '{value}': {exc.problem.message}")
         return None
     if not isinstance(case_doc.data, dict):
         error(at, "invalid_case_file", f"case file '{value}' does not hold a case (a mapping)")

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from .diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
+
 __all__ = [
     "ACTIONS",
     "AttributeDecl",
@@ -50,8 +52,8 @@ ACTIONS: tuple[str, ...] = (
     "message_buyer", "follow_up",
 )
 
-Identifier = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,119}$")]
-Name = Annotated[StrictStr, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+Identifier = Annotated[StrictStr, Field(pattern=IDENTIFIER_PATTERN)]
+Name = Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
 
 
 class _Model(BaseModel):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, SourceLocation
 from ..policy import Policy
 from ..policytests import TestReport, load_tests, run_tests
 from .app import cli, handle_errors
@@ -23,10 +23,11 @@ def policy_test(rules_dir: str, tests_path: str | None, coverage: bool) -> None:
     policy = Policy.load(rules_dir)
     tests_dir = Path(tests_path) if tests_path else Path(rules_dir) / "tests"
     if not tests_dir.exists():
-        raise InputError(f"{tests_dir}: no policy tests (write them as {tests_dir}/*.yaml)")
+        raise InputError(f"no policy tests (write them as {tests_dir}/*.yaml)", SourceLocation(str(tests_dir)), "not_found")
     tests = load_tests(tests_dir)
     if not tests:
-        raise InputError(f"{tests_dir}: no policy tests in it (*.yaml files with a 'tests' list)")
+        raise InputError("no policy tests in it (*.yaml files with a 'tests' list)", SourceLocation(str(tests_dir)),
+                         "no_tests")
     report = run_tests(policy, tests)
     for line in format_report(report, policy if coverage else None):
         click.echo(line)
