@@ -11,6 +11,7 @@ instead of the suite.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import shutil
 import subprocess
@@ -247,15 +248,27 @@ def test_arbitrary_documents_beside_the_reference_rules_raise_only_library_error
     extra.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
         policy = Policy.load(rules_copy)
-    except AfterSalesError:
+    except AfterSalesError as exc:
+        assert exc.problems and all(p.location is not None and p.code for p in exc.problems), str(exc)
         return
     finally:
         extra.unlink()
-    for case in SAMPLE_CASES:
+    # it loaded: it is a valid rule file, so what it adds decides; without rules it changes no decision
+    adds_rules = isinstance(document, dict) and bool(document.get("rules"))
+    for case, alone in zip(SAMPLE_CASES, _reference_plans(), strict=True):
         try:
-            policy.evaluate(case)
+            plan = policy.evaluate(case)
         except AfterSalesError:
-            pass
+            assert adds_rules, "a file without rules made a case fail"
+            continue
+        if not adds_rules:
+            assert plan.model_dump(exclude={"policy"}) == alone, "a file without rules changed a plan"
+
+
+@functools.cache
+def _reference_plans() -> list[dict]:
+    policy = Policy.load(RULES)
+    return [policy.evaluate(case).model_dump(exclude={"policy"}) for case in SAMPLE_CASES]
 
 
 RULE_FILES = {f.name: load_document(f).data for f in sorted(RULES.glob("*.yaml"))}
