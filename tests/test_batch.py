@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aftersales_rules.batch import count_cases, read_cases, run_batch
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 
 from conftest import EXAMPLES, RULES
 

@@ -17,7 +17,7 @@ import pytest
 from aftersales_rules import Policy, parse_case
 from aftersales_rules.compiler import CASE_MARK, condition_json, kinds_of, paths_of
 from aftersales_rules.conditions import All, Not, Test
-from aftersales_rules.corpus import random_case
+from aftersales_rules.testing import random_case
 from aftersales_rules.facts import FACTS
 
 from ir_eval import holds

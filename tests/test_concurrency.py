@@ -12,7 +12,7 @@ import sys
 import threading
 
 from aftersales_rules import Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 
 from conftest import RULES
 

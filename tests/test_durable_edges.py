@@ -18,7 +18,7 @@ import yaml
 
 from aftersales_rules import Policy
 from aftersales_rules.compiler import encode
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 from aftersales_rules.runtime import SENTINEL
 
 from conftest import ROOT, RULES
@@ -154,7 +154,7 @@ HOSTS = r'''
 import json, sys, threading
 import durable.lang as lang
 from aftersales_rules import Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 rules = sys.argv[1]
 first, second = Policy.load(rules), Policy.load(rules)
 for case in generate_cases(50, seed=1):
@@ -243,7 +243,7 @@ CODES = r'''
 import json, sys
 import durable_rules_engine as E
 from aftersales_rules import EngineError, Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 policy = Policy.load(sys.argv[1])
 case = next(generate_cases(1, seed=9))
 out = {}
@@ -417,7 +417,7 @@ def test_raw_deleting_a_session_in_which_no_rule_fired():
 SENTINEL_ONLY = r'''
 import sys
 from aftersales_rules import Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 policy = Policy.load(sys.argv[1])
 count = 0
 for case in generate_cases(3000, seed=13, kinds=["damaged"]):

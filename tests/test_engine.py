@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from aftersales_rules import ConflictError, EvaluationError, Policy, load_case
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -13,7 +13,7 @@ import pytest
 
 from aftersales_rules import Policy
 from aftersales_rules.batch import read_cases
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 from aftersales_rules.impact import compare_policies, describe, diff_policies
 
 from conftest import RULES

@@ -159,7 +159,7 @@ def test_branches_are_what_a_fresh_evaluation_decides(reference_policy, case):
 
 def test_plans_serialise_to_the_contract(reference_policy):
     """A plan read back from its JSON is the same plan (money as two-place strings)."""
-    from aftersales_rules.corpus import generate_cases
+    from aftersales_rules.testing import generate_cases
 
     for case in generate_cases(200, seed=5):
         plan = reference_policy.evaluate(case)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from aftersales_rules import EngineError, InputError, Policy, PolicyError, PolicyService
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 from aftersales_rules.runtime import Runtime
 
 from conftest import RULES

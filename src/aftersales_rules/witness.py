@@ -19,7 +19,7 @@ from .case import Case, parse_case
 from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 from .compiler import compare, comparison_paths
 from .conditions import Test
-from .corpus import random_case
+from .testing import random_case
 from .errors import CaseError
 from .facts import FACTS, attribute_value
 
