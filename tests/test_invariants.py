@@ -17,9 +17,9 @@ from hypothesis import given, settings
 
 from aftersales_rules import Plan, PolicyService
 from aftersales_rules.case import ACTORS, ISSUE_KINDS
-from aftersales_rules.facts import FACTS
+from aftersales_rules.language.facts import FACTS
 from aftersales_rules.plan import Branch
-from aftersales_rules.rulefile import ACTIONS
+from aftersales_rules.language.rulefile import ACTIONS
 
 from conftest import RULES
 from strategies import cases, with_value

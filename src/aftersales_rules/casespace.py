@@ -29,12 +29,12 @@ from pydantic import BaseModel
 
 from .case import Case
 from .compiler import comparison_paths, kinds_of
-from .conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from .language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from .decision import SINGLE_SLOTS, Conflict, apply_groups, winner
-from .facts import Fact
-from .moments import Moment
+from .language.facts import Fact
+from .language.moments import Moment
 from .policy import PolicySource
-from .rules import Rule
+from .language.rules import Rule
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 

@@ -32,11 +32,11 @@ from decimal import Decimal
 from typing import Any
 
 from .case import ISSUE_KINDS
-from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
-from .facts import Fact, engine_key
-from .moments import Moment
+from .language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
+from .language.facts import Fact, engine_key
+from .language.moments import Moment
 from .money import to_cents
-from .rules import Rule
+from .language.rules import Rule
 from .policy import PolicySource
 
 __all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "MAX_PATHS_PER_RULESET"]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .errors import ConflictError
-from .rules import Rule
+from .language.rules import Rule
 
 __all__ = ["Conflict", "SINGLE_SLOTS", "apply_groups", "raise_conflict", "top", "winner"]
 

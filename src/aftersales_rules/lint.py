@@ -36,11 +36,11 @@ from .case import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .compiler import kinds_of
-from .conditions import FactRef, Ref, Test, walk
+from .language.conditions import FactRef, Ref, Test, walk
 from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
-from .moments import Moment
+from .language.moments import Moment
 from .policy import Policy, PolicySource, read_policy
-from .rules import Rule
+from .language.rules import Rule
 from .witness import example_case
 
 __all__ = ["CheckReport", "Finding", "check_policy", "lint"]

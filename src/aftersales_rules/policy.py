@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from .conditions import NamedCondition, Ref, parse_condition, walk
+from .language.conditions import NamedCondition, Ref, parse_condition, walk
 from .diagnostics import hint, pydantic_problems
 from .errors import InputError, PolicyError, Problem, SourceLocation
-from .facts import Fact
+from .language.facts import Fact
 from .loader import MAX_FILE_BYTES, Document, parse_document
-from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
-from .rules import Rule, check_placeholders, parse_outputs, TextSpec
-from .scope import Definition, Reader, Scope
+from .language.rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
+from .language.rules import Rule, check_placeholders, parse_outputs, TextSpec
+from .language.scope import Definition, Reader, Scope
 
 __all__ = ["Policy", "PolicySource", "read_policy"]
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .plan import Refund, Step, StepText
-from .rules import PLACEHOLDER, Rule
+from .language.rules import PLACEHOLDER, Rule
 
 __all__ = ["StepTemplate"]
 

@@ -18,9 +18,9 @@ from typing import Any
 from .case import Case, parse_case
 from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 from .compiler import compare, comparison_paths
-from .conditions import Test
+from .language.conditions import Test
 from .errors import CaseError
-from .facts import FACTS, attribute_value
+from .language.facts import FACTS, attribute_value
 
 __all__ = ["abstract_value", "example_case", "reads_as"]
 
