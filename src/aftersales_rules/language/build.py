@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from .language.conditions import NamedCondition, Ref, parse_condition, walk
-from .diagnostics import hint, pydantic_problems
-from .errors import InputError, PolicyError, Problem, SourceLocation
-from .language.facts import Fact
-from .loader import MAX_FILE_BYTES, Document, parse_document
-from .language.rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
-from .language.rules import Rule, check_placeholders, parse_outputs, TextSpec
-from .language.scope import Definition, Reader, Scope
+from .conditions import NamedCondition, Ref, parse_condition, walk
+from ..diagnostics import hint, pydantic_problems
+from ..errors import InputError, PolicyError, Problem, SourceLocation
+from .facts import Fact
+from ..loader import MAX_FILE_BYTES, Document, parse_document
+from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
+from .rules import Rule, check_placeholders, parse_outputs, TextSpec
+from .scope import Definition, Reader, Scope
 
 __all__ = ["Policy", "PolicySource", "read_policy"]
 
@@ -350,7 +350,7 @@ def _alternatives(when) -> tuple[int, int]:
     alpha stack (error 303, after which deleting the session can crash), 512 under one node abort
     or hang it. The compiler keeps each ruleset within its budget, which one rule cannot exceed.
     """
-    from .compiler import MAX_PATHS_PER_RULESET, condition_json, paths_of  # the compiler imports this module
+    from ..compiler import MAX_PATHS_PER_RULESET, condition_json, paths_of  # the compiler imports this module
 
     expr = condition_json(when, {})
     return (paths_of(expr) if expr else 1), MAX_PATHS_PER_RULESET
@@ -404,7 +404,7 @@ class Policy:
     __slots__ = ("_source", "_engine", "__weakref__")
 
     def __init__(self, source: PolicySource):
-        from .engine import Engine
+        from ..engine import Engine
 
         object.__setattr__(self, "_source", source)
         object.__setattr__(self, "_engine", Engine(source))
