@@ -27,7 +27,7 @@ from .errors import (
     SourceLocation,
 )
 from .plan import Plan
-from .language.build import Policy
+from .policy import Policy
 from .service import PolicyService
 
 __all__ = [

@@ -29,7 +29,7 @@ from typing import Any
 
 from .case import Case, load_case
 from .errors import AfterSalesError, EvaluationError, InputError
-from .language.build import Policy
+from .policy import Policy
 
 __all__ = ["BatchSummary", "count_cases", "evaluate_record", "load_record", "read_cases", "run_batch"]
 

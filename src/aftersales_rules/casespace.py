@@ -33,7 +33,7 @@ from .language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from .decision import SINGLE_SLOTS, Conflict, apply_groups, winner
 from .language.facts import Fact
 from .language.moments import Moment
-from .language.build import PolicySource
+from .language.source import PolicySource
 from .language.rules import Rule
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]

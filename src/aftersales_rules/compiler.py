@@ -37,7 +37,7 @@ from .language.facts import Fact, engine_key
 from .language.moments import Moment
 from .money import to_cents
 from .language.rules import Rule
-from .language.build import PolicySource
+from .language.source import PolicySource
 
 __all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "MAX_PATHS_PER_RULESET"]
 

@@ -24,7 +24,7 @@ from .errors import EvaluationError
 from .language.facts import FACTS, Fact, attribute_value, engine_key
 from .money import ZERO, quantize
 from .plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
-from .language.build import PolicySource
+from .language.source import PolicySource
 from .language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate

@@ -21,7 +21,7 @@ from .case import parse_case
 from .errors import AfterSalesError
 from .money import ZERO
 from .plan import Plan
-from .language.build import Policy
+from .policy import Policy
 
 __all__ = ["CaseChange", "ImpactReport", "Outcome", "compare_policies", "describe", "diff_policies"]
 

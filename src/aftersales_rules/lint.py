@@ -39,7 +39,8 @@ from .compiler import kinds_of
 from .language.conditions import FactRef, Ref, Test, walk
 from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
 from .language.moments import Moment
-from .language.build import Policy, PolicySource, read_policy
+from .language.source import PolicySource, read_policy
+from .policy import Policy
 from .language.rules import Rule
 from .witness import example_case
 

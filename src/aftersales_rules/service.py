@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .plan import Plan
-from .language.build import Policy
+from .policy import Policy
 
 __all__ = ["PolicyService"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..case import load_case
-from ..language.build import Policy
+from ..policy import Policy
 from ..render import render_text
 from .app import cli, handle_errors
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..language.build import Policy
+from ..policy import Policy
 from ..policytests import TestReport, load_tests, run_tests
 from .app import cli, handle_errors
 

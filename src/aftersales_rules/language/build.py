@@ -1,20 +1,14 @@
-"""``Policy.load``: rule files → one validated, compiled, immutable policy.
+"""Building a policy from its parsed rule files: definitions, rules, strata (internal).
 
-Loading reads every file, checks every definition and rule, and raises one
-``PolicyError`` listing every problem sorted by file:line:column. Only a policy
-with no problems is compiled into durable_rules; a failed load changes nothing
-that was loaded before.
+The builder reads every file's definitions into one ``Scope`` before any rule,
+so that rules in one file can use what another declares; then it parses each
+rule (condition, outputs), salvaging what it can from a rule pydantic refused
+so that every problem is reported in one go, and assigns each rule its stratum.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import os
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,123 +16,24 @@ from pydantic import ValidationError
 
 from .conditions import NamedCondition, Ref, parse_condition, walk
 from ..diagnostics import hint, pydantic_problems
-from ..errors import InputError, PolicyError, Problem, SourceLocation
+from ..errors import Problem
 from .facts import Fact
-from ..loader import MAX_FILE_BYTES, Document, parse_document
+from ..loader import Document
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
 from .rules import Rule, check_placeholders, parse_outputs, TextSpec
 from .scope import Definition, Reader, Scope
 
-__all__ = ["Policy", "PolicySource", "read_policy"]
+__all__ = ["build"]
 
-RULE_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass
-class PolicySource:
-    """A validated policy before compilation: what the linter and the compiler read."""
-
-    header: PolicyHeader
-    defaults: Defaults
-    scope: Scope
-    rules: list[Rule]
-    files: list[str]
-    digest: str
-    documents: dict[str, Document]
+Built = tuple[PolicyHeader, Defaults, Scope, list[Rule], list[str]]
 
 
-def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list[Path], Path]:
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    paths = [Path(p) for p in paths]
-    if not paths:
-        raise InputError("no policy files given")
-    files: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
-            if not found:
-                raise InputError(f"{p}: no rule files (*.yaml) in this directory")
-            files.extend(found)
-        elif p.exists():
-            files.append(p)
-        else:
-            raise InputError(f"{p}: no such file or directory")
-    if len(paths) == 1 and paths[0].is_dir():
-        root = paths[0].resolve()
-    else:
-        root = Path(os.path.commonpath([f.resolve().parent for f in files]))
-    return files, root
+def build(parsed: dict[str, PolicyFile], docs: dict[str, Document], problems: list[Problem]) -> Built | None:
+    """The header, defaults, scope, rules and load order of a policy; problems are added to ``problems``.
 
-
-def _display(file: Path, root: Path) -> str:
-    rel = file.resolve().relative_to(root)
-    return f"{root.name}/{rel.as_posix()}" if root.name else rel.as_posix()
-
-
-def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> PolicySource:
-    """Read and validate a policy without compiling it (raises ``PolicyError``)."""
-    files, root = _files(paths)
-    problems: list[Problem] = []
-    docs: dict[str, Document] = {}
-    parsed: dict[str, PolicyFile] = {}
-    digest = hashlib.sha256()
-    for file in files:
-        name = _display(file, root)
-        try:
-            raw = _read(file, name)
-            doc = parse_document(raw, name)
-        except InputError as exc:
-            problems.append(Problem(exc.location or SourceLocation(name), "invalid_file", _strip_location(exc)))
-            continue
-        digest.update(name.encode() + b"\0" + raw + b"\0")
-        docs[name] = doc
-        data = doc.data if doc.data is not None else {}
-        if not isinstance(data, dict):
-            problems.append(Problem(doc.at(()), "invalid_file", "a rule file is a mapping with sections "
-                                    "such as policy, values, texts, facts, rules"))
-            continue
-        try:
-            parsed[name] = PolicyFile.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(pydantic_problems(exc, PolicyFile, doc))
-            # keep what is readable so the other sections are still checked
-            salvage = {k: v for k, v in data.items() if k in PolicyFile.model_fields}
-            try:
-                parsed[name] = PolicyFile.model_validate(_drop_bad(salvage, exc))
-            except ValidationError:
-                pass
-    if len(docs) < len(files):
-        # a file that cannot be read may define what the others use: its errors come first, alone
-        raise PolicyError(problems)
-    builder = _Builder(problems, docs)
-    source = builder.build(parsed)
-    if problems:
-        raise PolicyError(problems)
-    assert source is not None
-    source.digest = "sha256:" + digest.hexdigest()
-    return source
-
-
-def _read(file: Path, name: str) -> bytes:
-    try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"file is over the {MAX_FILE_BYTES:,}-byte limit", SourceLocation(name))
-        return file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name)) from None
-
-
-def _strip_location(exc: InputError) -> str:
-    text = str(exc)
-    if exc.location is not None and text.startswith(f"{exc.location}: "):
-        return text[len(f"{exc.location}: "):]
-    return text
-
-
-def _drop_bad(data: dict, exc: ValidationError) -> dict:
-    bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
-    return {k: v for k, v in data.items() if k not in bad}
+    None when no file declares the policy header (that is a problem too).
+    """
+    return _Builder(problems, docs).build(parsed)
 
 
 class _Builder:
@@ -153,7 +48,7 @@ class _Builder:
     def error(self, r: Reader, code: str, message: str, on_key: bool = False) -> None:
         r.error(code, message, on_key=on_key)
 
-    def build(self, parsed: dict[str, PolicyFile]) -> PolicySource | None:
+    def build(self, parsed: dict[str, PolicyFile]) -> Built | None:
         header_files = [f for f, p in parsed.items() if p.policy is not None]
         header = defaults = None
         if not header_files and parsed:
@@ -182,7 +77,7 @@ class _Builder:
         _assign_strata(rules, self.scope, self.problems)
         if header is None:
             return None
-        return PolicySource(header, defaults, self.scope, rules, order, "", self.docs)
+        return header, defaults, self.scope, rules, order
 
     def _check_header(self, file: str, header: PolicyHeader) -> None:
         if header.timezone:
@@ -392,67 +287,3 @@ def _assign_strata(rules: list[Rule], scope: Scope, problems: list[Problem]) -> 
             problems.append(Problem(rule.location, "cycle", f"rule '{rule.id}' depends on a derived fact that "
                                     "depends, through other rules, on what this rule sets"))
             break
-
-
-class Policy:
-    """A loaded policy: immutable, safe to share between threads.
-
-    ``Policy.load(path)`` reads a directory of rule files (or a list of files);
-    ``policy.evaluate(case)`` returns the ``Plan``.
-    """
-
-    __slots__ = ("_source", "_engine", "__weakref__")
-
-    def __init__(self, source: PolicySource):
-        from ..engine import Engine
-
-        object.__setattr__(self, "_source", source)
-        object.__setattr__(self, "_engine", Engine(source))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("a Policy is immutable; load a new one instead")
-
-    @classmethod
-    def load(cls, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> "Policy":
-        return cls(read_policy(paths))
-
-    # what the policy is
-    @property
-    def name(self) -> str:
-        return self._source.header.name
-
-    @property
-    def version(self) -> str:
-        return self._source.header.version
-
-    @property
-    def digest(self) -> str:
-        return self._source.digest
-
-    @property
-    def effective_from(self) -> date | None:
-        return self._source.header.effective_from
-
-    @property
-    def effective_until(self) -> date | None:
-        return self._source.header.effective_until
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        return tuple(self._source.rules)
-
-    @property
-    def source(self) -> PolicySource:
-        """The validated policy (rules, definitions, documents): for tools such as the linter."""
-        return self._source
-
-    def evaluate(self, case: Any, *, branches: bool = True):
-        """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``)."""
-        return self._engine.evaluate(case, branches=branches)
-
-    def close(self) -> None:
-        """Free the compiled rulesets now (they are also freed when the policy is garbage-collected)."""
-        self._engine.close()
-
-    def __repr__(self) -> str:
-        return f"<Policy {self.name} {self.version} ({len(self._source.rules)} rules, {self.digest[:19]})>"

@@ -1,0 +1,83 @@
+"""``Policy``: the public facade over the language and the engine.
+
+``Policy.load`` reads and validates the rule files (``aftersales_rules.language``)
+and compiles them into durable_rules (``aftersales_rules.engine``); loading
+raises one ``PolicyError`` listing every problem sorted by file:line:column.
+Only a policy with no problems is compiled; a failed load changes nothing that
+was loaded before.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from .engine import Engine
+from .language.rules import Rule
+from .language.source import PolicySource, read_policy
+
+__all__ = ["Policy"]
+
+
+class Policy:
+    """A loaded policy: immutable, safe to share between threads.
+
+    ``Policy.load(path)`` reads a directory of rule files (or a list of files);
+    ``policy.evaluate(case)`` returns the ``Plan``.
+    """
+
+    __slots__ = ("_source", "_engine", "__weakref__")
+
+    def __init__(self, source: PolicySource):
+        object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_engine", Engine(source))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a Policy is immutable; load a new one instead")
+
+    @classmethod
+    def load(cls, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> "Policy":
+        return cls(read_policy(paths))
+
+    # what the policy is
+    @property
+    def name(self) -> str:
+        return self._source.header.name
+
+    @property
+    def version(self) -> str:
+        return self._source.header.version
+
+    @property
+    def digest(self) -> str:
+        return self._source.digest
+
+    @property
+    def effective_from(self) -> date | None:
+        return self._source.header.effective_from
+
+    @property
+    def effective_until(self) -> date | None:
+        return self._source.header.effective_until
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(self._source.rules)
+
+    @property
+    def source(self) -> PolicySource:
+        """The validated policy (rules, definitions, documents): for tools such as the linter."""
+        return self._source
+
+    def evaluate(self, case: Any, *, branches: bool = True):
+        """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``)."""
+        return self._engine.evaluate(case, branches=branches)
+
+    def close(self) -> None:
+        """Free the compiled rulesets now (they are also freed when the policy is garbage-collected)."""
+        self._engine.close()
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name} {self.version} ({len(self._source.rules)} rules, {self.digest[:19]})>"
