@@ -35,7 +35,7 @@ from decimal import Decimal
 from .case import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
-from .compiler import kinds_of
+from .compiler import kinds_of, width_problems
 from .language.conditions import FactRef, Ref, Test, walk
 from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
 from .language.moments import Moment
@@ -91,7 +91,7 @@ class CheckReport:
 def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> CheckReport:
     """Load the policy and lint it; a policy that does not load reports its load problems."""
     try:
-        source = read_policy(paths)
+        source = read_policy(paths, checks=[width_problems])
     except PolicyError as exc:
         return CheckReport([Finding(p.location, p.code, p.message, p.severity, p.path) for p in exc.problems])
     return CheckReport(lint(Policy(source)))

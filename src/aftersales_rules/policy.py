@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from .compiler import width_problems
 from .engine import Engine
 from .language.rules import Rule
 from .language.source import PolicySource, read_policy
@@ -39,7 +40,8 @@ class Policy:
 
     @classmethod
     def load(cls, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> "Policy":
-        return cls(read_policy(paths))
+        """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem)."""
+        return cls(read_policy(paths, checks=[width_problems]))
 
     # what the policy is
     @property

@@ -188,12 +188,6 @@ class _Builder:
             outputs = parse_outputs(r, model)
             if when is None or outputs is None:
                 continue
-            wide, most = _alternatives(when)
-            if wide > most:
-                r.at("when").error("too_wide", f"rule '{model.id}' expands into {wide:,} alternatives (each value of "
-                                   f"a list, each branch of 'any'); durable_rules takes at most {most} "
-                                   "in one rule: split it over several rules")
-                continue
             slots, steps, gestures = outputs
             loc = r.doc.at(r.path)
             rule = Rule(model.id, model.description, model.clause, model.priority, model.group, when, slots,
@@ -236,19 +230,6 @@ def _without_nones(data: Any) -> Any:
     if isinstance(data, list):
         return [_without_nones(v) for v in data if v is not None]
     return data
-
-
-def _alternatives(when) -> tuple[int, int]:
-    """How many alternatives the compiler expands a condition into, and how many one ruleset takes.
-
-    durable_rules' network is fixed-size: more than 64 alternatives holding at once overflow its
-    alpha stack (error 303, after which deleting the session can crash), 512 under one node abort
-    or hang it. The compiler keeps each ruleset within its budget, which one rule cannot exceed.
-    """
-    from ..compiler import MAX_PATHS_PER_RULESET, condition_json, paths_of  # the compiler imports this module
-
-    expr = condition_json(when, {})
-    return (paths_of(expr) if expr else 1), MAX_PATHS_PER_RULESET
 
 
 def _facts_read(when) -> set[str]:

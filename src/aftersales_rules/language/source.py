@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +71,15 @@ def _display(file: Path, root: Path) -> str:
     return f"{root.name}/{rel.as_posix()}" if root.name else rel.as_posix()
 
 
-def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> PolicySource:
-    """Read and validate a policy without compiling it (raises ``PolicyError``)."""
+Check = Callable[[PolicySource], list[Problem]]
+
+
+def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: Iterable[Check] = ()) -> PolicySource:
+    """Read and validate a policy without compiling it (raises ``PolicyError``).
+
+    ``checks`` are further checks of the built policy that this package cannot make itself (the
+    engine's limits, ``engine.compiler.width_problems``); their problems are reported with the others.
+    """
     files, root = _files(paths)
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
@@ -107,11 +114,16 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Polic
         # a file that cannot be read may define what the others use: its errors come first, alone
         raise PolicyError(problems)
     built = build(parsed, docs, problems)
+    source = None
+    if built is not None:
+        header, defaults, scope, rules, order = built
+        source = PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
+        for check in checks:
+            problems.extend(check(source))
     if problems:
         raise PolicyError(problems)
-    assert built is not None
-    header, defaults, scope, rules, order = built
-    return PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
+    assert source is not None
+    return source
 
 
 def _read(file: Path, name: str) -> bytes:
