@@ -15,7 +15,7 @@ import yaml
 import pytest
 
 from aftersales_rules import Policy, parse_case
-from aftersales_rules.compiler import CASE_MARK, condition_json, kinds_of, paths_of
+from aftersales_rules.engine.compiler import CASE_MARK, condition_json, kinds_of, paths_of
 from aftersales_rules.language.conditions import All, Not, Test
 from aftersales_rules.testing import random_case
 from aftersales_rules.language.facts import FACTS

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from aftersales_rules import Policy
-from aftersales_rules.compiler import encode
+from aftersales_rules.engine.compiler import encode
 from aftersales_rules.testing import generate_cases
-from aftersales_rules.runtime import SENTINEL
+from aftersales_rules.engine.runtime import SENTINEL
 
 from conftest import ROOT, RULES
 
@@ -305,7 +305,7 @@ def test_raw_network_limits_and_their_error_codes(raw):
 OVERSIZED = r'''
 import json
 from aftersales_rules import EngineError
-from aftersales_rules.runtime import Runtime
+from aftersales_rules.engine.runtime import Runtime
 grid = lambda i: {"$and": [{"x": i % 8}, {"y": (i // 8) % 8}, {"z": i // 64}]}
 out = {}
 for name, definition in {

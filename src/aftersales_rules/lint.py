@@ -35,7 +35,7 @@ from decimal import Decimal
 from .case import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
-from .compiler import kinds_of, width_problems
+from .engine.compiler import kinds_of, width_problems
 from .language.conditions import FactRef, Ref, Test, walk
 from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
 from .language.moments import Moment

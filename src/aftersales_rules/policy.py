@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from .compiler import width_problems
 from .engine import Engine
+from .engine.compiler import width_problems
 from .language.rules import Rule
 from .language.source import PolicySource, read_policy
 

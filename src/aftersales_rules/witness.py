@@ -17,7 +17,7 @@ from typing import Any
 
 from .case import Case, parse_case
 from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
-from .compiler import compare, comparison_paths
+from .engine.compiler import compare, comparison_paths
 from .language.conditions import Test
 from .errors import CaseError
 from .language.facts import FACTS, attribute_value

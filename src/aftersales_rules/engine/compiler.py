@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .case import ISSUE_KINDS
-from .diagnostics import dotted
-from .errors import Problem
-from .language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
-from .language.facts import Fact, engine_key
-from .language.moments import Moment
-from .money import to_cents
-from .language.rules import Rule
-from .language.source import PolicySource
+from ..case import ISSUE_KINDS
+from ..diagnostics import dotted
+from ..errors import Problem
+from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
+from ..language.facts import Fact, engine_key
+from ..language.moments import Moment
+from ..money import to_cents
+from ..language.rules import Rule
+from ..language.source import PolicySource
 
 __all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems", "MAX_PATHS_PER_RULESET"]
 
