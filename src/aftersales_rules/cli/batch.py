@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..batch import BatchSummary, count_cases, run_batch
+from ..authoring.batch import BatchSummary, count_cases, run_batch
 from .app import cli, handle_errors
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..lint import CheckReport, check_policy
+from ..authoring.lint import CheckReport, check_policy
 from .app import cli, handle_errors
 
 

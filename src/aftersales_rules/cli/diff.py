@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..impact import ImpactReport, describe, diff_policies
+from ..authoring.impact import ImpactReport, describe, diff_policies
 from .app import cli, handle_errors
 
 

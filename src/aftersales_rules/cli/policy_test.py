@@ -8,7 +8,7 @@ import click
 
 from ..errors import InputError
 from ..policy import Policy
-from ..policytests import TestReport, load_tests, run_tests
+from ..authoring.policytests import TestReport, load_tests, run_tests
 from .app import cli, handle_errors
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..schema import SCHEMAS, json_schema
+from ..authoring.schema import SCHEMAS, json_schema
 from .app import cli, handle_errors
 
 

@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from .case import Case, parse_case
+from ..case import Case, parse_case
 from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
-from .engine.compiler import compare, comparison_paths
-from .language.conditions import Test
-from .errors import CaseError
-from .language.facts import FACTS, attribute_value
+from ..engine.compiler import compare, comparison_paths
+from ..language.conditions import Test
+from ..errors import CaseError
+from ..language.facts import FACTS, attribute_value
 
 __all__ = ["abstract_value", "example_case", "reads_as"]
 

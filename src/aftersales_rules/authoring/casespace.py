@@ -27,14 +27,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .case import Case
-from .engine.compiler import comparison_paths, kinds_of
-from .language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
-from .engine.decision import SINGLE_SLOTS, Conflict, apply_groups, winner
-from .language.facts import Fact
-from .language.moments import Moment
-from .language.source import PolicySource
-from .language.rules import Rule
+from ..case import Case
+from ..engine.compiler import comparison_paths, kinds_of
+from ..language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from ..engine.decision import SINGLE_SLOTS, Conflict, apply_groups, winner
+from ..language.facts import Fact
+from ..language.moments import Moment
+from ..language.source import PolicySource
+from ..language.rules import Rule
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 

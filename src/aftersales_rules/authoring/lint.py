@@ -32,16 +32,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .case import ISSUE_KINDS
+from ..case import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
-from .engine.compiler import kinds_of, width_problems
-from .language.conditions import FactRef, Ref, Test, walk
-from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
-from .language.moments import Moment
-from .language.source import PolicySource, read_policy
-from .policy import Policy
-from .language.rules import Rule
+from ..engine.compiler import kinds_of, width_problems
+from ..language.conditions import FactRef, Ref, Test, walk
+from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
+from ..language.moments import Moment
+from ..language.source import PolicySource, read_policy
+from ..policy import Policy
+from ..language.rules import Rule
 from .witness import example_case
 
 __all__ = ["CheckReport", "Finding", "check_policy", "lint"]
