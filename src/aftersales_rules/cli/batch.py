@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..authoring.batch import BatchSummary, count_cases, run_batch
-from .app import cli, handle_errors
+from .errors import handle_errors
 
 
-@cli.command("batch")
+@click.command("batch")
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
               help="Where to write the plans, one JSON line per case (error records for cases that fail).")
