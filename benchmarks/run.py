@@ -31,8 +31,8 @@ from rich.table import Table  # noqa: E402
 
 from aftersales_rules import Policy, parse_case  # noqa: E402
 from aftersales_rules.case import ISSUE_KINDS  # noqa: E402
-from aftersales_rules.corpus import generate_cases  # noqa: E402
-from aftersales_rules.policy import read_policy  # noqa: E402
+from aftersales_rules.testing import generate_cases  # noqa: E402
+from aftersales_rules.language.source import read_policy  # noqa: E402
 
 import baseline  # noqa: E402
 import gen_policy  # noqa: E402

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aftersales_rules.conditions import All, AnyOf, FactRef, Not, Ref, Test
-from aftersales_rules.moments import Moment
+from aftersales_rules.language.conditions import All, AnyOf, FactRef, Not, Ref, Test
+from aftersales_rules.language.moments import Moment
 
 _CMP = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
 

@@ -1,6 +1,6 @@
 """Hypothesis strategies: valid cases of every kind, edge values, and arbitrary documents.
 
-* ``corpus_cases()``: realistic cases from ``corpus.random_case``, driven by a hypothesis ``Random``;
+* ``corpus_cases()``: realistic cases from ``testing.random_case``, driven by a hypothesis ``Random``;
 * ``edge_cases()``: every case field drawn on its own from the whole valid domain, with the values
   where policies go wrong: the last second of the no-reason window and the first second after it,
   other UTC offsets, zero postage, an amount one cent either side of a bound, cost above price,
@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from aftersales_rules.case import ISSUE_KINDS
-from aftersales_rules.corpus import CATALOGUE, random_case
+from aftersales_rules.testing import CATALOGUE, random_case
 
 __all__ = ["ALL_KINDS", "cases", "corpus_cases", "documents", "edge_cases", "money", "mutated", "mutated_cases",
            "paths_in", "value_at", "with_value"]
@@ -34,7 +34,7 @@ COURIERS = ["sf_express", "sf", "順豐", "顺丰", "freight", "logistics", "物
 
 
 def corpus_cases(kind: str | None = None) -> st.SearchStrategy[dict]:
-    """Realistic valid cases (``corpus.random_case``), any kind or the one given."""
+    """Realistic valid cases (``testing.random_case``), any kind or the one given."""
     return st.randoms(use_true_random=False).map(lambda rng: random_case(rng, kind))
 
 

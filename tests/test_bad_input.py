@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from aftersales_rules import AfterSalesError, CaseError, InputError, Policy, PolicyError, load_case
 from aftersales_rules.cli import cli
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 from aftersales_rules.loader import MAX_FILE_BYTES, load_document
 
 from conftest import FIXTURES, ROOT, RULES

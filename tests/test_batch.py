@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aftersales_rules.batch import count_cases, read_cases, run_batch
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.authoring.batch import count_cases, read_cases, run_batch
+from aftersales_rules.testing import generate_cases
 
 from conftest import EXAMPLES, RULES
 
@@ -140,7 +140,7 @@ def test_twenty_thousand_cases_on_two_workers_in_constant_memory(tmp_path):
 
 
 def test_a_deeply_nested_line_is_an_error_record_not_an_internal_error():
-    from aftersales_rules.batch import load_record
+    from aftersales_rules.authoring.batch import load_record
     from aftersales_rules.errors import InputError
     import pytest as _pytest
     with _pytest.raises(InputError, match="nested too deeply"):

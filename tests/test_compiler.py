@@ -15,10 +15,10 @@ import yaml
 import pytest
 
 from aftersales_rules import Policy, parse_case
-from aftersales_rules.compiler import CASE_MARK, condition_json, kinds_of, paths_of
-from aftersales_rules.conditions import All, Not, Test
-from aftersales_rules.corpus import random_case
-from aftersales_rules.facts import FACTS
+from aftersales_rules.engine.compiler import CASE_MARK, condition_json, kinds_of, paths_of
+from aftersales_rules.language.conditions import All, Not, Test
+from aftersales_rules.testing import random_case
+from aftersales_rules.language.facts import FACTS
 
 from ir_eval import holds
 
@@ -38,7 +38,7 @@ def test_negation_is_pushed_down_with_unknown_semantics():
 
 
 def test_fact_vs_fact_comparisons_get_a_key_of_their_own():
-    from aftersales_rules.conditions import FactRef
+    from aftersales_rules.language.conditions import FactRef
     comparisons: dict = {}
     t = Test("issue.requested_amount", "le", FactRef("order.shipping_fee"))
     assert condition_json(t, comparisons) == {"_c0": True}

@@ -1,7 +1,7 @@
 """One policy shared by many threads decides exactly as it does alone.
 
 durable_rules has no locks of its own; each policy serialises its calls into
-it (runtime.py). 8 threads x 2,000 evaluations must give byte for byte the
+it (engine/runtime.py). 8 threads x 2,000 evaluations must give byte for byte the
 plans of a sequential run, and two policies used at once must not disturb
 each other.
 """
@@ -12,7 +12,7 @@ import sys
 import threading
 
 from aftersales_rules import Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 
 from conftest import RULES
 

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from aftersales_rules import Policy
-from aftersales_rules.compiler import encode
-from aftersales_rules.corpus import generate_cases
-from aftersales_rules.runtime import SENTINEL
+from aftersales_rules.engine.compiler import encode
+from aftersales_rules.testing import generate_cases
+from aftersales_rules.engine.runtime import SENTINEL
 
 from conftest import ROOT, RULES
 
@@ -154,7 +154,7 @@ HOSTS = r'''
 import json, sys, threading
 import durable.lang as lang
 from aftersales_rules import Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 rules = sys.argv[1]
 first, second = Policy.load(rules), Policy.load(rules)
 for case in generate_cases(50, seed=1):
@@ -243,7 +243,7 @@ CODES = r'''
 import json, sys
 import durable_rules_engine as E
 from aftersales_rules import EngineError, Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 policy = Policy.load(sys.argv[1])
 case = next(generate_cases(1, seed=9))
 out = {}
@@ -305,7 +305,7 @@ def test_raw_network_limits_and_their_error_codes(raw):
 OVERSIZED = r'''
 import json
 from aftersales_rules import EngineError
-from aftersales_rules.runtime import Runtime
+from aftersales_rules.engine.runtime import Runtime
 grid = lambda i: {"$and": [{"x": i % 8}, {"y": (i // 8) % 8}, {"z": i // 64}]}
 out = {}
 for name, definition in {
@@ -417,7 +417,7 @@ def test_raw_deleting_a_session_in_which_no_rule_fired():
 SENTINEL_ONLY = r'''
 import sys
 from aftersales_rules import Policy
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 policy = Policy.load(sys.argv[1])
 count = 0
 for case in generate_cases(3000, seed=13, kinds=["damaged"]):

@@ -16,7 +16,7 @@ import pytest
 
 from aftersales_rules import load_case
 from aftersales_rules.case import ISSUE_KINDS
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 
 from conftest import EXAMPLES, FIXTURES
 

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 
 from aftersales_rules import Plan, PolicyService
 from aftersales_rules.case import ACTORS, ISSUE_KINDS
-from aftersales_rules.facts import FACTS
+from aftersales_rules.language.facts import FACTS
 from aftersales_rules.plan import Branch
-from aftersales_rules.rulefile import ACTIONS
+from aftersales_rules.language.rulefile import ACTIONS
 
 from conftest import RULES
 from strategies import cases, with_value
@@ -159,7 +159,7 @@ def test_branches_are_what_a_fresh_evaluation_decides(reference_policy, case):
 
 def test_plans_serialise_to_the_contract(reference_policy):
     """A plan read back from its JSON is the same plan (money as two-place strings)."""
-    from aftersales_rules.corpus import generate_cases
+    from aftersales_rules.testing import generate_cases
 
     for case in generate_cases(200, seed=5):
         plan = reference_policy.evaluate(case)

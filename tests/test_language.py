@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from aftersales_rules import Policy
-from aftersales_rules.conditions import All, AnyOf, Not, Ref, Test, walk
+from aftersales_rules.language.conditions import All, AnyOf, Not, Ref, Test, walk
 
 SHOWCASE = Path(__file__).parent / "fixtures" / "policies" / "showcase"
 

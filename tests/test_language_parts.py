@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aftersales_rules.amounts import parse_amount
-from aftersales_rules.conditions import All, AnyOf, FactRef, Not, Test, parse_condition
+from aftersales_rules.language.amounts import parse_amount
+from aftersales_rules.language.conditions import All, AnyOf, FactRef, Not, Test, parse_condition
 from aftersales_rules.loader import parse_document
-from aftersales_rules.moments import Moment, parse_clock, parse_duration, parse_moment
-from aftersales_rules.scope import Definition, Reader, Scope
+from aftersales_rules.language.moments import Moment, parse_clock, parse_duration, parse_moment
+from aftersales_rules.language.scope import Definition, Reader, Scope
 from aftersales_rules.errors import SourceLocation
 
 CST = timezone(timedelta(hours=8))

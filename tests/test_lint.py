@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftersales_rules import ConflictError, EvaluationError, Policy, parse_case
-from aftersales_rules import casespace
-from aftersales_rules.casespace import Space
-from aftersales_rules.corpus import generate_cases
-from aftersales_rules.lint import check_policy, lint
-from aftersales_rules.witness import abstract_value, example_case, reads_as
+from aftersales_rules.authoring import casespace
+from aftersales_rules.authoring.casespace import Space
+from aftersales_rules.testing import generate_cases
+from aftersales_rules.authoring.lint import check_policy, lint
+from aftersales_rules.authoring.witness import abstract_value, example_case, reads_as
 
 from conftest import FIXTURES, RULES
 

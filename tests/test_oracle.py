@@ -17,7 +17,7 @@ from hypothesis import given, settings
 
 from aftersales_rules import EvaluationError, Plan
 from aftersales_rules.case import ISSUE_KINDS
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 from aftersales_rules.loader import parse_document
 
 import oracle

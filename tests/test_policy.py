@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from aftersales_rules import InputError, Policy, PolicyError
-from aftersales_rules.policy import read_policy
+from aftersales_rules.language.source import read_policy
 
 INVALID = Path(__file__).parent / "fixtures" / "policies" / "invalid"
 CASES = sorted(p for p in INVALID.iterdir() if p.is_dir())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aftersales_rules import Policy, PolicyError
-from aftersales_rules.policytests import check_plan, load_tests, run_tests, same_value
+from aftersales_rules.authoring.policytests import check_plan, load_tests, run_tests, same_value
 
 FIX = "tests/fixtures/policytests"
 

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aftersales_rules.case import ACTORS, ISSUE_KINDS, parse_case
-from aftersales_rules.corpus import random_case
-from aftersales_rules.policytests import load_tests, run_tests
-from aftersales_rules.rulefile import ACTIONS
+from aftersales_rules.testing import random_case
+from aftersales_rules.authoring.policytests import load_tests, run_tests
+from aftersales_rules.language.rulefile import ACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = load_tests(ROOT / "rules" / "tests")

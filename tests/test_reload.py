@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from aftersales_rules import EngineError, InputError, Policy, PolicyError, PolicyService
-from aftersales_rules.corpus import generate_cases
-from aftersales_rules.runtime import Runtime
+from aftersales_rules.testing import generate_cases
+from aftersales_rules.engine.runtime import Runtime
 
 from conftest import RULES
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from aftersales_rules.corpus import generate_cases
+from aftersales_rules.testing import generate_cases
 from aftersales_rules.loader import load_document
-from aftersales_rules.schema import SCHEMAS, json_schema
+from aftersales_rules.authoring.schema import SCHEMAS, json_schema
 
 from conftest import EXAMPLES, FIXTURES, RULES
 

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..batch import BatchSummary, count_cases, run_batch
-from .app import cli, handle_errors
+from ..authoring.batch import BatchSummary, count_cases, run_batch
+from .errors import handle_errors
 
 
-@cli.command("batch")
+@click.command("batch")
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
               help="Where to write the plans, one JSON line per case (error records for cases that fail).")

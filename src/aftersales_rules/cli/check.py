@@ -6,11 +6,11 @@ import json
 
 import click
 
-from ..lint import CheckReport, check_policy
-from .app import cli, handle_errors
+from ..authoring.lint import CheckReport, check_policy
+from .errors import handle_errors
 
 
-@cli.command("check")
+@click.command("check")
 @click.argument("rules_dir", default="rules", type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per finding; json: one document with every finding.")

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from ..impact import ImpactReport, describe, diff_policies
-from .app import cli, handle_errors
+from ..authoring.impact import ImpactReport, describe, diff_policies
+from .errors import handle_errors
 
 
-@cli.command("diff")
+@click.command("diff")
 @click.argument("old_rules", type=click.Path(exists=True, path_type=str))
 @click.argument("new_rules", type=click.Path(exists=True, path_type=str))
 @click.argument("cases", type=click.Path(exists=True, path_type=str))

@@ -7,10 +7,10 @@ import click
 from ..case import load_case
 from ..policy import Policy
 from ..render import render_text
-from .app import cli, handle_errors
+from .errors import handle_errors
 
 
-@cli.command("dry-run")
+@click.command("dry-run")
 @click.argument("case_file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--rules", "rules_dir", default="rules", show_default="rules/",
               type=click.Path(path_type=str), help="Policy directory (or file) to evaluate with.")

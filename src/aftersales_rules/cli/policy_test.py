@@ -8,11 +8,11 @@ import click
 
 from ..errors import InputError, SourceLocation
 from ..policy import Policy
-from ..policytests import TestReport, load_tests, run_tests
-from .app import cli, handle_errors
+from ..authoring.policytests import TestReport, load_tests, run_tests
+from .errors import handle_errors
 
 
-@cli.command("test")
+@click.command("test")
 @click.argument("rules_dir", default="rules", type=click.Path(file_okay=False, path_type=str))
 @click.option("--tests", "tests_path", type=click.Path(path_type=str),
               help="A tests directory or file instead of RULES_DIR/tests.")

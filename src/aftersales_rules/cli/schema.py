@@ -6,11 +6,11 @@ import json
 
 import click
 
-from ..schema import SCHEMAS, json_schema
-from .app import cli, handle_errors
+from ..authoring.schema import SCHEMAS, json_schema
+from .errors import handle_errors
 
 
-@cli.command("schema")
+@click.command("schema")
 @click.argument("name", type=click.Choice(SCHEMAS))
 @handle_errors
 def schema(name: str) -> None:

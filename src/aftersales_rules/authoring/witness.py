@@ -15,13 +15,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from .case import Case, parse_case
+from ..case import Case, parse_case
 from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
-from .compiler import compare, comparison_paths
-from .conditions import Test
-from .corpus import random_case
-from .errors import CaseError
-from .facts import FACTS, attribute_value
+from ..engine.compiler import compare, comparison_paths
+from ..language.conditions import Test
+from ..errors import CaseError
+from ..language.facts import FACTS, attribute_value
 
 __all__ = ["abstract_value", "example_case", "reads_as"]
 
@@ -30,6 +29,8 @@ CLOCKS = (time(10, 0), time(19, 59), time(20, 0), time(21, 30), time(0, 30), tim
 DAYS_BEFORE = (0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 14, 15, 16, 21, 30, 45, 90, -1)
 ONE_LINE = {"sku": "TEAK-STOOL-40", "name": "柚木小凳", "unit_price": "299.00", "quantity": 1, "unit_cost": "180.00"}
 AMOUNTS = ("0.00", "5.00", "10.00", "12.00", "15.00", "25.00", "100.00", "299.00", "2380.00")
+PRICES = AMOUNTS[1:]  # unit prices of the order lines tried when the order's figures are searched for
+COST_SHARES = (Decimal("0.3"), Decimal("0.6"), Decimal("0.9"), Decimal("1.2"))  # of the price; above 1: a loss
 
 
 def example_case(space: Space, kind: str, assign: dict, seed: int = 0, attempts: int = 400) -> dict | None:
@@ -53,10 +54,10 @@ def example_case(space: Space, kind: str, assign: dict, seed: int = 0, attempts:
             "issue": {"kind": kind},
         }
         if "shape" in searched and attempt:
-            shape = random_case(random.Random(rng.randrange(10**6)), kind)
-            case["order"]["items"] = shape["order"]["items"]
-            if "items" in shape["issue"]:
-                case["issue"]["items"] = shape["issue"]["items"]
+            items, affected = _shape(random.Random(rng.randrange(10**6)))
+            case["order"]["items"] = items
+            if affected is not None:
+                case["issue"]["items"] = affected
             if rng.random() < 0.3:
                 for item in case["order"]["items"]:
                     item.pop("unit_cost", None)
@@ -118,6 +119,26 @@ def _base_day(space: Space) -> date:
     if header.effective_until and day > header.effective_until:
         day = header.effective_until
     return day
+
+
+def _shape(rng: random.Random) -> tuple[list[dict], list[dict] | None]:
+    """Order lines (one to three, varied prices, quantities and costs) and the units the issue names (None: all).
+
+    Made from the case model alone, with no shop's catalogue: all the search needs is order figures
+    (goods, profit, quantities, whole order or not) that vary.
+    """
+    items = []
+    for n in range(rng.choice([1, 1, 1, 2, 2, 3])):
+        price = Decimal(rng.choice(PRICES))
+        item = {"sku": f"LINT-{n + 1}", "unit_price": f"{price:.2f}", "quantity": rng.choice([1, 1, 1, 2, 4])}
+        if rng.random() < 0.9:
+            item["unit_cost"] = f"{price * rng.choice(COST_SHARES):.2f}"
+        items.append(item)
+    affected = None
+    if rng.random() < 0.5 and len(items) > 1 or (items[0]["quantity"] > 1 and rng.random() < 0.5):
+        chosen = rng.sample(items, rng.randrange(1, len(items) + 1))
+        affected = [{"sku": i["sku"], "quantity": rng.randrange(1, i["quantity"] + 1)} for i in chosen]
+    return items, affected
 
 
 def _searched(assign: dict) -> set[str]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .diagnostics import hint
-from .money import MoneyError, parse_money, percent_of, quantize
+from ..diagnostics import hint
+from ..money import MoneyError, parse_money, percent_of, quantize
 from .scope import Reader
 
 __all__ = ["Amount", "parse_amount"]

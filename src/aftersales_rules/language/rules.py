@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from .amounts import Amount, parse_amount
 from .conditions import Condition
-from .diagnostics import hint, pydantic_problems
-from .errors import SourceLocation
+from ..diagnostics import hint, pydantic_problems
+from ..errors import SourceLocation
 from .moments import Moment, parse_moment
 from .rulefile import ACTIONS, STAGES, LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader

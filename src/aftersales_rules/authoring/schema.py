@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .case import Case
-from .facts import FACTS
-from .plan import Plan
+from ..case import Case
+from ..language.facts import FACTS
+from ..plan import Plan
 from .policytests import EXTRA_KEYS, TEST_KEYS
-from .rulefile import PolicyFileSchema
+from ..language.rulefile import PolicyFileSchema
 
 __all__ = ["SCHEMAS", "json_schema"]
 

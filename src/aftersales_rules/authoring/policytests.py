@@ -29,11 +29,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from .case import parse_case
-from .diagnostics import dotted, hint
-from .errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation
-from .loader import Document, load_document
-from .plan import Plan
+from ..case import parse_case
+from ..diagnostics import dotted, hint
+from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation
+from ..loader import Document, load_document
+from ..plan import Plan
 
 __all__ = ["PolicyTest", "TestReport", "TestResult", "check_plan", "load_tests", "run_tests"]
 

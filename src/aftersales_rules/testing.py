@@ -1,4 +1,8 @@
-"""Realistic, valid dispute cases made up from a seed: for tests, batches and benchmarks.
+"""The reference shop's case generator, for tests and benchmarks (like ``click.testing``).
+
+Realistic, valid dispute cases made up from a seed, for test suites, batches
+and benchmarks that need many cases. The library itself never imports this
+module (tests/test_architecture.py checks it).
 
 ``random_case(rng)`` makes one case (a dict, as parsed from a case file) of any
 kind, or of the kind asked for; ``generate_cases(count, seed)`` makes a

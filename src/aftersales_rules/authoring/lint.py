@@ -23,24 +23,26 @@ analysis_incomplete    warning   too many combinations to finish the search for 
 
 Gaps, overlaps and unreachable rules come from casespace.py; each gap and
 overlap carries an example case (witness.py) that the engine was run on.
+What a finding is, and where it is placed, is in findings.py.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .case import ISSUE_KINDS
+from ..case import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
-from .compiler import kinds_of
-from .conditions import FactRef, Ref, Test, walk
-from .errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
-from .moments import Moment
-from .policy import Policy, PolicySource, read_policy
-from .rules import Rule
+from ..engine.compiler import width_problems
+from ..language.conditions import FactRef, Ref, Test, walk
+from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
+from ..language.moments import Moment
+from ..language.source import PolicySource, read_policy
+from ..policy import Policy
+from ..language.rules import Rule
+from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
 from .witness import example_case
 
 __all__ = ["CheckReport", "Finding", "check_policy", "lint"]
@@ -52,45 +54,10 @@ SCENARIOS = ((Decimal("100.00"), Decimal("10.00"), Decimal("5.00")), (Decimal("1
              (Decimal("1000.00"), Decimal("0.00"), Decimal("0.00")), (Decimal("0.01"), Decimal("50.00"), Decimal("50.00")))
 
 
-@dataclass(frozen=True)
-class Finding(Problem):
-    """A problem with, for gaps and overlaps, a concrete case that shows it."""
-
-    example: dict | None = field(default=None, compare=False)
-
-    def to_dict(self) -> dict:
-        out = super().to_dict()
-        if self.example is not None:
-            out["example"] = self.example
-        return out
-
-    def line(self) -> str:
-        """``file:line:col: severity code: message``."""
-        where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity} {self.code}: {self.message}"
-
-
-@dataclass
-class CheckReport:
-    findings: list[Finding]
-
-    @property
-    def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == "error")
-
-    @property
-    def warnings(self) -> int:
-        return len(self.findings) - self.errors
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.errors else 0
-
-
 def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> CheckReport:
     """Load the policy and lint it; a policy that does not load reports its load problems."""
     try:
-        source = read_policy(paths)
+        source = read_policy(paths, checks=[width_problems])
     except PolicyError as exc:
         return CheckReport([Finding(p.location, p.code, p.message, p.severity, p.path) for p in exc.problems])
     return CheckReport(lint(Policy(source)))
@@ -99,38 +66,15 @@ def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Chec
 def lint(policy: Policy) -> list[Finding]:
     """Every finding about a loaded policy, sorted by location."""
     source = policy.source
-    where = _RuleLocator(source)
+    where = RuleLocator(source)
     found = [*_texts(source, where), *_unused(source), *_refund_bounds(source, where), *_decisions(policy)]
     return sorted(found, key=Problem.sort_key)
-
-
-# --------------------------------------------------------------------------- locations
-
-
-class _RuleLocator:
-    """Where a rule, and a part of it, is written."""
-
-    def __init__(self, source: PolicySource):
-        self.source = source
-        self.paths: dict[SourceLocation, tuple] = {}
-        for name, doc in source.documents.items():
-            rules = doc.data.get("rules") if isinstance(doc.data, dict) else None
-            for i in range(len(rules) if isinstance(rules, list) else 0):
-                self.paths[doc.at(("rules", i))] = (name, ("rules", i))
-
-    def key(self, rule: Rule, *below) -> SourceLocation:
-        name, path = self.paths[rule.location]
-        return self.source.documents[name].key_at(path + below)
-
-    def raw(self, rule: Rule):
-        name, path = self.paths[rule.location]
-        return self.source.documents[name].data["rules"][path[1]]
 
 
 # --------------------------------------------------------------------------- texts, definitions, amounts
 
 
-def _texts(source: PolicySource, where: _RuleLocator) -> list[Finding]:
+def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
     out = []
     for d in source.scope.definitions.values():
         if d.kind == "text":
@@ -184,7 +128,7 @@ def _unused(source: PolicySource) -> list[Finding]:
     return out
 
 
-def _refund_bounds(source: PolicySource, where: _RuleLocator) -> list[Finding]:
+def _refund_bounds(source: PolicySource, where: RuleLocator) -> list[Finding]:
     out = []
     for rule in source.rules:
         lines = rule.slots.get("refund.lines")
@@ -247,7 +191,7 @@ def _decisions(policy: Policy) -> list[Finding]:
         alone = {r.id: space.explore(kind, depends(rules, [r])) for r in additive}
         if not ex.complete or not all(sub.complete for sub in alone.values()):
             complete = False
-            out.append(Finding(_header(source), "analysis_incomplete",
+            out.append(Finding(header_location(source), "analysis_incomplete",
                                f"{kind}: more than {casespace.MAX_LEAVES:,} combinations of facts; stopped looking "
                                "for gaps, overlaps and unreachable rules there", "warning"))
         for rule_id, sub in alone.items():
@@ -278,7 +222,7 @@ def _decisions(policy: Policy) -> list[Finding]:
         merged = _merge(list(found.values()), space)
         for n, (values, leaf) in enumerate(merged):
             if n == MAX_GAPS_PER_KIND:
-                out.append(Finding(_gap_location(source, kind), "gap", f"{kind}: {len(merged) - n} more gaps "
+                out.append(Finding(gap_location(source, kind), "gap", f"{kind}: {len(merged) - n} more gaps "
                                    "like the ones above", "warning"))
                 break
             out.append(_gap(policy, space, kind, values, leaf))
@@ -382,7 +326,7 @@ def _gap(policy: Policy, space: Space, kind: str, values: dict, leaf: Leaf) -> F
         severity = "error" if confirmed else "warning"
     if not confirmed:
         message += "; no concrete case confirmed it"
-    return Finding(_gap_location(policy.source, kind), "gap", message, severity,
+    return Finding(gap_location(policy.source, kind), "gap", message, severity,
                    example=case if confirmed else None)
 
 
@@ -403,22 +347,3 @@ def _describe(kind: str, assign: dict) -> str:
 
 def _order(key) -> tuple:
     return (1, key.describe()) if isinstance(key, Test) else (0, key)
-
-
-def _header(source: PolicySource) -> SourceLocation:
-    for name, doc in source.documents.items():
-        if isinstance(doc.data, dict) and "policy" in doc.data:
-            return doc.key_at(("policy",))
-    return SourceLocation(source.files[0] if source.files else "")
-
-
-def _gap_location(source: PolicySource, kind: str) -> SourceLocation:
-    """The default resolution, if any; else the first rule that resolves cases of this kind."""
-    if source.defaults.resolution is not None:
-        for doc in source.documents.values():
-            if isinstance(doc.data, dict) and isinstance(doc.data.get("defaults"), dict):
-                return doc.key_at(("defaults", "resolution"))
-    for rule in source.rules:
-        if "resolution" in rule.slots and kinds_of(rule.when) == frozenset({kind}):
-            return rule.location
-    return _header(source)

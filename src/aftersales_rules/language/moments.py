@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from .diagnostics import hint
+from ..diagnostics import hint
 from .scope import Reader
 
 __all__ = ["Moment", "parse_clock", "parse_duration", "parse_moment"]

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .plan import Refund, Step, StepText
-from .rules import PLACEHOLDER, Rule
+from ..plan import Refund, Step, StepText
+from ..language.rules import PLACEHOLDER, Rule
 
 __all__ = ["StepTemplate"]
 

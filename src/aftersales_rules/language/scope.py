@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnostics import dotted, hint
-from .errors import Problem, SourceLocation
+from ..diagnostics import dotted, hint
+from ..errors import Problem, SourceLocation
 from .facts import FACTS, Fact
-from .loader import Document
+from ..loader import Document
 
 __all__ = ["Reader", "Scope", "Definition"]
 

@@ -9,7 +9,7 @@ a comparison between two facts (``opened_at`` within 7 days after
 The search splits on a fact only when a condition needs it, so each *leaf* is
 one class of cases that the engine cannot tell apart: the same rules match,
 the same rules apply, the same outputs win. The engine's conflict policy
-(engine.py: groups, then the highest priority per output) is replayed on each
+(engine/decision.py: groups, then the highest priority per output) is replayed on each
 leaf, collecting every conflict rather than raising at the first.
 
 The model over-approximates: every real case falls in some leaf, but a leaf
@@ -27,14 +27,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .case import Case
-from .compiler import comparison_paths, kinds_of
-from .conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
-from .decision import SINGLE_SLOTS, Conflict, apply_groups, winner
-from .facts import Fact
-from .moments import Moment
-from .policy import PolicySource
-from .rules import Rule
+from ..case import Case
+from ..engine.compiler import comparison_paths, kinds_of
+from ..language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
+from ..engine.decision import SINGLE_SLOTS, Conflict, apply_groups, winner
+from ..language.facts import Fact
+from ..language.moments import Moment
+from ..language.source import PolicySource
+from ..language.rules import Rule
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 

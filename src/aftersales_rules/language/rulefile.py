@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from .diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
+from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
 
 __all__ = [
     "ACTIONS",

@@ -27,9 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .case import Case, load_case
-from .errors import AfterSalesError, EvaluationError, InputError, SourceLocation
-from .policy import Policy
+from ..case import Case, load_case
+from ..errors import AfterSalesError, EvaluationError, InputError, SourceLocation
+from ..policy import Policy
 
 __all__ = ["BatchSummary", "count_cases", "evaluate_record", "load_record", "read_cases", "run_batch"]
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import ConflictError
-from .rules import Rule
+from ..errors import ConflictError
+from ..language.rules import Rule
 
 __all__ = ["Conflict", "SINGLE_SLOTS", "apply_groups", "raise_conflict", "top", "winner"]
 

@@ -44,7 +44,7 @@ import threading
 import durable_rules_engine as _engine
 from durable.engine import Host
 
-from .errors import EngineError
+from ..errors import EngineError
 
 __all__ = ["Runtime", "next_instance"]
 

@@ -31,15 +31,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .case import ISSUE_KINDS
-from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
-from .facts import Fact, engine_key
-from .moments import Moment
-from .money import to_cents
-from .rules import Rule
-from .policy import PolicySource
+from ..case import ISSUE_KINDS
+from ..diagnostics import dotted
+from ..errors import Problem
+from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
+from ..language.facts import Fact, engine_key
+from ..language.moments import Moment
+from ..money import to_cents
+from ..language.rules import Rule
+from ..language.source import PolicySource
 
-__all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "MAX_PATHS_PER_RULESET"]
+__all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems", "MAX_PATHS_PER_RULESET"]
 
 CASE_MARK = {"_k": "case"}  # every rule tests it: keeps rules off durable_rules' own state object
 MAX_RULES_PER_RULESET = 60
@@ -152,6 +154,33 @@ def _chunks(rules: list[Rule], compiled: dict[int, dict]):
         paths += n
     if chunk:
         yield chunk
+
+
+def width_problems(source: PolicySource) -> list[Problem]:
+    """A ``too_wide`` problem for each rule that expands into more alternatives than one ruleset takes.
+
+    durable_rules' network is fixed-size: more than 64 alternatives holding at once overflow its
+    alpha stack (error 303, after which deleting the session can crash), 512 under one node abort
+    or hang it. The compiler keeps each ruleset within its budget, which one rule cannot exceed.
+    """
+    problems = []
+    for rule in source.rules:
+        expr = condition_json(rule.when, {})
+        wide = paths_of(expr) if expr else 1
+        if wide > MAX_PATHS_PER_RULESET:
+            doc = source.documents[rule.location.file]
+            where = _rule_path(doc, rule) + ("when",)
+            problems.append(Problem(doc.at(where), "too_wide", f"rule '{rule.id}' expands into {wide:,} alternatives "
+                                    "(each value of a list, each branch of 'any'); durable_rules takes at most "
+                                    f"{MAX_PATHS_PER_RULESET} in one rule: split it over several rules",
+                                    path=dotted(where)))
+    return problems
+
+
+def _rule_path(doc, rule: Rule) -> tuple:
+    """Where in its document a rule is written: ("rules", index)."""
+    rules = doc.data["rules"]
+    return next(("rules", i) for i in range(len(rules)) if doc.at(("rules", i)) == rule.location)
 
 
 def paths_of(expr: dict) -> int:

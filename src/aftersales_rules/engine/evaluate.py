@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .case import Case, parse_case
+from ..case import Case, parse_case
 from .compiler import CompiledPolicy, Partition, compare, comparison_paths, compile_policy, encode
-from .conditions import All
+from ..language.conditions import All
 from .decision import SINGLE_SLOTS, apply_groups, top, winner
-from .errors import EvaluationError
-from .facts import FACTS, Fact, attribute_value, engine_key
-from .money import ZERO, quantize
-from .plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
-from .policy import PolicySource
-from .rules import STAGE_ORDER, LegSpec, LineSpec, Rule
+from ..errors import EvaluationError
+from ..language.facts import FACTS, Fact, attribute_value, engine_key
+from ..money import ZERO, quantize
+from ..plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
+from ..language.source import PolicySource
+from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate
 

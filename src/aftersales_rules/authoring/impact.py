@@ -17,11 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from .batch import load_record, read_cases
-from .case import parse_case
-from .errors import AfterSalesError
-from .money import ZERO
-from .plan import Plan
-from .policy import Policy
+from ..case import parse_case
+from ..errors import AfterSalesError
+from ..money import ZERO
+from ..plan import Plan
+from ..policy import Policy
 
 __all__ = ["CaseChange", "ImpactReport", "Outcome", "compare_policies", "describe", "diff_policies"]
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Union
 
-from .diagnostics import hint
-from .errors import SourceLocation
+from ..diagnostics import hint
+from ..errors import SourceLocation
 from .facts import Fact
-from .money import MoneyError, parse_money
+from ..money import MoneyError, parse_money
 from .moments import Moment, parse_moment
 from .scope import Reader
 

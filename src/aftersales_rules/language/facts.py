@@ -15,9 +15,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .case import ISSUE_KINDS, YEARS, Case
-from .errors import CaseError, Problem
-from .money import ZERO, MoneyError, parse_money, quantize
+from ..case import ISSUE_KINDS, YEARS, Case
+from ..errors import CaseError, Problem
+from ..money import ZERO, MoneyError, parse_money, quantize
 
 __all__ = ["FACTS", "Fact", "FactType", "attribute_value", "engine_key"]
 

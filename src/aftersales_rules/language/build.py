@@ -1,0 +1,270 @@
+"""Building a policy from its parsed rule files: definitions, rules, strata (internal).
+
+The builder reads every file's definitions into one ``Scope`` before any rule,
+so that rules in one file can use what another declares; then it parses each
+rule (condition, outputs), salvaging what it can from a rule pydantic refused
+so that every problem is reported in one go, and assigns each rule its stratum.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError
+
+from .conditions import NamedCondition, Ref, parse_condition, walk
+from ..diagnostics import hint, pydantic_problems
+from ..errors import Problem
+from .facts import Fact
+from ..loader import Document
+from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
+from .rules import Rule, check_placeholders, parse_outputs, TextSpec
+from .scope import Definition, Reader, Scope
+
+__all__ = ["build"]
+
+Built = tuple[PolicyHeader, Defaults, Scope, list[Rule], list[str]]
+
+
+def build(parsed: dict[str, PolicyFile], docs: dict[str, Document], problems: list[Problem]) -> Built | None:
+    """The header, defaults, scope, rules and load order of a policy; problems are added to ``problems``.
+
+    None when no file declares the policy header (that is a problem too).
+    """
+    return _Builder(problems, docs).build(parsed)
+
+
+class _Builder:
+    def __init__(self, problems: list[Problem], docs: dict[str, Document]):
+        self.problems = problems
+        self.docs = docs
+        self.scope = Scope()
+
+    def reader(self, file: str, *path: Any) -> Reader:
+        return Reader(self.docs[file], tuple(path), self.scope, self.problems)
+
+    def error(self, r: Reader, code: str, message: str, on_key: bool = False) -> None:
+        r.error(code, message, on_key=on_key)
+
+    def build(self, parsed: dict[str, PolicyFile]) -> Built | None:
+        header_files = [f for f, p in parsed.items() if p.policy is not None]
+        header = defaults = None
+        if not header_files and parsed:
+            first = next(iter(parsed))
+            self.reader(first).error("missing_policy_header", "no file declares the policy: add "
+                                     "policy: {name: ..., version: ...} to one file")
+        for f in header_files[1:]:
+            self.reader(f, "policy").error("duplicate_definition", f"the policy header is declared again "
+                                           f"(first in {header_files[0]})", on_key=True)
+        if header_files:
+            header = parsed[header_files[0]].policy
+            self._check_header(header_files[0], header)
+        default_files = [f for f, p in parsed.items() if p.defaults is not None]
+        for f in default_files[1:]:
+            self.reader(f, "defaults").error("duplicate_definition", f"defaults are declared again "
+                                             f"(first in {default_files[0]})", on_key=True)
+        defaults = parsed[default_files[0]].defaults if default_files else Defaults()
+        # the file with the header first, then the rest by name: this is the rules' load order
+        order = sorted(parsed, key=lambda f: (f not in header_files[:1], f))
+        for f in order:
+            self._definitions(f, parsed[f])
+        self._parse_deferred(order, parsed)
+        rules: list[Rule] = []
+        for f in order:
+            rules.extend(self._rules(f, parsed[f], len(rules), rules))
+        _assign_strata(rules, self.scope, self.problems)
+        if header is None:
+            return None
+        return header, defaults, self.scope, rules, order
+
+    def _check_header(self, file: str, header: PolicyHeader) -> None:
+        if header.timezone:
+            try:
+                self.scope.timezone = ZoneInfo(header.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.reader(file, "policy", "timezone").error(
+                    "invalid_value", f"unknown time zone '{header.timezone}' (use an IANA name such as Asia/Shanghai)")
+        if header.effective_from and header.effective_until and header.effective_until < header.effective_from:
+            self.reader(file, "policy", "effective_until").error(
+                "invalid_value", "effective_until is before effective_from")
+
+    def _define(self, r: Reader, name: str, kind: str, value: Any) -> bool:
+        existing = self.scope.definitions.get(name)
+        if existing is not None:
+            r.error("duplicate_definition", f"'{name}' is already defined as a {existing.kind} at {existing.location}",
+                    on_key=True)
+            return False
+        self.scope.definitions[name] = Definition(name, kind, value, r.key_location)
+        return True
+
+    def _definitions(self, file: str, pf: PolicyFile) -> None:
+        for name, value in pf.values.items():
+            r = self.reader(file, "values", name)
+            if isinstance(value, (dict, list)) or value is None:
+                r.error("invalid_value", f"a shared value is a single amount, number, time or text, not {value!r}")
+                continue
+            self._define(r, name, "value", value)
+        for name, decl in pf.attributes.items():
+            r = self.reader(file, "attributes", name)
+            if decl.type == "enum" and not decl.values:
+                r.error("missing_field", f"attribute '{name}' is an enum: list its values")
+                continue
+            if self._define(r, name, "attribute", decl):
+                self.scope.facts[f"attributes.{name}"] = Fact(
+                    f"attributes.{name}", decl.type, decl.description, values=tuple(decl.values or ()),
+                    nullable=True, awaitable=decl.awaitable and decl.type in ("bool", "enum"))
+        for name, decl in pf.facts.items():
+            r = self.reader(file, "facts", name)
+            if decl.when is not None and (decl.type or decl.default is not None or decl.values):
+                r.error("invalid_fact", f"facts.{name}: give either a condition (when) or a type set by rules, not both")
+                continue
+            if decl.when is None and decl.type is None:
+                r.error("invalid_fact", f"facts.{name}: give a condition (when: ...) or a type (bool or enum) "
+                        "for rules to set")
+                continue
+            if not self._define(r, name, "fact", decl):
+                continue
+            if decl.when is not None:
+                self.scope.condition_facts[name] = NamedCondition(name, decl.when, r.at("when"))
+                continue
+            values = tuple(decl.values or ())
+            if decl.type == "enum" and not values:
+                r.error("missing_field", f"facts.{name} is an enum: list its values")
+                continue
+            default = decl.default
+            if decl.type == "bool":
+                default = False if default is None else default
+                if not isinstance(default, bool):
+                    r.at("default").error("type_mismatch", f"facts.{name} is true or false, not {default!r}")
+                    continue
+            elif default is not None and default not in values:
+                r.at("default").error("invalid_value", f"default {default!r} is not one of {', '.join(values)}"
+                                      + (hint(default, values) if isinstance(default, str) else ""))
+                continue
+            self.scope.facts[f"facts.{name}"] = Fact(f"facts.{name}", decl.type, decl.description, values=values,
+                                                     nullable=default is None, unknown=None)
+            self.scope.definitions[name].value = default
+        for name, text in pf.texts.items():
+            r = self.reader(file, "texts", name)
+            if not text.zh and not text.en:
+                r.error("invalid_text", f"text '{name}' needs zh and en")
+                continue
+            self._define(r, name, "text", TextSpec(text.zh, text.en))
+
+    def _parse_deferred(self, order: list[str], parsed: dict[str, PolicyFile]) -> None:
+        """Things that need the whole scope: conditions of derived facts, placeholders in texts."""
+        for named in self.scope.condition_facts.values():
+            named.parsed()
+        for f in order:
+            for name in parsed[f].texts:
+                d = self.scope.definitions.get(name)
+                if d is not None and d.kind == "text" and d.location.file == f:
+                    check_placeholders(self.reader(f, "texts", name), d.value)
+
+    def _rules(self, file: str, pf: PolicyFile, start: int, done: list[Rule]) -> list[Rule]:
+        out: list[Rule] = []
+        seen = {r.id: r for r in done}
+        for i, raw in enumerate(pf.rules):
+            r = self.reader(file, "rules", i)
+            try:
+                model = RuleModel.model_validate(raw)
+            except ValidationError as exc:
+                self.problems.extend(pydantic_problems(exc, RuleModel, r.doc, prefix=r.path, display_prefix=r.path))
+                # check the rest of the rule too, so every problem is reported in one go
+                model = _salvage(raw, exc)
+                if model is None:
+                    if isinstance(raw, dict) and raw.get("when") is not None:
+                        parse_condition(r.at("when"), raw["when"])
+                    continue
+                parse_condition(r.at("when"), model.when)
+                parse_outputs(r, model)
+                continue
+            if model.id in seen:
+                r.at("id").error("duplicate_id", f"rule id '{model.id}' is already used at {seen[model.id].location}")
+                continue
+            when = parse_condition(r.at("when"), model.when)
+            outputs = parse_outputs(r, model)
+            if when is None or outputs is None:
+                continue
+            slots, steps, gestures = outputs
+            loc = r.doc.at(r.path)
+            rule = Rule(model.id, model.description, model.clause, model.priority, model.group, when, slots,
+                        steps, gestures, loc, f"{loc.file}:{loc.line}", start + len(out),
+                        facts_read=frozenset(_facts_read(when)))
+            seen[rule.id] = rule
+            out.append(rule)
+        return out
+
+
+def _salvage(raw: Any, exc: ValidationError) -> RuleModel | None:
+    """The rule without the values pydantic rejected, when what is left is still a rule."""
+    if not isinstance(raw, dict):
+        return None
+    data = copy.deepcopy(raw)
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
+        if err["type"] == "missing" or not loc:
+            return None
+        parent = data
+        for part in loc[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, dict):
+            parent.pop(loc[-1], None)
+        elif isinstance(parent, list) and isinstance(loc[-1], int) and loc[-1] < len(parent):
+            parent[loc[-1]] = None
+    try:
+        return RuleModel.model_validate(_without_nones(data))
+    except ValidationError:
+        return None
+
+
+def _without_nones(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_nones(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_without_nones(v) for v in data if v is not None]
+    return data
+
+
+def _facts_read(when) -> set[str]:
+    return {n.path for n in walk(when) if hasattr(n, "path") and not isinstance(n, Ref)}
+
+
+def _assign_strata(rules: list[Rule], scope: Scope, problems: list[Problem]) -> None:
+    """Rules that read a derived fact run in a later stratum than every rule that sets it."""
+    setters: dict[str, list[Rule]] = {}
+    for rule in rules:
+        for name in rule.sets:
+            setters.setdefault(f"facts.{name}", []).append(rule)
+    groups: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.group:
+            groups.setdefault(rule.group, []).append(rule)
+    limit = len(rules) + 1
+    for _ in range(limit + 1):
+        changed = False
+        for rule in rules:
+            need = 0
+            for path in rule.facts_read:
+                for setter in setters.get(path, ()):
+                    need = max(need, setter.stratum + 1)
+            if rule.group:
+                need = max([need] + [m.stratum for m in groups[rule.group]])
+            if need > rule.stratum:
+                rule.stratum = need
+                changed = True
+        if not changed:
+            return
+        if max(r.stratum for r in rules) > limit:
+            break
+    for rule in rules:
+        if rule.stratum > limit:
+            problems.append(Problem(rule.location, "cycle", f"rule '{rule.id}' depends on a derived fact that "
+                                    "depends, through other rules, on what this rule sets"))
+            break

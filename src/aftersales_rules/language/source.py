@@ -1,0 +1,140 @@
+"""Reading a policy: rule files → one validated ``PolicySource`` (internal).
+
+``read_policy`` lists and reads the files, parses each into located values and
+its rule-file model, and has the builder (build.py) check every definition and
+rule; it raises one ``PolicyError`` listing every problem sorted by
+file:line:column. Nothing here compiles anything: that is the engine's part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..diagnostics import pydantic_problems
+from ..errors import InputError, PolicyError, Problem, SourceLocation
+from ..loader import MAX_FILE_BYTES, Document, parse_document
+from .build import build
+from .rulefile import Defaults, PolicyFile, PolicyHeader
+from .rules import Rule
+from .scope import Scope
+
+__all__ = ["PolicySource", "read_policy"]
+
+RULE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class PolicySource:
+    """A validated policy before compilation: what the linter and the compiler read."""
+
+    header: PolicyHeader
+    defaults: Defaults
+    scope: Scope
+    rules: list[Rule]
+    files: list[str]
+    digest: str
+    documents: dict[str, Document]
+
+
+def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list[Path], Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise InputError("no policy files given", code="not_found")
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
+            if not found:
+                raise InputError("no rule files (*.yaml) in this directory", SourceLocation(str(p)), "no_rule_files")
+            files.extend(found)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise InputError("no such file or directory", SourceLocation(str(p)), "not_found")
+    if len(paths) == 1 and paths[0].is_dir():
+        root = paths[0].resolve()
+    else:
+        root = Path(os.path.commonpath([f.resolve().parent for f in files]))
+    return files, root
+
+
+def _display(file: Path, root: Path) -> str:
+    rel = file.resolve().relative_to(root)
+    return f"{root.name}/{rel.as_posix()}" if root.name else rel.as_posix()
+
+
+Check = Callable[[PolicySource], list[Problem]]
+
+
+def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: Iterable[Check] = ()) -> PolicySource:
+    """Read and validate a policy without compiling it (raises ``PolicyError``).
+
+    ``checks`` are further checks of the built policy that this package cannot make itself (the
+    engine's limits, ``engine.compiler.width_problems``); their problems are reported with the others.
+    """
+    files, root = _files(paths)
+    problems: list[Problem] = []
+    docs: dict[str, Document] = {}
+    parsed: dict[str, PolicyFile] = {}
+    digest = hashlib.sha256()
+    for file in files:
+        name = _display(file, root)
+        try:
+            raw = _read(file, name)
+            doc = parse_document(raw, name)
+        except InputError as exc:
+            problems.append(Problem(exc.location or SourceLocation(name), exc.code, exc.problem.message))
+            continue
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+        docs[name] = doc
+        data = doc.data if doc.data is not None else {}
+        if not isinstance(data, dict):
+            problems.append(Problem(doc.at(()), "invalid_file", "a rule file is a mapping with sections "
+                                    "such as policy, values, texts, facts, rules"))
+            continue
+        try:
+            parsed[name] = PolicyFile.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(exc, PolicyFile, doc))
+            # keep what is readable so the other sections are still checked
+            salvage = {k: v for k, v in data.items() if k in PolicyFile.model_fields}
+            try:
+                parsed[name] = PolicyFile.model_validate(_drop_bad(salvage, exc))
+            except ValidationError:
+                pass
+    if len(docs) < len(files):
+        # a file that cannot be read may define what the others use: its errors come first, alone
+        raise PolicyError(problems)
+    built = build(parsed, docs, problems)
+    source = None
+    if built is not None:
+        header, defaults, scope, rules, order = built
+        source = PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
+        for check in checks:
+            problems.extend(check(source))
+    if problems:
+        raise PolicyError(problems)
+    assert source is not None
+    return source
+
+
+def _read(file: Path, name: str) -> bytes:
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"file is over the {MAX_FILE_BYTES:,}-byte limit", SourceLocation(name), "too_large")
+        return file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name), "unreadable") from None
+
+
+def _drop_bad(data: dict, exc: ValidationError) -> dict:
+    bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+    return {k: v for k, v in data.items() if k not in bad}
