@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["decide", "derive", "cents", "show_cents"]
+__all__ = ["cents", "decide", "derive", "show_cents"]
 
 # Asia/Shanghai has kept +08:00 all year since 1991: a fixed offset gives the same calendar days.
 SHANGHAI = timezone(timedelta(hours=8))
@@ -80,8 +80,7 @@ def derive(case: dict) -> dict:
     shipment = progress.get("return_shipment") or {}
     inspection = progress.get("inspection") or {}
     delivered = order.get("delivered_at")
-    within = delivered is None or (
-        _day(case["opened_at"]) <= _day(delivered) + timedelta(days=NO_REASON_DAYS))
+    within = delivered is None or (_day(case["opened_at"]) <= _day(delivered) + timedelta(days=NO_REASON_DAYS))
     wants = issue.get("wants")
     seller_error = "unverified"
     confirmed = inspection.get("error_confirmed")

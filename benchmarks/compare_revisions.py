@@ -31,6 +31,7 @@ def _child(src: str, cases: int) -> None:
     import aftersales_rules
     from aftersales_rules import Policy
     from aftersales_rules.case import ISSUE_KINDS
+
     try:
         from aftersales_rules.testing import generate_cases
     except ImportError:  # a revision from before the case generator moved to aftersales_rules.testing
@@ -45,7 +46,10 @@ def _child(src: str, cases: int) -> None:
     for branches in (False, True):
         t = time_calls("", lambda c: policy.evaluate(c, branches=branches), corpus, min(500, cases))
         out["with branches" if branches else "without branches"] = {
-            "per_second": t.per_second, "p50_ms": t.p50, "p99_ms": t.p99}
+            "per_second": t.per_second,
+            "p50_ms": t.p50,
+            "p99_ms": t.p99,
+        }
     print(json.dumps(out))
 
 
@@ -53,8 +57,9 @@ def _export(rev: str, into: Path) -> str:
     if rev == "WORKTREE":
         shutil.copytree(ROOT / "src", into / "src")
     else:
-        data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"],
-                              check=True, capture_output=True).stdout
+        data = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", rev, "src"], check=True, capture_output=True
+        ).stdout
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(into, filter="data")
     return str(into / "src")
@@ -75,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         srcs = {rev: _export(rev, Path(tmp) / f"r{i}") for i, rev in enumerate(args.revisions)}
         for _ in range(args.rounds):
             for rev, src in srcs.items():
-                out = subprocess.run([sys.executable, __file__, "--child", src, "--cases", str(args.cases)],
-                                     check=True, capture_output=True, text=True)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--child", src, "--cases", str(args.cases)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
                 result = json.loads(out.stdout)
                 for mode, figures in result.items():
                     kept = best.setdefault(rev, {}).get(mode)

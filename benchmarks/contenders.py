@@ -22,8 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ORACLE = ROOT / "tests" / "oracle.py"
-KEYS = ("resolution", "return_advanced_by", "return_borne_by", "outbound_borne_by", "outbound_method",
-        "refund_total")
+KEYS = ("resolution", "return_advanced_by", "return_borne_by", "outbound_borne_by", "outbound_method", "refund_total")
 
 Decide = Callable[[dict], dict]
 
@@ -64,10 +63,14 @@ def load_oracle() -> Decide | None:
             out = {key: got.get(key) for key in KEYS}
         else:
             ret, out_leg = got.return_leg, got.outbound_leg
-            out = {"resolution": got.resolution,
-                   "return_advanced_by": ret[0] if ret else None, "return_borne_by": ret[1] if ret else None,
-                   "outbound_borne_by": out_leg[1] if out_leg else None,
-                   "outbound_method": out_leg[2] if out_leg else None, "refund_total": got.total}
+            out = {
+                "resolution": got.resolution,
+                "return_advanced_by": ret[0] if ret else None,
+                "return_borne_by": ret[1] if ret else None,
+                "outbound_borne_by": out_leg[1] if out_leg else None,
+                "outbound_method": out_leg[2] if out_leg else None,
+                "refund_total": got.total,
+            }
         total = out["refund_total"]
         out["refund_total"] = None if total is None else f"{Decimal(str(total)):.2f}"
         return out
@@ -75,8 +78,9 @@ def load_oracle() -> Decide | None:
     return figures
 
 
-def disagreements(cases: Iterable[dict], reference: Decide, others: dict[str, Decide],
-                  limit: int = 5) -> dict[str, list[str]]:
+def disagreements(
+    cases: Iterable[dict], reference: Decide, others: dict[str, Decide], limit: int = 5
+) -> dict[str, list[str]]:
     """For each contender, the cases (up to ``limit`` shown) whose figures differ from ``reference``'s."""
     found: dict[str, list[str]] = {name: [] for name in others}
     counts = dict.fromkeys(others, 0)
@@ -87,7 +91,10 @@ def disagreements(cases: Iterable[dict], reference: Decide, others: dict[str, De
             if got != expected:
                 counts[name] += 1
                 if len(found[name]) < limit:
-                    diff = ", ".join(f"{k}: {got.get(k)!r} (engine {expected.get(k)!r})"
-                                     for k in KEYS if got.get(k) != expected.get(k))
+                    diff = ", ".join(
+                        f"{k}: {got.get(k)!r} (engine {expected.get(k)!r})"
+                        for k in KEYS
+                        if got.get(k) != expected.get(k)
+                    )
                     found[name].append(f"{case['case_id']} ({case['issue']['kind']}): {diff}")
     return {name: [f"{counts[name]} cases differ", *lines] for name, lines in found.items() if counts[name]}

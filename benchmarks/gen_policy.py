@@ -25,15 +25,33 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 KINDS = (
-    "not_as_described", "damaged", "wrong_item", "missing_item", "return_request", "exchange_request",
-    "refund_request", "courier_change", "lost_parcel", "price_difference", "add_to_order",
+    "not_as_described",
+    "damaged",
+    "wrong_item",
+    "missing_item",
+    "return_request",
+    "exchange_request",
+    "refund_request",
+    "courier_change",
+    "lost_parcel",
+    "price_difference",
+    "add_to_order",
 )
 WANTS = ("return", "exchange", "refund", "reship", "partial_refund", "keep", None)
 TIERS = ("regular", "vip")
 URGENT = (False, True)
 BANDS = ((None, "300.00"), ("300.00", "1000.00"), ("1000.00", None))  # [at_least, below)
-RESOLUTIONS = ("explain", "reship", "exchange", "return_and_refund", "refund_without_return", "partial_refund",
-               "charge_postage_difference", "decline", "escalate")
+RESOLUTIONS = (
+    "explain",
+    "reship",
+    "exchange",
+    "return_and_refund",
+    "refund_without_return",
+    "partial_refund",
+    "charge_postage_difference",
+    "decline",
+    "escalate",
+)
 REFUNDING = {"return_and_refund", "refund_without_return", "partial_refund", "exchange"}
 CENT = Decimal("0.01")
 RULES = 1000
@@ -74,17 +92,32 @@ def outcome(k: int, w: int, tier: str, urgent: bool, band: int) -> Outcome:
 
 EXTRAS = (  # (name, condition, test on the case dict, step or gesture)
     ("photos_missing", {"evidence.photos": False}, lambda c: not (c.get("evidence") or {}).get("photos", False)),
-    ("courier_confirmed", {"evidence.courier_confirmed": True},
-     lambda c: (c.get("evidence") or {}).get("courier_confirmed", False) is True),
-    ("negative_review", {"attributes.negative_review": True},
-     lambda c: (c.get("attributes") or {}).get("negative_review") is True),
-    ("vip_urgent", {"customer.tier": "vip", "customer.urgent": True},
-     lambda c: (c.get("customer") or {}).get("tier") == "vip" and (c.get("customer") or {}).get("urgent") is True),
+    (
+        "courier_confirmed",
+        {"evidence.courier_confirmed": True},
+        lambda c: (c.get("evidence") or {}).get("courier_confirmed", False) is True,
+    ),
+    (
+        "negative_review",
+        {"attributes.negative_review": True},
+        lambda c: (c.get("attributes") or {}).get("negative_review") is True,
+    ),
+    (
+        "vip_urgent",
+        {"customer.tier": "vip", "customer.urgent": True},
+        lambda c: (c.get("customer") or {}).get("tier") == "vip" and (c.get("customer") or {}).get("urgent") is True,
+    ),
     ("not_delivered", {"order.delivered": False}, lambda c: c["order"].get("delivered_at") is None),
-    ("outbound_checked", {"evidence.outbound_check": {"known": True}},
-     lambda c: (c.get("evidence") or {}).get("outbound_check") is not None),
-    ("postage_20", {"order.shipping_fee": {"at_least": "20.00"}},
-     lambda c: Decimal(str(c["order"].get("shipping_fee", "0"))) >= 20),
+    (
+        "outbound_checked",
+        {"evidence.outbound_check": {"known": True}},
+        lambda c: (c.get("evidence") or {}).get("outbound_check") is not None,
+    ),
+    (
+        "postage_20",
+        {"order.shipping_fee": {"at_least": "20.00"}},
+        lambda c: Decimal(str(c["order"].get("shipping_fee", "0"))) >= 20,
+    ),
 )
 
 
@@ -114,11 +147,12 @@ def write_policy(directory: Path) -> int:
     """Write the policy files into ``directory``; the number of rules written."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "policy.yaml").write_text(
-        "policy:\n  name: generated\n  version: \"1\"\n  description: 1,000 generated rules for the benchmark\n"
+        'policy:\n  name: generated\n  version: "1"\n  description: 1,000 generated rules for the benchmark\n'
         "  timezone: Asia/Shanghai\n"
         "defaults:\n  resolution: escalate\n  release: on_agreement\n"
         "attributes:\n  negative_review: {type: bool, description: the buyer left a negative review}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for k, kind, w, wants, tier, urgent, b in _combos():
         o = outcome(k, w, tier, urgent, b)
@@ -150,11 +184,15 @@ def write_policy(directory: Path) -> int:
             f"          actor: customer_service\n"
             f"          action: message_buyer\n"
             f"          text: {{zh: {_q(f'方案 {o.rule_id}：退款 {{refund.total}} 元。')}, "
-            f"en: {_q(f'Plan {o.rule_id}: refund {{refund.total}}.')}}}\n")
+            f"en: {_q(f'Plan {o.rule_id}: refund {{refund.total}}.')}}}\n"
+        )
     for kind, name, when, _ in _extras():
         cond = "".join(f"      {path}: {_value_yaml(v)}\n" for path, v in when.items())
-        gesture = (f"      gestures:\n        - {{kind: gift, detail: {_q(f'{kind} {name} gift')}}}\n"
-                   if name in ("vip_urgent", "postage_20") else "")
+        gesture = (
+            f"      gestures:\n        - {{kind: gift, detail: {_q(f'{kind} {name} gift')}}}\n"
+            if name in ("vip_urgent", "postage_20")
+            else ""
+        )
         by_kind[kind].append(
             f"  - id: {kind}.extra.{name}\n"
             f"    when:\n"
@@ -162,7 +200,8 @@ def write_policy(directory: Path) -> int:
             f"    then:\n{gesture}"
             f"      steps:\n"
             f"        - {{stage: investigate, actor: customer_service, action: note_order, "
-            f"text: {{zh: {_q(f'{kind} {name} 備注')}, en: {_q(f'{kind}: note {name}')}}}}}\n")
+            f"text: {{zh: {_q(f'{kind} {name} 備注')}, en: {_q(f'{kind}: note {name}')}}}}}\n"
+        )
     total = 0
     for kind, rules in by_kind.items():
         (directory / f"{kind}.yaml").write_text("rules:\n" + "".join(rules), encoding="utf-8")

@@ -29,13 +29,13 @@ sys.path.insert(0, str(HERE))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+import gen_policy  # noqa: E402
 from aftersales_rules import Policy, parse_case  # noqa: E402
 from aftersales_rules.case import ISSUE_KINDS  # noqa: E402
-from aftersales_rules.testing import generate_cases  # noqa: E402
 from aftersales_rules.language.source import read_policy  # noqa: E402
+from aftersales_rules.testing import generate_cases  # noqa: E402
 
 import baseline  # noqa: E402
-import gen_policy  # noqa: E402
 from contenders import disagreements, engine_decide, load_oracle, plan_figures  # noqa: E402
 from measure import Timing, best_of, rss_mb, seconds, time_calls  # noqa: E402
 
@@ -74,8 +74,10 @@ def check_generated(policy: Policy, cases: list[dict]) -> list[str]:
         got = plan_figures(plan) | {"rules": sorted(t.rule for t in plan.trace)}
         want = gen_policy.expect(case)
         if got != want:
-            bad.append(f"{case['case_id']}: " + ", ".join(f"{k}: {got[k]!r} (expected {want[k]!r})"
-                                                         for k in want if got[k] != want[k]))
+            bad.append(
+                f"{case['case_id']}: "
+                + ", ".join(f"{k}: {got[k]!r} (expected {want[k]!r})" for k in want if got[k] != want[k])
+            )
     return bad
 
 
@@ -99,14 +101,25 @@ def rss_child(evaluations: int, seed: int) -> dict:
         if (i + 1) % step == 0:
             samples.append((i + 1, rss_mb()[0]))
     final, peak = rss_mb()
-    return {"evaluations": evaluations, "warmup": warmup, "rss_start_mb": start_rss,
-            "rss_after_warmup_mb": after_warmup, "rss_final_mb": final, "peak_rss_mb": peak,
-            "growth_mb": final - after_warmup, "samples": samples}
+    return {
+        "evaluations": evaluations,
+        "warmup": warmup,
+        "rss_start_mb": start_rss,
+        "rss_after_warmup_mb": after_warmup,
+        "rss_final_mb": final,
+        "peak_rss_mb": peak,
+        "growth_mb": final - after_warmup,
+        "samples": samples,
+    }
 
 
 def run_rss_child(evaluations: int, seed: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--rss-child", str(evaluations), "--seed", str(seed)],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", str(evaluations), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -120,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evaluations", type=int, help="evaluations for the memory run (default 200,000)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--keep-going", action="store_true",
-                        help="time the contenders even if they disagree (the run still fails, exit 1)")
+    parser.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="time the contenders even if they disagree (the run still fails, exit 1)",
+    )
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
@@ -146,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[red]benchmark failed[/]: " + ("contenders disagree" if problems else "zen-engine is missing"))
         return 1
     if not problems:
-        console.print(f"  agree on all {count} cases: baseline, engine with branches, zen-engine"
-                      + (", oracle (tests/oracle.py)" if load_oracle() else " (no tests/oracle.py yet)"))
+        console.print(
+            f"  agree on all {count} cases: baseline, engine with branches, zen-engine"
+            + (", oracle (tests/oracle.py)" if load_oracle() else " (no tests/oracle.py yet)")
+        )
 
     # ---- throughput and latency
     warm = min(500, count)
@@ -156,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: list[Timing] = [
         time_calls("engine, without branches", lambda c: policy.evaluate(c, branches=False), cases, warm),
         time_calls("engine, with branches", lambda c: policy.evaluate(c, branches=True), cases, warm),
-        time_calls("engine, without branches, Case input", lambda c: policy.evaluate(c, branches=False),
-                   parsed, warm),
+        time_calls("engine, without branches, Case input", lambda c: policy.evaluate(c, branches=False), parsed, warm),
         time_calls("baseline (plain Python)", baseline.decide, cases, warm),
         time_calls("zen-engine (derive + evaluate)", zen.decide, cases, warm),
         time_calls("zen-engine (evaluate only)", zen.evaluate, contexts, warm),
@@ -171,8 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     for col in ("contender", "cases/s", "p50 ms", "p99 ms", "engine ÷ it"):
         table.add_column(col, justify="left" if col == "contender" else "right")
     for t in timings:
-        table.add_row(t.name, f"{t.per_second:,.0f}", f"{t.p50:.3f}", f"{t.p99:.3f}",
-                      f"{engine.per_second / t.per_second:.2f}×")
+        table.add_row(
+            t.name, f"{t.per_second:,.0f}", f"{t.p50:.3f}", f"{t.p99:.3f}", f"{engine.per_second / t.per_second:.2f}×"
+        )
     console.print(table)
     report["timings"] = {t.name: {"per_second": t.per_second, "p50_ms": t.p50, "p99_ms": t.p99} for t in timings}
 
@@ -188,31 +206,55 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         console.print(f"[red]generated policy: {len(bad)} cases decided wrongly[/]\n  " + "\n  ".join(bad[:5]))
         return 1
-    gen_timing = time_calls("generated 1,000-rule policy, without branches",
-                            lambda c: generated.evaluate(c, branches=False), cases, warm)
+    gen_timing = time_calls(
+        "generated 1,000-rule policy, without branches", lambda c: generated.evaluate(c, branches=False), cases, warm
+    )
     chunks = len(generated._engine.compiled.definitions)
     generated.close()
     table = Table(title="policies")
     for col in ("policy", "rules", "rulesets", "read + validate s", "load + compile s", "cases/s", "p99 ms"):
         table.add_column(col, justify="left" if col == "policy" else "right")
-    table.add_row("reference (rules/)", str(len(policy.rules)), str(len(policy._engine.compiled.definitions)),
-                  f"{ref_read:.3f}", f"{ref_load:.3f}", f"{engine.per_second:,.0f}", f"{engine.p99:.3f}")
-    table.add_row("generated", str(written), str(chunks), f"{gen_read:.3f}", f"{gen_load:.3f}",
-                  f"{gen_timing.per_second:,.0f}", f"{gen_timing.p99:.3f}")
+    table.add_row(
+        "reference (rules/)",
+        str(len(policy.rules)),
+        str(len(policy._engine.compiled.definitions)),
+        f"{ref_read:.3f}",
+        f"{ref_load:.3f}",
+        f"{engine.per_second:,.0f}",
+        f"{engine.p99:.3f}",
+    )
+    table.add_row(
+        "generated",
+        str(written),
+        str(chunks),
+        f"{gen_read:.3f}",
+        f"{gen_load:.3f}",
+        f"{gen_timing.per_second:,.0f}",
+        f"{gen_timing.p99:.3f}",
+    )
     console.print(table)
     console.print(f"  generated policy decides all {count} cases as its generator says (figures and matched rules)")
     report["policies"] = {
         "reference": {"rules": len(policy.rules), "read_s": ref_read, "load_s": ref_load},
-        "generated": {"rules": written, "rulesets": chunks, "read_s": gen_read, "load_s": gen_load,
-                      "per_second": gen_timing.per_second, "p50_ms": gen_timing.p50, "p99_ms": gen_timing.p99},
+        "generated": {
+            "rules": written,
+            "rulesets": chunks,
+            "read_s": gen_read,
+            "load_s": gen_load,
+            "per_second": gen_timing.per_second,
+            "p50_ms": gen_timing.p50,
+            "p99_ms": gen_timing.p99,
+        },
     }
 
     # ---- memory
     console.print(f"memory: {evaluations:,} evaluations in a child process (half of them with branches) …")
     mem = run_rss_child(evaluations, args.seed)
-    console.print(f"  RSS at start {mem['rss_start_mb']:.1f} MiB, after {mem['warmup']:,} warm-up evaluations "
-                  f"{mem['rss_after_warmup_mb']:.1f} MiB, at the end {mem['rss_final_mb']:.1f} MiB; "
-                  f"peak {mem['peak_rss_mb']:.1f} MiB; growth after warm-up {mem['growth_mb']:+.1f} MiB")
+    console.print(
+        f"  RSS at start {mem['rss_start_mb']:.1f} MiB, after {mem['warmup']:,} warm-up evaluations "
+        f"{mem['rss_after_warmup_mb']:.1f} MiB, at the end {mem['rss_final_mb']:.1f} MiB; "
+        f"peak {mem['peak_rss_mb']:.1f} MiB; growth after warm-up {mem['growth_mb']:+.1f} MiB"
+    )
     report["memory"] = mem
 
     # ---- targets
@@ -220,9 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     zen_only = by_name["zen-engine (evaluate only)"]
     with_branches = by_name["engine, with branches"]
     checks = [
-        (f"engine {engine.per_second / zen_all.per_second:.2f}× zen (derive + evaluate), "
-         f"{engine.per_second / zen_only.per_second:.2f}× zen (evaluate only)",
-         engine.per_second >= 1.5 * zen_all.per_second),
+        (
+            f"engine {engine.per_second / zen_all.per_second:.2f}× zen (derive + evaluate), "
+            f"{engine.per_second / zen_only.per_second:.2f}× zen (evaluate only)",
+            engine.per_second >= 1.5 * zen_all.per_second,
+        ),
         (f"{engine.p99:.3f} ms", engine.p99 <= 1.0),
         (f"{with_branches.p99:.3f} ms", with_branches.p99 <= 3.0),
         (f"{gen_load:.3f} s", gen_load <= 3.0),
@@ -235,8 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     for (name, wanted), (measured, met) in zip(TARGETS.items(), checks):
         table.add_row(name, wanted, measured, "[green]yes[/]" if met else "[red]no[/]")
     console.print(table)
-    report["targets"] = {name: {"wanted": wanted, "measured": measured, "met": met}
-                         for (name, wanted), (measured, met) in zip(TARGETS.items(), checks)}
+    report["targets"] = {
+        name: {"wanted": wanted, "measured": measured, "met": met}
+        for (name, wanted), (measured, met) in zip(TARGETS.items(), checks)
+    }
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     if problems:
@@ -266,8 +312,7 @@ def _machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
 
 
 if __name__ == "__main__":

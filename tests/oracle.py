@@ -79,8 +79,10 @@ class _Facts:
         if issue.items is None:
             affected = [(item.unit_price, item.quantity) for item in order.items]
         else:
-            affected = [(by_sku[a.sku].unit_price, a.quantity if a.quantity is not None else by_sku[a.sku].quantity)
-                        for a in issue.items]
+            affected = [
+                (by_sku[a.sku].unit_price, a.quantity if a.quantity is not None else by_sku[a.sku].quantity)
+                for a in issue.items
+            ]
         self.goods = _cents(sum((price * qty for price, qty in affected), ZERO))
         self.fee = order.shipping_fee
         shipment = progress.return_shipment
@@ -126,13 +128,13 @@ class _Refund:
         self.amounts: list[Decimal] = []
         self.pending: list[str] = []
 
-    def goods(self) -> "_Refund":
+    def goods(self) -> _Refund:
         return self.add("goods", self.facts.goods)
 
-    def return_postage(self) -> "_Refund":
+    def return_postage(self) -> _Refund:
         return self.add("return_postage", self.facts.return_postage)
 
-    def add(self, component: str, amount: Decimal | None) -> "_Refund":
+    def add(self, component: str, amount: Decimal | None) -> _Refund:
         if amount is None:
             self.pending.append(component)
         elif amount > 0:  # a zero amount is no line
@@ -166,8 +168,13 @@ def decide(data: Case | dict) -> Outcome:
 def _not_as_described(f: _Facts):
     # 1.A: explain (also while the buyer has not been asked); 1.B: the buyer refuses -> take it back.
     if f.case.progress.buyer_accepts_explanation is False:
-        return ("return_and_refund", BUYER_RETURNS_SELLER_PAYS, None,
-                _Refund(f).goods().return_postage(), "on_return_at_hub")
+        return (
+            "return_and_refund",
+            BUYER_RETURNS_SELLER_PAYS,
+            None,
+            _Refund(f).goods().return_postage(),
+            "on_return_at_hub",
+        )
     return "explain", None, None, None, None
 
 
@@ -177,8 +184,13 @@ def _damaged(f: _Facts):
         # replacement (urgent buyers get it first: same figures); the seller bears both legs
         return "exchange", BUYER_RETURNS_SELLER_PAYS, SELLER_SHIPS, _Refund(f).return_postage(), "on_return_at_hub"
     if wants in ("return", "refund") or (severity == "severe" and wants is None):
-        return ("return_and_refund", BUYER_RETURNS_SELLER_PAYS, None,
-                _Refund(f).goods().return_postage(), "on_return_at_hub")
+        return (
+            "return_and_refund",
+            BUYER_RETURNS_SELLER_PAYS,
+            None,
+            _Refund(f).goods().return_postage(),
+            "on_return_at_hub",
+        )
     agreed = f.case.progress.agreed_partial_refund
     if severity == "severe":  # wants keep / partial_refund: refund without return, at most the goods
         amount = min(agreed if agreed is not None else f.goods, f.goods)
@@ -198,8 +210,13 @@ def _wrong_item(f: _Facts):
         return "exchange", BUYER_RETURNS_SELLER_PAYS, SELLER_SHIPS, _Refund(f).return_postage(), "on_return_at_hub"
     if wants in ("return", "refund"):
         if error == "confirmed":
-            return ("return_and_refund", BUYER_RETURNS_SELLER_PAYS, None,
-                    _Refund(f).goods().return_postage(), "on_return_at_hub")
+            return (
+                "return_and_refund",
+                BUYER_RETURNS_SELLER_PAYS,
+                None,
+                _Refund(f).goods().return_postage(),
+                "on_return_at_hub",
+            )
         return "return_and_refund", BUYER_RETURNS_AT_OWN_COST, None, _Refund(f).goods(), "on_return_at_hub"
     return "reship", None, SELLER_SHIPS, None, None
 
@@ -214,15 +231,23 @@ def _missing_item(f: _Facts):
 
 def _return_request(f: _Facts):
     fault = f.fault
-    if fault == "buyer" and f.resellable is False and (
-            f.return_received or (f.within_no_reason_window and not f.custom_made)):
+    if (
+        fault == "buyer"
+        and f.resellable is False
+        and (f.return_received or (f.within_no_reason_window and not f.custom_made))
+    ):
         # the goods came back (or will, inside the window) and cannot be resold: they go back to the buyer
         return "decline", BUYER_RETURNS_AT_OWN_COST, None, None, None
     if fault == "buyer" and f.custom_made:
         return "decline", None, None, None, None
     if fault == "seller":
-        return ("return_and_refund", BUYER_RETURNS_SELLER_PAYS, None,
-                _Refund(f).goods().return_postage(), "on_return_at_hub")
+        return (
+            "return_and_refund",
+            BUYER_RETURNS_SELLER_PAYS,
+            None,
+            _Refund(f).goods().return_postage(),
+            "on_return_at_hub",
+        )
     if fault == "buyer" and not f.within_no_reason_window:
         return "decline", None, None, None, None
     # the buyer's own reason inside the window, or no one's fault established yet (platform default)
@@ -241,13 +266,23 @@ def _refund_request(f: _Facts):
     requested = f.case.issue.requested_amount
     seller = f.fault == "seller"
     if seller and requested is not None and requested <= f.fee:  # the postage only
-        return ("refund_without_return", None, None,
-                _Refund(f).add("original_shipping", min(f.fee, requested)), "immediately")
+        return (
+            "refund_without_return",
+            None,
+            None,
+            _Refund(f).add("original_shipping", min(f.fee, requested)),
+            "immediately",
+        )
     if not seller and f.custom_made:
         return "decline", None, None, None, None
     if seller:
-        return ("return_and_refund", BUYER_RETURNS_SELLER_PAYS, None,
-                _Refund(f).goods().return_postage(), "on_return_received")
+        return (
+            "return_and_refund",
+            BUYER_RETURNS_SELLER_PAYS,
+            None,
+            _Refund(f).goods().return_postage(),
+            "on_return_received",
+        )
     if f.within_no_reason_window:
         return "return_and_refund", BUYER_RETURNS_AT_OWN_COST, None, _Refund(f).goods(), "on_return_received"
     return "decline", None, None, None, None
@@ -263,8 +298,7 @@ def _courier_change(f: _Facts):
 
 def _lost_parcel(f: _Facts):
     if f.wants in ("refund", "return", "partial_refund"):
-        return ("refund_without_return", None, None,
-                _Refund(f).goods().add("original_shipping", f.fee), "immediately")
+        return ("refund_without_return", None, None, _Refund(f).goods().add("original_shipping", f.fee), "immediately")
     return "reship", None, SELLER_SHIPS, None, None
 
 

@@ -22,13 +22,30 @@ from hypothesis import strategies as st
 from aftersales_rules.case import ISSUE_KINDS
 from aftersales_rules.testing import CATALOGUE, random_case
 
-__all__ = ["ALL_KINDS", "cases", "corpus_cases", "documents", "edge_cases", "money", "mutated", "mutated_cases",
-           "paths_in", "value_at", "with_value"]
+__all__ = [
+    "ALL_KINDS",
+    "cases",
+    "corpus_cases",
+    "documents",
+    "edge_cases",
+    "money",
+    "mutated",
+    "mutated_cases",
+    "paths_in",
+    "value_at",
+    "with_value",
+]
 
 ALL_KINDS = ISSUE_KINDS
 SHOP = timezone(timedelta(hours=8))  # Asia/Shanghai has no daylight saving: a fixed +08:00
-OFFSETS = [timedelta(hours=8), timedelta(0), timedelta(hours=-5), timedelta(hours=14), timedelta(hours=-12),
-           timedelta(hours=5, minutes=30)]
+OFFSETS = [
+    timedelta(hours=8),
+    timedelta(0),
+    timedelta(hours=-5),
+    timedelta(hours=14),
+    timedelta(hours=-12),
+    timedelta(hours=5, minutes=30),
+]
 WANTS = ["return", "exchange", "refund", "reship", "partial_refund", "keep", None]
 COURIERS = ["sf_express", "sf", "順豐", "顺丰", "freight", "logistics", "物流", "jd_express", "SF", "", "ems", None]
 
@@ -44,26 +61,38 @@ def _cents(n: int) -> str:
 
 def money(max_cents: int = 1_000_000) -> st.SearchStrategy[str]:
     """An amount as the case file writes it: edges first (0, 1 cent, float traps), then anything."""
-    return st.one_of(st.sampled_from(["0.00", "0.01", "0.10", "0.20", "0.30", "9.99", "10.00"]),
-                     st.integers(0, max_cents).map(_cents))
+    return st.one_of(
+        st.sampled_from(["0.00", "0.01", "0.10", "0.20", "0.30", "9.99", "10.00"]),
+        st.integers(0, max_cents).map(_cents),
+    )
 
 
 def _near(amount: Decimal) -> st.SearchStrategy[str]:
     """An amount one cent below, at, or one cent above ``amount`` (not below zero)."""
-    return st.sampled_from([amount - Decimal("0.01"), amount, amount + Decimal("0.01")]).filter(
-        lambda a: a >= 0).map(lambda a: f"{a:.2f}")
+    return (
+        st.sampled_from([amount - Decimal("0.01"), amount, amount + Decimal("0.01")])
+        .filter(lambda a: a >= 0)
+        .map(lambda a: f"{a:.2f}")
+    )
 
 
 @st.composite
 def _items(draw) -> list[dict]:
     count = draw(st.integers(1, 4))
-    skus = draw(st.lists(st.sampled_from([c[0] for c in CATALOGUE] + ["X-1", "長凳"]), min_size=count,
-                         max_size=count, unique=True))
+    skus = draw(
+        st.lists(
+            st.sampled_from([c[0] for c in CATALOGUE] + ["X-1", "長凳"]), min_size=count, max_size=count, unique=True
+        )
+    )
     items = []
     for sku in skus:
         price = draw(st.integers(1, 500_000))
-        item: dict[str, Any] = {"sku": sku, "name": sku.lower(), "unit_price": _cents(price),
-                                "quantity": draw(st.sampled_from([1, 1, 2, 3, 7, 100]))}
+        item: dict[str, Any] = {
+            "sku": sku,
+            "name": sku.lower(),
+            "unit_price": _cents(price),
+            "quantity": draw(st.sampled_from([1, 1, 2, 3, 7, 100])),
+        }
         cost = draw(st.sampled_from(["none", "below", "equal", "above", "zero"]))
         if cost != "none":
             item["unit_cost"] = _cents({"below": price // 2, "equal": price, "above": price + 100, "zero": 0}[cost])
@@ -82,8 +111,9 @@ def _times(draw) -> tuple[str | None, str]:
     signed = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 700)))
     signed_at = draw(st.sampled_from([time(0, 0, 0), time(0, 0, 1), time(9, 30), time(23, 59, 59)]))
     days_later = draw(st.sampled_from([0, 1, 6, 7, 7, 8, 8, 9, 30]))
-    opened_at = draw(st.sampled_from([time(0, 0, 0), time(0, 0, 1), time(12, 0), time(19, 59, 59),
-                                      time(20, 0, 0), time(23, 59, 59)]))
+    opened_at = draw(
+        st.sampled_from([time(0, 0, 0), time(0, 0, 1), time(12, 0), time(19, 59, 59), time(20, 0, 0), time(23, 59, 59)])
+    )
     delivered = _shop_time(signed, signed_at, draw(st.sampled_from(OFFSETS)))
     opened = _shop_time(signed + timedelta(days=days_later), opened_at, draw(st.sampled_from(OFFSETS)))
     if draw(st.integers(0, 9)) == 0:
@@ -101,26 +131,41 @@ def edge_cases(draw, kind: str | None = None) -> dict:
     case: dict[str, Any] = {
         "case_id": draw(st.sampled_from(["E-1", "邊界-1", "e" * 200])),
         "opened_at": opened,
-        "order": {"order_id": "O-E", "currency": draw(st.sampled_from(["CNY", "USD"])), "shipping_fee": fee,
-                  "delivered_at": delivered, "picked_for_packing": draw(st.booleans()), "items": items},
-        "customer": {"customer_id": "U-E", "tier": draw(st.sampled_from(["regular", "vip"])),
-                     "urgent": draw(st.booleans())},
-        "issue": {"kind": kind, "wants": draw(st.sampled_from(WANTS)),
-                  "fault": draw(st.sampled_from(["buyer", "seller", "unknown"])),
-                  "severity": draw(st.sampled_from(["minor", "severe", None])),
-                  "requested_courier": draw(st.sampled_from(COURIERS))},
-        "evidence": {"photos": draw(st.booleans()),
-                     "outbound_check": draw(st.sampled_from(["error_confirmed", "no_error_found", None])),
-                     "courier_confirmed": draw(st.booleans())},
+        "order": {
+            "order_id": "O-E",
+            "currency": draw(st.sampled_from(["CNY", "USD"])),
+            "shipping_fee": fee,
+            "delivered_at": delivered,
+            "picked_for_packing": draw(st.booleans()),
+            "items": items,
+        },
+        "customer": {
+            "customer_id": "U-E",
+            "tier": draw(st.sampled_from(["regular", "vip"])),
+            "urgent": draw(st.booleans()),
+        },
+        "issue": {
+            "kind": kind,
+            "wants": draw(st.sampled_from(WANTS)),
+            "fault": draw(st.sampled_from(["buyer", "seller", "unknown"])),
+            "severity": draw(st.sampled_from(["minor", "severe", None])),
+            "requested_courier": draw(st.sampled_from(COURIERS)),
+        },
+        "evidence": {
+            "photos": draw(st.booleans()),
+            "outbound_check": draw(st.sampled_from(["error_confirmed", "no_error_found", None])),
+            "courier_confirmed": draw(st.booleans()),
+        },
         "progress": {"buyer_accepts_explanation": draw(st.sampled_from([True, False, None]))},
         "attributes": {},
     }
     if draw(st.booleans()):
-        chosen = draw(st.lists(st.sampled_from(items), min_size=1, max_size=len(items),
-                               unique_by=lambda i: i["sku"]))
+        chosen = draw(st.lists(st.sampled_from(items), min_size=1, max_size=len(items), unique_by=lambda i: i["sku"]))
         case["issue"]["items"] = [
             {"sku": i["sku"], **({} if q is None else {"quantity": q})}
-            for i in chosen for q in [draw(st.sampled_from([None, 1, i["quantity"]]))]]
+            for i in chosen
+            for q in [draw(st.sampled_from([None, 1, i["quantity"]]))]
+        ]
     requested = draw(st.sampled_from(["none", "near_fee", "any", "zero"]))
     if requested != "none":
         amount = {"near_fee": _near(Decimal(fee)), "any": money(), "zero": st.just("0.00")}[requested]
@@ -135,8 +180,10 @@ def edge_cases(draw, kind: str | None = None) -> dict:
             shipment["postage_paid"] = draw(money(10_000))
         case["progress"]["return_shipment"] = shipment
     if draw(st.booleans()):
-        case["progress"]["inspection"] = {"error_confirmed": draw(st.sampled_from([True, False, None])),
-                                          "resellable": draw(st.sampled_from([True, False, None]))}
+        case["progress"]["inspection"] = {
+            "error_confirmed": draw(st.sampled_from([True, False, None])),
+            "resellable": draw(st.sampled_from([True, False, None])),
+        }
     for name in ("custom_made", "price_protected", "negative_review"):
         flag = draw(st.sampled_from([True, False, None]))
         if flag is not None:
@@ -152,18 +199,44 @@ def cases(kind: str | None = None) -> st.SearchStrategy[dict]:
 # --------------------------------------------------------------------------- bad input
 
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
-    st.sampled_from(["", "~", "null", "yes", "0x1F", "1e400", "2026-07-15", "12:30", "-0.00", "1_000.5",
-                     "2026-07-15T14:05:00+08:00", "2026-07-15T14:05:00", "\ufeff", "\t", "$x", "$$x"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            "~",
+            "null",
+            "yes",
+            "0x1F",
+            "1e400",
+            "2026-07-15",
+            "12:30",
+            "-0.00",
+            "1_000.5",
+            "2026-07-15T14:05:00+08:00",
+            "2026-07-15T14:05:00",
+            "\ufeff",
+            "\t",
+            "$x",
+            "$$x",
+        ]
+    ),
 )
 
 
 def documents(max_leaves: int = 40) -> st.SearchStrategy[Any]:
     """Arbitrary values a YAML or JSON document can hold."""
-    return st.recursive(_scalars, lambda children: st.one_of(
-        st.lists(children, max_size=5), st.dictionaries(st.text(max_size=12), children, max_size=5)),
-        max_leaves=max_leaves)
+    return st.recursive(
+        _scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=5), st.dictionaries(st.text(max_size=12), children, max_size=5)
+        ),
+        max_leaves=max_leaves,
+    )
 
 
 def paths_in(value: Any, path: tuple = ()) -> list[tuple]:

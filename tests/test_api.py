@@ -2,10 +2,22 @@
 
 import aftersales_rules
 
-
 PUBLIC = [
-    "AfterSalesError", "Case", "CaseError", "ConflictError", "EngineError", "EvaluationError", "InputError",
-    "Plan", "Policy", "PolicyError", "PolicyService", "Problem", "SourceLocation", "load_case", "parse_case",
+    "AfterSalesError",
+    "Case",
+    "CaseError",
+    "ConflictError",
+    "EngineError",
+    "EvaluationError",
+    "InputError",
+    "Plan",
+    "Policy",
+    "PolicyError",
+    "PolicyService",
+    "Problem",
+    "SourceLocation",
+    "load_case",
+    "parse_case",
 ]
 
 
@@ -31,6 +43,7 @@ def test_errors_derive_from_one_base():
 
 def test_the_readme_python_tour_runs_as_written(root, monkeypatch):
     import re
+
     text = (root / "README.md").read_text(encoding="utf-8")
     block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     monkeypatch.chdir(root)

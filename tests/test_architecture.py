@@ -19,13 +19,32 @@ RUNTIME = "aftersales_rules.engine.runtime"
 # the top-level modules durable_rules installs (durable, durable_rules_engine; ``rules`` in older releases)
 DURABLE = {"durable", "durable_rules", "durable_rules_engine", "rules"}
 # (the modules a rule is about, the modules they must not import)
-CONTRACTS = tuple(f"aftersales_rules.{m}" for m in ("errors", "money", "loader", "diagnostics", "case", "plan", "render"))
+CONTRACTS = tuple(
+    f"aftersales_rules.{m}" for m in ("errors", "money", "loader", "diagnostics", "case", "plan", "render")
+)
 LAYERS = [
-    (("aftersales_rules.language",), ("aftersales_rules.engine", "aftersales_rules.authoring", "aftersales_rules.cli",
-                                      "aftersales_rules.policy", "aftersales_rules.service")),
+    (
+        ("aftersales_rules.language",),
+        (
+            "aftersales_rules.engine",
+            "aftersales_rules.authoring",
+            "aftersales_rules.cli",
+            "aftersales_rules.policy",
+            "aftersales_rules.service",
+        ),
+    ),
     (("aftersales_rules.engine",), ("aftersales_rules.authoring", "aftersales_rules.cli")),
-    (CONTRACTS, ("aftersales_rules.language", "aftersales_rules.engine", "aftersales_rules.authoring",
-                 "aftersales_rules.cli", "aftersales_rules.policy", "aftersales_rules.service")),
+    (
+        CONTRACTS,
+        (
+            "aftersales_rules.language",
+            "aftersales_rules.engine",
+            "aftersales_rules.authoring",
+            "aftersales_rules.cli",
+            "aftersales_rules.policy",
+            "aftersales_rules.service",
+        ),
+    ),
     (("aftersales_rules",), ("aftersales_rules.testing",)),  # the case generator is for tests and benchmarks only
 ]
 
@@ -116,7 +135,7 @@ def _cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
         while True:  # walk inside the component until a module repeats
             nxt = min(w for w in graph[path[-1]] if w in component)
             if nxt in seen:
-                cycles.append(path[path.index(nxt):] + [nxt])
+                cycles.append(path[path.index(nxt) :] + [nxt])
                 break
             path.append(nxt)
             seen.add(nxt)
@@ -142,8 +161,12 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_durable_rules_is_imported_only_by_the_runtime():
-    found = [(module, name, line) for module in MODULES for name, line in _imports(module)
-             if name.split(".")[0] in _durable_modules()]
+    found = [
+        (module, name, line)
+        for module in MODULES
+        for name, line in _imports(module)
+        if name.split(".")[0] in _durable_modules()
+    ]
     elsewhere = [f"  {_where(m, line)} imports {name}" for m, name, line in found if m != RUNTIME]
     assert not elsewhere, f"durable_rules may only be imported by {RUNTIME}:\n" + "\n".join(elsewhere)
     assert any(m == RUNTIME for m, _, _ in found), f"{RUNTIME} no longer imports durable_rules: update this test"
@@ -165,13 +188,19 @@ def test_each_layer_imports_only_what_it_may():
                 continue
             for name, line in _imports(module):
                 if _within(name, forbidden) and not _within(module, forbidden):
-                    broken.append(f"  {_where(module, line)}: {module} imports {name}, "
-                                  f"which modules under {', '.join(importers)} must not")
+                    broken.append(
+                        f"  {_where(module, line)}: {module} imports {name}, "
+                        f"which modules under {', '.join(importers)} must not"
+                    )
     assert not broken, "imports across the layers the README's design section draws:\n" + "\n".join(broken)
 
 
 def test_no_module_is_over_400_lines():
-    long = {str(path.relative_to(ROOT)): n for path in MODULES.values()
-            if (n := path.read_text(encoding="utf-8").count("\n")) > MAX_LINES}
-    assert not long, (f"modules over {MAX_LINES} lines (split them by what they do):\n"
-                      + "\n".join(f"  {p}: {n} lines" for p, n in sorted(long.items())))
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in MODULES.values()
+        if (n := path.read_text(encoding="utf-8").count("\n")) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines (split them by what they do):\n" + "\n".join(
+        f"  {p}: {n} lines" for p, n in sorted(long.items())
+    )

@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 
 from aftersales_rules import AfterSalesError, CaseError, InputError, Policy, PolicyError, load_case
 from aftersales_rules.cli import cli
-from aftersales_rules.testing import generate_cases
 from aftersales_rules.loader import MAX_FILE_BYTES, load_document
+from aftersales_rules.testing import generate_cases
 
 from conftest import FIXTURES, ROOT, RULES
 from strategies import cases, documents, mutated, mutated_cases, paths_in, value_at, with_value
@@ -118,15 +118,22 @@ def test_only_safe_yaml_loading_and_no_eval_anywhere():
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("eval", "exec")
-                    and "tests" not in path.relative_to(ROOT).parts):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("eval", "exec")
+                and "tests" not in path.relative_to(ROOT).parts
+            ):
                 found.append(f"{path}:{node.lineno}: {node.func.id}()")
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yaml":
                 if node.attr in unsafe_yaml or node.attr in unsafe_names:
                     found.append(f"{path}:{node.lineno}: yaml.{node.attr}")
             if isinstance(node, ast.ImportFrom) and node.module == "yaml":
-                found.extend(f"{path}:{node.lineno}: from yaml import {a.name}" for a in node.names
-                             if a.name in unsafe_yaml | unsafe_names)
+                found.extend(
+                    f"{path}:{node.lineno}: from yaml import {a.name}"
+                    for a in node.names
+                    if a.name in unsafe_yaml | unsafe_names
+                )
     assert found == []
 
 
@@ -178,25 +185,70 @@ def test_valid_cases_with_one_place_broken_raise_only_library_errors(reference_p
 
 
 # how pydantic phrases its errors: a message a user sees never contains them (diagnostics.py translates)
-PYDANTIC_WORDS = ("Input should", "String should", "Value error", "Assertion failed", "Field required",
-                  "Extra inputs", "should have", "should be")
+PYDANTIC_WORDS = (
+    "Input should",
+    "String should",
+    "Value error",
+    "Assertion failed",
+    "Field required",
+    "Extra inputs",
+    "should have",
+    "should be",
+)
 
 
-WEIRD_NUMBERS = ["1e999999999", "-1e999999999", "1E+28", "1e-999999999", "0.001", "-0.00", "NaN", "-Infinity",
-                 "sNaN", "1_000.00", " 12.50 ", "12.5\n", "0x10", "١٢٣", "9" * 400, Decimal("1e400"), 1e308,
-                 float("nan"), -0.0, 2**70, True, [], {}]
-MONEY_PATHS = [("order", "shipping_fee"), ("order", "items", 0, "unit_price"), ("order", "items", 0, "unit_cost"),
-               ("issue", "requested_amount"), ("progress", "agreed_partial_refund"),
-               ("progress", "return_shipment", "postage_paid")]
+WEIRD_NUMBERS = [
+    "1e999999999",
+    "-1e999999999",
+    "1E+28",
+    "1e-999999999",
+    "0.001",
+    "-0.00",
+    "NaN",
+    "-Infinity",
+    "sNaN",
+    "1_000.00",
+    " 12.50 ",
+    "12.5\n",
+    "0x10",
+    "١٢٣",
+    "9" * 400,
+    Decimal("1e400"),
+    1e308,
+    float("nan"),
+    -0.0,
+    2**70,
+    True,
+    [],
+    {},
+]
+MONEY_PATHS = [
+    ("order", "shipping_fee"),
+    ("order", "items", 0, "unit_price"),
+    ("order", "items", 0, "unit_cost"),
+    ("issue", "requested_amount"),
+    ("progress", "agreed_partial_refund"),
+    ("progress", "return_shipment", "postage_paid"),
+]
 TIME_PATHS = [("opened_at",), ("order", "delivered_at")]
-WEIRD_TIMES = ["9999-12-31T23:59:59+08:00", "0001-01-01T00:00:00+14:00", "2026-02-30T10:00:00+08:00",
-               "2026-03-01T10:00:00+25:00", "2026-03-01T24:00:00+08:00", "2026-03-01", "2026-03-01T10:00:00Z",
-               "1969-12-31T23:59:59-12:00", "2199-12-31T23:59:59-12:00", "now", 1767225600, None]
+WEIRD_TIMES = [
+    "9999-12-31T23:59:59+08:00",
+    "0001-01-01T00:00:00+14:00",
+    "2026-02-30T10:00:00+08:00",
+    "2026-03-01T10:00:00+25:00",
+    "2026-03-01T24:00:00+08:00",
+    "2026-03-01",
+    "2026-03-01T10:00:00Z",
+    "1969-12-31T23:59:59-12:00",
+    "2199-12-31T23:59:59-12:00",
+    "now",
+    1767225600,
+    None,
+]
 
 
 @settings(max_examples=200)
-@given(case=cases(), path=st.sampled_from(MONEY_PATHS + TIME_PATHS),
-       value=st.sampled_from(WEIRD_NUMBERS + WEIRD_TIMES))
+@given(case=cases(), path=st.sampled_from(MONEY_PATHS + TIME_PATHS), value=st.sampled_from(WEIRD_NUMBERS + WEIRD_TIMES))
 def test_odd_amounts_and_times_raise_only_library_errors(reference_policy, case, path, value):
     try:
         reference_policy.evaluate(with_value(case, path, value))
@@ -273,10 +325,40 @@ def _reference_plans() -> list[dict]:
 
 RULE_FILES = {f.name: load_document(f).data for f in sorted(RULES.glob("*.yaml"))}
 RULE_PARTS = [value_at(data, p) for data in RULE_FILES.values() for p in paths_in(data)]
-RULE_KEYS = st.one_of(st.sampled_from(
-    ["when", "then", "priority", "group", "amount", "cap", "first_known", "min", "percent", "of", "due", "day_of",
-     "plus_days", "at", "from", "plus", "known", "is_not", "not_in", "within_days_after", "all", "any", "not", "set",
-     "values", "facts", "$x"]), st.text(max_size=6))
+RULE_KEYS = st.one_of(
+    st.sampled_from(
+        [
+            "when",
+            "then",
+            "priority",
+            "group",
+            "amount",
+            "cap",
+            "first_known",
+            "min",
+            "percent",
+            "of",
+            "due",
+            "day_of",
+            "plus_days",
+            "at",
+            "from",
+            "plus",
+            "known",
+            "is_not",
+            "not_in",
+            "within_days_after",
+            "all",
+            "any",
+            "not",
+            "set",
+            "values",
+            "facts",
+            "$x",
+        ]
+    ),
+    st.text(max_size=6),
+)
 
 
 @st.composite
@@ -293,8 +375,9 @@ def test_reference_rules_with_one_place_broken_raise_only_library_errors(rules_c
     name, data = broken
     target = rules_copy / name
     original = target.read_bytes()
-    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8",
-                      errors="surrogatepass")
+    target.write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8", errors="surrogatepass"
+    )
     try:
         policy = Policy.load(rules_copy)
     except AfterSalesError as exc:
@@ -312,9 +395,13 @@ def test_reference_rules_with_one_place_broken_raise_only_library_errors(rules_c
 # --------------------------------------------------------------------------- hostile files, in a child process
 
 HOSTILE = {
-    "alias_bomb": ("a: &a [" + ",".join(['"lol"'] * 9) + "]\n"
-                   + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n"
-                             for i in range(8)), "anchors and aliases used as a bomb"),
+    "alias_bomb": (
+        "a: &a ["
+        + ",".join(['"lol"'] * 9)
+        + "]\n"
+        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8)),
+        "anchors and aliases used as a bomb",
+    ),
     "deep_flow": ("[" * 500_000 + "]" * 500_000, "nested too deeply"),  # 1 MB: crashed libyaml's composer
     "deep_unclosed": ("{a: " * 200_000, "nested too deeply"),
     "deep_block": ("".join(" " * i + "a:\n" for i in range(1400)), "nested too deeply"),
@@ -325,8 +412,7 @@ HOSTILE = {
 def _child(args: list[str]) -> subprocess.CompletedProcess:
     """``aftersales`` in a child process (a hang guard of 60 s; the refusals take well under a second)."""
     code = "import sys; from aftersales_rules.cli import main; main(sys.argv[1:])"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60,
-                          cwd=ROOT)
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60, cwd=ROOT)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

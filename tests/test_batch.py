@@ -51,20 +51,33 @@ def test_jsonl_batch_writes_one_record_per_case_in_order(tmp_path):
     errors = [r for r in records if "error" in r]
     assert errors == [
         {"case_id": None, "error": "syntax: invalid JSON at column 36: Expecting value", "line": 8},
-        {"case_id": "G1-000013", "error": "invalid_value: order.items[0].unit_price: amount -1 is negative", "line": 14},
+        {
+            "case_id": "G1-000013",
+            "error": "invalid_value: order.items[0].unit_price: amount -1 is negative",
+            "line": 14,
+        },
         {"case_id": None, "error": "syntax: invalid JSON at column 36: Expecting value", "line": 1008},
-        {"case_id": "G1-001013", "error": "invalid_value: order.items[0].unit_price: amount -1 is negative",
-         "line": 1014},
+        {
+            "case_id": "G1-001013",
+            "error": "invalid_value: order.items[0].unit_price: amount -1 is negative",
+            "line": 1014,
+        },
     ]
     plans = [r for r in records if "error" not in r]
     assert [p["case_id"] for p in plans[:3]] == ["G1-000000", "G1-000001", "G1-000002"]
     assert (summary.cases, summary.errors, summary.evaluated) == (1500, 4, 1496)
     assert summary.resolutions == Counter(p["resolution"] for p in plans)
     assert summary.refunds == {"CNY": sum((Decimal(p["refund"]["total"]) for p in plans), Decimal("0.00"))}
-    seller = Counter(leg for p in plans for leg in ("return_leg", "outbound_leg")
-                     if p["postage"][leg] and p["postage"][leg]["borne_by"] == "seller")
-    assert (summary.seller_legs["return"], summary.seller_legs["outbound"]) == (seller["return_leg"],
-                                                                                 seller["outbound_leg"])
+    seller = Counter(
+        leg
+        for p in plans
+        for leg in ("return_leg", "outbound_leg")
+        if p["postage"][leg] and p["postage"][leg]["borne_by"] == "seller"
+    )
+    assert (summary.seller_legs["return"], summary.seller_legs["outbound"]) == (
+        seller["return_leg"],
+        seller["outbound_leg"],
+    )
 
 
 def test_worker_processes_give_the_same_output(tmp_path):
@@ -86,8 +99,11 @@ def test_a_directory_of_case_files(tmp_path):
     out.parent.mkdir()
     summary = run_batch(tmp_path, out, RULES)
     records = _records(out)
-    assert records[0] == {"case_id": None, "file": str(tmp_path / "broken.yaml"),
-                          "error": f"{tmp_path / 'broken.yaml'}:2:1: syntax: invalid YAML: a value is missing here"}
+    assert records[0] == {
+        "case_id": None,
+        "file": str(tmp_path / "broken.yaml"),
+        "error": f"{tmp_path / 'broken.yaml'}:2:1: syntax: invalid YAML: a value is missing here",
+    }
     assert [r["case_id"] for r in records[1:]] == ["C-1208", "C-1902"]
     assert (summary.cases, summary.errors) == (3, 1)
 
@@ -110,8 +126,25 @@ sys.stdout.write(done.stdout + f"returncode={done.returncode}\\nmaxrss={resource
 def _batch_with_peak_rss(cases: Path, out: Path) -> tuple[list[str], int, int]:
     """Run the CLI in a process of its own; its output lines, exit code and the peak RSS (KiB) of the whole tree."""
     cli = Path(sys.executable).parent / "aftersales"
-    done = subprocess.run([sys.executable, "-c", PEAK_RSS, str(cli), "batch", str(cases), "--out", str(out),
-                           "-j", "2", "--rules", str(RULES)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PEAK_RSS,
+            str(cli),
+            "batch",
+            str(cases),
+            "--out",
+            str(out),
+            "-j",
+            "2",
+            "--rules",
+            str(RULES),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = [line.rstrip() for line in done.stdout.splitlines()]
     return lines[:-2], int(lines[-2].split("=")[1]), int(lines[-1].split("=")[1])
 
@@ -140,8 +173,10 @@ def test_twenty_thousand_cases_on_two_workers_in_constant_memory(tmp_path):
 
 
 def test_a_deeply_nested_line_is_an_error_record_not_an_internal_error():
+    import pytest as _pytest
+
     from aftersales_rules.authoring.batch import load_record
     from aftersales_rules.errors import InputError
-    import pytest as _pytest
+
     with _pytest.raises(InputError, match="nested too deeply"):
         load_record("line", "[" * 100_000 + "]" * 100_000)

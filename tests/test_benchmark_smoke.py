@@ -17,10 +17,11 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import baseline  # noqa: E402
-import gen_policy  # noqa: E402
-from contenders import KEYS, disagreements, engine_decide  # noqa: E402
-from run import build_corpus, check_generated  # noqa: E402
+import gen_policy
+
+import baseline
+from contenders import KEYS, disagreements, engine_decide
+from run import build_corpus, check_generated
 
 CASES = 300
 

@@ -45,15 +45,24 @@ def test_check_json_is_one_document_with_the_example_case():
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert (report["errors"], report["warnings"]) == (1, 0)
-    finding, = report["findings"]
+    (finding,) = report["findings"]
     assert {k: finding[k] for k in ("file", "line", "column", "severity", "code")} == {
-        "file": "overlap/policy.yaml", "line": 14, "column": 5, "severity": "error", "code": "overlap"}
+        "file": "overlap/policy.yaml",
+        "line": 14,
+        "column": 5,
+        "severity": "error",
+        "code": "overlap",
+    }
     assert finding["example"]["issue"] == {"kind": "damaged", "wants": "return"}
 
 
 def test_check_of_nothing_is_one_line():
     result = run("check", "no/such/rules")
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "no/such/rules: not_found: no such file or directory\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "no/such/rules: not_found: no such file or directory\n",
+    )
 
 
 # ----------------------------------------------------------------------------- test
@@ -75,8 +84,9 @@ def test_test_runs_the_policy_tests_pytest_style(monkeypatch, root):
 
 def test_test_shows_expected_versus_actual_for_each_failure(monkeypatch, root):
     monkeypatch.chdir(root)
-    result = run("test", "tests/fixtures/policytests/shop", "--tests", "tests/fixtures/policytests/failing",
-                 "--coverage")
+    result = run(
+        "test", "tests/fixtures/policytests/shop", "--tests", "tests/fixtures/policytests/failing", "--coverage"
+    )
     assert result.exit_code == 1
     f = "tests/fixtures/policytests/failing/damaged.yaml"
     assert result.stdout.splitlines() == [
@@ -118,7 +128,10 @@ def test_test_refuses_a_malformed_test_file_in_one_line_per_problem(tmp_path):
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == f"{tmp_path}/tests/t.yaml:2:5: missing_field: missing field 'expect' in a test\n"
     (tmp_path / "tests" / "t.yaml").unlink()
-    assert run("test", tmp_path).stderr == f"{tmp_path}/tests: no_tests: no policy tests in it (*.yaml files with a 'tests' list)\n"
+    assert (
+        run("test", tmp_path).stderr
+        == f"{tmp_path}/tests: no_tests: no policy tests in it (*.yaml files with a 'tests' list)\n"
+    )
 
 
 # ----------------------------------------------------------------------------- schema
@@ -181,8 +194,11 @@ def test_batch_writes_plans_and_prints_the_summary(tmp_path):
     assert result.stderr.splitlines() == ["batch: 4 of 4 cases, 1 failed"]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r.get("case_id") for r in records] == ["C-1208", None, "C-1902", "C-1503"]
-    assert records[1] == {"case_id": None, "error": "syntax: invalid JSON at column 2: Expecting property name enclosed "
-                                                    "in double quotes", "line": 2}
+    assert records[1] == {
+        "case_id": None,
+        "error": "syntax: invalid JSON at column 2: Expecting property name enclosed in double quotes",
+        "line": 2,
+    }
 
 
 def test_batch_on_two_workers_exits_0_when_every_case_passes(tmp_path):
@@ -210,18 +226,33 @@ def _fifteen_days(tmp_path):
 
 
 def _request(case_id: str, kind: str, day: int) -> dict:
-    return {"case_id": case_id, "opened_at": f"2026-03-{day:02d}T10:00:00+08:00",
-            "order": {"order_id": "O-" + case_id, "delivered_at": "2026-03-01T09:00:00+08:00",
-                      "items": [{"sku": "ASH-CHAIR", "unit_price": "399.00", "quantity": 2}]},
-            "issue": {"kind": kind, "fault": "buyer"}}
+    return {
+        "case_id": case_id,
+        "opened_at": f"2026-03-{day:02d}T10:00:00+08:00",
+        "order": {
+            "order_id": "O-" + case_id,
+            "delivered_at": "2026-03-01T09:00:00+08:00",
+            "items": [{"sku": "ASH-CHAIR", "unit_price": "399.00", "quantity": 2}],
+        },
+        "issue": {"kind": kind, "fault": "buyer"},
+    }
 
 
 def test_diff_lists_each_changed_case_and_sums_up(tmp_path):
     cases = tmp_path / "cases.jsonl"
-    cases.write_text("\n".join(json.dumps(c) for c in [
-        _request("R-day5", "return_request", 6), _request("R-day10", "return_request", 11),
-        _request("F-day12", "refund_request", 13), _request("R-day20", "return_request", 21)]) + "\n",
-        encoding="utf-8")
+    cases.write_text(
+        "\n".join(
+            json.dumps(c)
+            for c in [
+                _request("R-day5", "return_request", 6),
+                _request("R-day10", "return_request", 11),
+                _request("F-day12", "refund_request", 13),
+                _request("R-day20", "return_request", 21),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = run("diff", RULES, _fifteen_days(tmp_path), cases)
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [

@@ -11,14 +11,14 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-import yaml
 import pytest
+import yaml
 
 from aftersales_rules import Policy, parse_case
 from aftersales_rules.engine.compiler import CASE_MARK, condition_json, kinds_of, paths_of
 from aftersales_rules.language.conditions import All, Not, Test
-from aftersales_rules.testing import random_case
 from aftersales_rules.language.facts import FACTS
+from aftersales_rules.testing import random_case
 
 from ir_eval import holds
 
@@ -33,12 +33,14 @@ def test_negation_is_pushed_down_with_unknown_semantics():
     assert condition_json(Not(t), {}) == {"$or": [{"$nex": {"customer__tier": 1}}, {"$neq": {"customer__tier": "vip"}}]}
     lt = Test("order.shipping_fee", "lt", __import__("decimal").Decimal("10.00"))
     assert condition_json(lt, {}) == {"$lt": {"order__shipping_fee": 1000}}
-    assert condition_json(Not(lt), {}) == {"$or": [{"$nex": {"order__shipping_fee": 1}},
-                                                   {"$gte": {"order__shipping_fee": 1000}}]}
+    assert condition_json(Not(lt), {}) == {
+        "$or": [{"$nex": {"order__shipping_fee": 1}}, {"$gte": {"order__shipping_fee": 1000}}]
+    }
 
 
 def test_fact_vs_fact_comparisons_get_a_key_of_their_own():
     from aftersales_rules.language.conditions import FactRef
+
     comparisons: dict = {}
     t = Test("issue.requested_amount", "le", FactRef("order.shipping_fee"))
     assert condition_json(t, comparisons) == {"_c0": True}
@@ -49,8 +51,9 @@ def test_fact_vs_fact_comparisons_get_a_key_of_their_own():
 def test_kinds_of_reads_the_kind_tests():
     every = frozenset(FACTS["issue.kind"].values)
     assert kinds_of(Test("issue.kind", "eq", "damaged")) == {"damaged"}
-    assert kinds_of(All((Test("issue.kind", "in", ("damaged", "wrong_item")), Test("customer.urgent", "eq", True)))) \
-        == {"damaged", "wrong_item"}
+    assert kinds_of(
+        All((Test("issue.kind", "in", ("damaged", "wrong_item")), Test("customer.urgent", "eq", True)))
+    ) == {"damaged", "wrong_item"}
     assert kinds_of(Test("issue.kind", "ne", "damaged")) == every - {"damaged"}
     assert kinds_of(Not(Test("issue.kind", "eq", "damaged"))) == every  # conservative
     assert kinds_of(All(())) == every
@@ -70,11 +73,19 @@ def test_reference_policy_is_partitioned_by_kind(reference_policy):
 
 
 def test_a_thousand_rules_are_split_over_rulesets(tmp_path):
-    rules = [{"id": f"r{i}", "when": {"issue.kind": "damaged", "order.shipping_fee": {"at_least": f"{i % 50}.00"}},
-              "then": {"steps": [{"actor": "warehouse", "action": f"x_r{i}", "text": {"zh": "x", "en": "x"}}]}}
-             for i in range(1000)]
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"policy": {"name": "big", "version": "1"},
-                                                     "defaults": {"resolution": "escalate"}, "rules": rules}))
+    rules = [
+        {
+            "id": f"r{i}",
+            "when": {"issue.kind": "damaged", "order.shipping_fee": {"at_least": f"{i % 50}.00"}},
+            "then": {"steps": [{"actor": "warehouse", "action": f"x_r{i}", "text": {"zh": "x", "en": "x"}}]},
+        }
+        for i in range(1000)
+    ]
+    (tmp_path / "p.yaml").write_text(
+        yaml.safe_dump(
+            {"policy": {"name": "big", "version": "1"}, "defaults": {"resolution": "escalate"}, "rules": rules}
+        )
+    )
     policy = Policy.load(tmp_path)
     assert len(policy._engine.compiled.definitions) >= 1000 // 60
     case = random_case(random.Random(3), "damaged")
@@ -89,13 +100,20 @@ def test_a_thousand_rules_are_split_over_rulesets(tmp_path):
 # draws mostly tiny conditions, while this covers deep and/or/not mixes of every
 # operator over unknown facts in every run (and is reproducible by seed).
 
-ENUMS = {"customer.tier": ["regular", "vip"], "issue.wants": ["return", "exchange", "refund", "reship", "keep"],
-         "issue.severity": ["minor", "severe"]}
+ENUMS = {
+    "customer.tier": ["regular", "vip"],
+    "issue.wants": ["return", "exchange", "refund", "reship", "keep"],
+    "issue.severity": ["minor", "severe"],
+}
 MONEY = ["order.shipping_fee", "issue.requested_amount", "progress.agreed_partial_refund"]
 AMOUNTS = ["0.00", "9.99", "10.00", "12.00", "15.00", "25.00"]
-MOMENTS = [{"day_of": "opened_at", "at": "20:00"}, {"day_of": "order.delivered_at", "plus_days": 7},
-           {"next": "20:00", "after": "order.delivered_at"}, {"from": "order.delivered_at", "plus": "3d"},
-           "order.delivered_at"]
+MOMENTS = [
+    {"day_of": "opened_at", "at": "20:00"},
+    {"day_of": "order.delivered_at", "plus_days": 7},
+    {"next": "20:00", "after": "order.delivered_at"},
+    {"from": "order.delivered_at", "plus": "3d"},
+    "order.delivered_at",
+]
 
 
 def leaf(rng: random.Random) -> dict:
@@ -160,12 +178,24 @@ def case_values(rng: random.Random) -> dict:
 def test_engine_matches_exactly_what_the_conditions_say(tmp_path, seed):
     rng = random.Random(seed)
     conditions = [condition(rng) for _ in range(25)]
-    rules = [{"id": f"r{i}", "when": {"all": [{"issue.kind": "damaged"}, c]},
-              "then": {"steps": [{"actor": "warehouse", "action": f"x_r{i}", "text": {"zh": "x", "en": "x"}}]}}
-             for i, c in enumerate(conditions)]
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
-        "policy": {"name": "prop", "version": "1", "timezone": "Asia/Shanghai"},
-        "defaults": {"resolution": "escalate"}, "rules": rules}, allow_unicode=True))
+    rules = [
+        {
+            "id": f"r{i}",
+            "when": {"all": [{"issue.kind": "damaged"}, c]},
+            "then": {"steps": [{"actor": "warehouse", "action": f"x_r{i}", "text": {"zh": "x", "en": "x"}}]},
+        }
+        for i, c in enumerate(conditions)
+    ]
+    (tmp_path / "p.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "policy": {"name": "prop", "version": "1", "timezone": "Asia/Shanghai"},
+                "defaults": {"resolution": "escalate"},
+                "rules": rules,
+            },
+            allow_unicode=True,
+        )
+    )
     policy = Policy.load(tmp_path)
     tz = policy.source.scope.timezone
     seen_true = seen_false = 0

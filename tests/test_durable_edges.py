@@ -18,12 +18,12 @@ import yaml
 
 from aftersales_rules import Policy
 from aftersales_rules.engine.compiler import encode
-from aftersales_rules.testing import generate_cases
 from aftersales_rules.engine.runtime import SENTINEL
+from aftersales_rules.testing import generate_cases
 
 from conftest import ROOT, RULES
 
-RAW = r'''
+RAW = r"""
 import decimal, json
 import durable_rules_engine as E
 from durable.engine import Host, MessageNotHandledException, MessageObservedException
@@ -104,12 +104,13 @@ for n in (64, 70):
     except Exception as e:
         out["holding_%d" % n] = str(e)
 print(json.dumps(out))
-'''
+"""
 
 
 def _python(code: str, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +151,7 @@ def test_every_call_into_the_engine_holds_the_policys_lock(reference_policy):
     assert finished.is_set()
 
 
-HOSTS = r'''
+HOSTS = r"""
 import json, sys, threading
 import durable.lang as lang
 from aftersales_rules import Policy
@@ -164,7 +165,7 @@ ours = {"main_host_untouched": lang._main_host is None,
         "threads": threading.active_count()}
 shared = lang.get_host() is lang.get_host()
 print(json.dumps({"ours": ours, "lang_host_shared": shared, "threads_after_lang": threading.active_count()}))
-'''
+"""
 
 
 def test_each_policy_owns_a_quiet_host_and_never_touches_the_module_level_one():
@@ -205,11 +206,25 @@ def test_money_enters_as_integer_cents_and_comes_out_exact(tmp_path):
     assert encode(Decimal("0.30")) == encode(Decimal("0.10")) + encode(Decimal("0.20"))
     folder = tmp_path / "cents"
     folder.mkdir()
-    (folder / "policy.yaml").write_text(yaml.safe_dump({
-        "policy": {"name": "cents", "version": "1"}, "defaults": {"resolution": "escalate"},
-        "rules": [{"id": "exactly_thirty_cents", "when": {"affected.goods": "0.30"},
-                   "then": {"resolution": "refund_without_return",
-                            "refund": {"lines": ["goods"], "release": "immediately"}}}]}), encoding="utf-8")
+    (folder / "policy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "policy": {"name": "cents", "version": "1"},
+                "defaults": {"resolution": "escalate"},
+                "rules": [
+                    {
+                        "id": "exactly_thirty_cents",
+                        "when": {"affected.goods": "0.30"},
+                        "then": {
+                            "resolution": "refund_without_return",
+                            "refund": {"lines": ["goods"], "release": "immediately"},
+                        },
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     policy = Policy.load(folder)
     case = next(generate_cases(1, seed=8, kinds=["missing_item"]))
     case["order"]["items"] = [{"sku": "A", "unit_price": "0.10"}, {"sku": "B", "unit_price": "0.20"}]
@@ -239,7 +254,7 @@ def test_a_case_no_rule_matches_still_fires_the_sentinel(tmp_path):
     assert len(fired) == 1 and SENTINEL not in fired
 
 
-CODES = r'''
+CODES = r"""
 import json, sys
 import durable_rules_engine as E
 from aftersales_rules import EngineError, Policy
@@ -266,7 +281,7 @@ try:
 except EngineError as e:
     out["exception"] = str(e)
 print(json.dumps(out))
-'''
+"""
 
 
 def test_result_codes_and_exceptions_in_the_state_are_errors_not_answers():
@@ -302,7 +317,7 @@ def test_raw_network_limits_and_their_error_codes(raw):
     assert raw["holding_70"] == "Could not assert fact, error code: 303"  # the alpha stack is 64 deep
 
 
-OVERSIZED = r'''
+OVERSIZED = r"""
 import json
 from aftersales_rules import EngineError
 from aftersales_rules.engine.runtime import Runtime
@@ -317,7 +332,7 @@ for name, definition in {
     except EngineError as e:
         out[name] = [e.code, str(e)]
 print(json.dumps(out))
-'''
+"""
 
 
 def test_our_runtime_turns_the_limits_into_engine_errors():
@@ -325,14 +340,37 @@ def test_our_runtime_turns_the_limits_into_engine_errors():
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == {
         "rules_4097": [106, "durable_rules could not create a ruleset: error 106 (too many rules in one ruleset)"],
-        "same_condition_257": [108, "durable_rules could not create a ruleset: error 108 (too many joins in one ruleset)"],
+        "same_condition_257": [
+            108,
+            "durable_rules could not create a ruleset: error 108 (too many joins in one ruleset)",
+        ],
     }
 
 
-KINDS = ("not_as_described", "damaged", "wrong_item", "missing_item", "return_request", "exchange_request",
-         "refund_request", "courier_change", "lost_parcel", "price_difference", "add_to_order")
-RESOLUTIONS = ("explain", "reship", "exchange", "return_and_refund", "refund_without_return", "partial_refund",
-               "charge_postage_difference", "decline", "escalate")
+KINDS = (
+    "not_as_described",
+    "damaged",
+    "wrong_item",
+    "missing_item",
+    "return_request",
+    "exchange_request",
+    "refund_request",
+    "courier_change",
+    "lost_parcel",
+    "price_difference",
+    "add_to_order",
+)
+RESOLUTIONS = (
+    "explain",
+    "reship",
+    "exchange",
+    "return_and_refund",
+    "refund_without_return",
+    "partial_refund",
+    "charge_postage_difference",
+    "decline",
+    "escalate",
+)
 LADDER, TALLY = 50, 40  # per kind: 11 x 90 = 990 rules
 
 
@@ -345,14 +383,31 @@ def _wide_policy() -> dict:
     rules = []
     for kind in KINDS:
         for t in range(LADDER):
-            rules.append({"id": f"{kind}.ladder.{t}", "group": f"{kind}.ladder", "priority": t,
-                          "when": {"issue.kind": kind, "order.goods_total": {"at_least": f"{20 * t}.00"}},
-                          "then": {"resolution": RESOLUTIONS[t % len(RESOLUTIONS)]}})
+            rules.append(
+                {
+                    "id": f"{kind}.ladder.{t}",
+                    "group": f"{kind}.ladder",
+                    "priority": t,
+                    "when": {"issue.kind": kind, "order.goods_total": {"at_least": f"{20 * t}.00"}},
+                    "then": {"resolution": RESOLUTIONS[t % len(RESOLUTIONS)]},
+                }
+            )
         for t in range(TALLY):
-            rules.append({"id": f"{kind}.tally.{t}",
-                          "when": {"issue.kind": kind, "order.goods_total": {"at_least": f"{100 * t}.00"}},
-                          "then": {"steps": [{"actor": "operations", "action": f"x_tally_{t}",
-                                              "text": {"zh": f"第{t}級", "en": f"tier {t}"}}]}})
+            rules.append(
+                {
+                    "id": f"{kind}.tally.{t}",
+                    "when": {"issue.kind": kind, "order.goods_total": {"at_least": f"{100 * t}.00"}},
+                    "then": {
+                        "steps": [
+                            {
+                                "actor": "operations",
+                                "action": f"x_tally_{t}",
+                                "text": {"zh": f"第{t}級", "en": f"tier {t}"},
+                            }
+                        ]
+                    },
+                }
+            )
     return {"policy": {"name": "wide", "version": "1"}, "defaults": {"resolution": "escalate"}, "rules": rules}
 
 
@@ -387,7 +442,7 @@ def test_a_thousand_overlapping_rules_load_through_chunking_and_decide_correctly
 # --------------------------------------------------------------------------- found here
 
 
-DELETE_UNFIRED = r'''
+DELETE_UNFIRED = r"""
 import json, sys
 import durable_rules_engine as E
 from durable.engine import Host
@@ -403,7 +458,7 @@ for i in range(1, 201):
         print("asserted, code", code, flush=True)
     E.delete_state(handle, str(i))  # no rule fired in this session
 print("survived", flush=True)
-'''
+"""
 
 
 def test_raw_deleting_a_session_in_which_no_rule_fired():
@@ -414,7 +469,7 @@ def test_raw_deleting_a_session_in_which_no_rule_fired():
     assert (done.returncode == 0) == ("survived" in done.stdout)
 
 
-SENTINEL_ONLY = r'''
+SENTINEL_ONLY = r"""
 import sys
 from aftersales_rules import Policy
 from aftersales_rules.testing import generate_cases
@@ -425,16 +480,28 @@ for case in generate_cases(3000, seed=13, kinds=["damaged"]):
     assert policy.evaluate(case).resolution == "escalate"
     count += 1
 print(count)
-'''
+"""
 
 
 def _vip_only_policy(tmp_path) -> Policy:
     folder = tmp_path / "vip_only"
     folder.mkdir(exist_ok=True)
-    (folder / "policy.yaml").write_text(yaml.safe_dump({
-        "policy": {"name": "vip_only", "version": "1"}, "defaults": {"resolution": "escalate"},
-        "rules": [{"id": "vip", "when": {"issue.kind": "damaged", "customer.tier": "vip"},
-                   "then": {"resolution": "explain"}}]}), encoding="utf-8")
+    (folder / "policy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "policy": {"name": "vip_only", "version": "1"},
+                "defaults": {"resolution": "escalate"},
+                "rules": [
+                    {
+                        "id": "vip",
+                        "when": {"issue.kind": "damaged", "customer.tier": "vip"},
+                        "then": {"resolution": "explain"},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     return Policy.load(folder)
 
 
@@ -463,12 +530,15 @@ def test_fact_against_fact_is_right_on_both_sides_of_the_boundary(reference_poli
     assert plan.refund.total == (Decimal(requested) if postage_only else plan.refund.total)
 
 
-@pytest.mark.parametrize("opened, within", [
-    ("2026-03-08T23:59:59+08:00", True),   # signed on the 1st: the 8th is the last day
-    ("2026-03-09T00:00:00+08:00", False),
-    ("2026-03-08T15:59:59+00:00", True),   # the same instants written in UTC
-    ("2026-03-08T16:00:00+00:00", False),
-])
+@pytest.mark.parametrize(
+    "opened, within",
+    [
+        ("2026-03-08T23:59:59+08:00", True),  # signed on the 1st: the 8th is the last day
+        ("2026-03-09T00:00:00+08:00", False),
+        ("2026-03-08T15:59:59+00:00", True),  # the same instants written in UTC
+        ("2026-03-08T16:00:00+00:00", False),
+    ],
+)
 def test_time_against_a_moment_is_right_on_both_sides_of_the_boundary(reference_policy, opened, within):
     case = next(generate_cases(1, seed=15, kinds=["return_request"]))
     case["order"]["delivered_at"] = "2026-03-01T09:00:00+08:00"
@@ -479,8 +549,13 @@ def test_time_against_a_moment_is_right_on_both_sides_of_the_boundary(reference_
     assert reference_policy.evaluate(case).resolution == ("return_and_refund" if within else "decline")
 
 
-@pytest.mark.parametrize("opened, due", [("2026-07-15T19:59:59+08:00", "2026-07-15T20:00:00+08:00"),
-                                         ("2026-07-15T20:00:00+08:00", "2026-07-16T20:00:00+08:00")])
+@pytest.mark.parametrize(
+    "opened, due",
+    [
+        ("2026-07-15T19:59:59+08:00", "2026-07-15T20:00:00+08:00"),
+        ("2026-07-15T20:00:00+08:00", "2026-07-16T20:00:00+08:00"),
+    ],
+)
 def test_the_same_day_cut_off_is_right_on_both_sides(reference_policy, opened, due):
     case = next(generate_cases(1, seed=16, kinds=["lost_parcel"]))
     case["opened_at"] = opened

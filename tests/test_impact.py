@@ -13,8 +13,8 @@ import pytest
 
 from aftersales_rules import Policy
 from aftersales_rules.authoring.batch import read_cases
-from aftersales_rules.testing import generate_cases
 from aftersales_rules.authoring.impact import compare_policies, describe, diff_policies
+from aftersales_rules.testing import generate_cases
 
 from conftest import RULES
 
@@ -34,8 +34,11 @@ def policy_copy(tmp_path: Path, name: str, **replace: str) -> Path:
 
 
 def fifteen_days(tmp_path: Path) -> Path:
-    return policy_copy(tmp_path, "rules15", **{"no_reason_days: 7 ": "no_reason_days: 15",
-                                                'version: "2026.11"': 'version: "2026.11-15d"'})
+    return policy_copy(
+        tmp_path,
+        "rules15",
+        **{"no_reason_days: 7 ": "no_reason_days: 15", 'version: "2026.11"': 'version: "2026.11-15d"'},
+    )
 
 
 def write_jsonl(path: Path, cases) -> Path:
@@ -85,16 +88,19 @@ def test_fifteen_day_window_changes_exactly_the_no_reason_requests_of_days_8_to_
     report = diff_policies(RULES, fifteen_days(tmp_path), path)
 
     expected = {c["case_id"]: c for c in cases if no_reason_request_between_day_8_and_15(c)}
-    assert len(expected) > 50 and {c["issue"]["kind"] for c in expected.values()} == {"return_request",
-                                                                                      "refund_request"}
+    assert len(expected) > 50 and {c["issue"]["kind"] for c in expected.values()} == {
+        "return_request",
+        "refund_request",
+    }
     assert {c.case_id for c in report.changes} == set(expected)
     for change in report.changes:
         assert (change.old.resolution, change.new.resolution) == ("decline", "return_and_refund")
         assert (change.old.return_borne_by, change.new.return_borne_by) == (None, "buyer")
         assert change.refund_delta == affected_goods(expected[change.case_id])
     assert report.refund_delta == sum((affected_goods(c) for c in expected.values()), Decimal("0.00"))
-    assert report.changed_by_kind == {k: sum(1 for c in expected.values() if c["issue"]["kind"] == k)
-                                      for k in ("return_request", "refund_request")}
+    assert report.changed_by_kind == {
+        k: sum(1 for c in expected.values() if c["issue"]["kind"] == k) for k in ("return_request", "refund_request")
+    }
     assert (report.cases, report.failed_both) == (3000, 0)
 
 
@@ -113,7 +119,7 @@ def test_a_case_that_fails_under_one_policy_only_is_a_change(tmp_path):
     path = tmp_path / "cases.jsonl"
     path.write_text(json.dumps(case) + "\n" + "not json\n", encoding="utf-8")
     report = diff_policies(RULES, later, path)
-    change, = report.changes
+    (change,) = report.changes
     assert change.changed == ["error"] and change.old.error is None
     assert change.new.error.startswith(f"case {case['case_id']} opened on 2026-03-02, before policy reference")
     assert list(describe(change))[0].startswith("error none → case ")
@@ -134,10 +140,16 @@ def test_report_as_json(tmp_path):
 @pytest.mark.parametrize("days", [7, 8, 15, 16])
 def test_the_window_boundaries(tmp_path, days):
     """Signed on the 1st: day 7 is inside both windows, 8 and 15 only the new one, 16 neither."""
-    case = {"case_id": f"B-{days}", "opened_at": f"2026-03-{1 + days:02d}T23:30:00+08:00",
-            "order": {"order_id": "O", "delivered_at": "2026-03-01T00:10:00+08:00",
-                      "items": [{"sku": "ASH-CHAIR", "unit_price": "399.00"}]},
-            "issue": {"kind": "return_request", "fault": "buyer", "wants": "return"}}
+    case = {
+        "case_id": f"B-{days}",
+        "opened_at": f"2026-03-{1 + days:02d}T23:30:00+08:00",
+        "order": {
+            "order_id": "O",
+            "delivered_at": "2026-03-01T00:10:00+08:00",
+            "items": [{"sku": "ASH-CHAIR", "unit_price": "399.00"}],
+        },
+        "issue": {"kind": "return_request", "fault": "buyer", "wants": "return"},
+    }
     assert days_after_delivery(case) == days
     report = diff_policies(RULES, fifteen_days(tmp_path), write_jsonl(tmp_path / "c.jsonl", [case]))
     assert bool(report.changes) == (7 < days <= 15)

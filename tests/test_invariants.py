@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from aftersales_rules import Plan, PolicyService
 from aftersales_rules.case import ACTORS, ISSUE_KINDS
 from aftersales_rules.language.facts import FACTS
-from aftersales_rules.plan import Branch
 from aftersales_rules.language.rulefile import ACTIONS
+from aftersales_rules.plan import Branch
 
 from conftest import RULES
 from strategies import cases, with_value
@@ -35,8 +35,9 @@ def paid_for(case: dict) -> Decimal:
     if affected is None:
         pairs = [(item["unit_price"], item.get("quantity", 1)) for item in order["items"]]
     else:
-        pairs = [(by_sku[a["sku"]]["unit_price"], a.get("quantity") or by_sku[a["sku"]].get("quantity", 1))
-                 for a in affected]
+        pairs = [
+            (by_sku[a["sku"]]["unit_price"], a.get("quantity") or by_sku[a["sku"]].get("quantity", 1)) for a in affected
+        ]
     goods = sum((Decimal(price) * qty for price, qty in pairs), Decimal(0))
     shipment = (case.get("progress") or {}).get("return_shipment") or {}
     return goods + Decimal(order.get("shipping_fee", "0")) + Decimal(shipment.get("postage_paid") or "0")
@@ -98,8 +99,9 @@ def other_thread():
 
 @settings(max_examples=100)
 @given(case=cases())
-def test_a_plan_is_byte_identical_twice_in_another_thread_and_after_a_reload(reference_policy, service,
-                                                                              other_thread, case):
+def test_a_plan_is_byte_identical_twice_in_another_thread_and_after_a_reload(
+    reference_policy, service, other_thread, case
+):
     original = copy.deepcopy(case)
     first = reference_policy.evaluate(case).to_json()
     assert case == original  # evaluation does not touch its input
@@ -140,7 +142,7 @@ def test_branches_are_what_a_fresh_evaluation_decides(reference_policy, case):
     plan = reference_policy.evaluate(case)
     figures = plan.figures()
     for branch in plan.branches:
-        (path, value), = branch.when.items()
+        ((path, value),) = branch.when.items()
         assert path in plan.awaiting and _unknown(case, path)
         fresh = reference_policy.evaluate(with_fact(case, path, value), branches=False)
         assert branch == Branch(when=branch.when, **fresh.figures()), (path, value)

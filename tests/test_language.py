@@ -14,8 +14,12 @@ SHOWCASE = Path(__file__).parent / "fixtures" / "policies" / "showcase"
 BASE = {
     "case_id": "S-1",
     "opened_at": "2026-07-15T14:05:00+08:00",
-    "order": {"order_id": "O-S", "shipping_fee": "15.00", "delivered_at": "2026-07-12T10:00:00+08:00",
-              "items": [{"sku": "A", "unit_price": "299.00", "quantity": 2, "unit_cost": "180.00"}]},
+    "order": {
+        "order_id": "O-S",
+        "shipping_fee": "15.00",
+        "delivered_at": "2026-07-12T10:00:00+08:00",
+        "items": [{"sku": "A", "unit_price": "299.00", "quantity": 2, "unit_cost": "180.00"}],
+    },
     "customer": {"tier": "vip"},
     "issue": {"kind": "wrong_item", "wants": "reship"},
 }
@@ -28,6 +32,7 @@ def showcase() -> Policy:
 
 def case(**over):
     import copy
+
     data = copy.deepcopy(BASE)
     for key, value in over.items():
         section, _, field = key.partition("__")
@@ -63,15 +68,17 @@ def test_any_all_not_and_groups(showcase):
 def test_derived_facts_set_by_rules_and_what_if(showcase):
     plan = showcase.evaluate(case(customer={"tier": "regular"}, evidence={"outbound_check": "error_confirmed"}))
     assert plan.resolution == "reship" and [g.kind for g in plan.gestures] == ["coupon"]
-    refuted = case(customer={"tier": "regular"}, evidence={"outbound_check": "error_confirmed"},
-                   issue={"kind": "wrong_item", "wants": "reship"},
-                   progress={"inspection": {"error_confirmed": False}})
+    refuted = case(
+        customer={"tier": "regular"},
+        evidence={"outbound_check": "error_confirmed"},
+        issue={"kind": "wrong_item", "wants": "reship"},
+        progress={"inspection": {"error_confirmed": False}},
+    )
     assert showcase.evaluate(refuted).resolution == "escalate"
 
 
 def test_comparing_two_facts_and_law_style_days(showcase):
-    day_8 = case(issue={"kind": "refund_request", "requested_amount": "15.00"},
-                 opened_at="2026-07-19T23:59:00+08:00")
+    day_8 = case(issue={"kind": "refund_request", "requested_amount": "15.00"}, opened_at="2026-07-19T23:59:00+08:00")
     plan = showcase.evaluate(day_8)
     assert plan.resolution == "refund_without_return" and str(plan.refund.total) == "15.00"
     late = dict(day_8, opened_at="2026-07-20T00:00:00+08:00")
@@ -93,7 +100,9 @@ def test_awaitable_attribute_gives_branches(showcase):
     plan = showcase.evaluate(case(issue={"kind": "return_request"}))
     assert plan.awaiting == ["attributes.price_protected"]
     assert [(b.when["attributes.price_protected"], b.resolution) for b in plan.branches] == [
-        (True, "return_and_refund"), (False, "escalate")]
+        (True, "return_and_refund"),
+        (False, "escalate"),
+    ]
     assert plan.refund.pending == ["return_postage"]
 
 
@@ -107,5 +116,6 @@ def test_moments_day_of_and_cutoffs(showcase):
 
 def test_bad_attribute_value_is_a_case_error(showcase):
     from aftersales_rules import CaseError
+
     with pytest.raises(CaseError, match="attributes.channel: the policy expects one of app, web, got 'phone'"):
         showcase.evaluate(case(attributes={"channel": "phone"}))

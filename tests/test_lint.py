@@ -11,16 +11,24 @@ import pytest
 from aftersales_rules import ConflictError, EvaluationError, Policy, parse_case
 from aftersales_rules.authoring import casespace
 from aftersales_rules.authoring.casespace import Space
-from aftersales_rules.testing import generate_cases
 from aftersales_rules.authoring.lint import check_policy, lint
 from aftersales_rules.authoring.witness import abstract_value, example_case, reads_as
+from aftersales_rules.testing import generate_cases
 
 from conftest import FIXTURES, RULES
 
 LINT = FIXTURES / "policies" / "lint"
 SEEDED = sorted(p.name for p in LINT.iterdir() if p.is_dir() and p.name != "clean")
-CODES = {"unreachable_rule", "overlap", "gap", "gap_default", "unknown_action", "missing_text", "unused_definition",
-         "refund_exceeds_paid"}
+CODES = {
+    "unreachable_rule",
+    "overlap",
+    "gap",
+    "gap_default",
+    "unknown_action",
+    "missing_text",
+    "unused_definition",
+    "refund_exceeds_paid",
+}
 
 
 def _finding_lines(name: str) -> list[str]:
@@ -53,17 +61,17 @@ def test_errors_and_warnings_decide_the_exit_code():
 
 
 def test_the_overlap_example_raises_the_conflict_it_reports():
-    finding, = check_policy(LINT / "overlap").findings
+    (finding,) = check_policy(LINT / "overlap").findings
     with pytest.raises(ConflictError) as info:
         Policy.load(LINT / "overlap").evaluate(finding.example)
     assert set(info.value.rules) == {"damaged.return", "damaged.vip"}
 
 
 def test_gap_examples_get_no_rule_set_resolution():
-    finding, = check_policy(LINT / "gap").findings
+    (finding,) = check_policy(LINT / "gap").findings
     with pytest.raises(EvaluationError, match="no rule decided a resolution"):
         Policy.load(LINT / "gap").evaluate(finding.example)
-    finding, = check_policy(LINT / "gap_default").findings
+    (finding,) = check_policy(LINT / "gap_default").findings
     plan = Policy.load(LINT / "gap_default").evaluate(finding.example)
     assert plan.resolution == "escalate" and not [t for t in plan.trace if "resolution" in t.decided]
 
@@ -90,15 +98,18 @@ def test_a_removed_rule_leaves_exactly_its_cases_as_a_gap(tmp_path):
     case = errors[0].example
     assert case["issue"]["fault"] in ("buyer", "unknown") and not case.get("attributes", {}).get("custom_made")
     shanghai = ZoneInfo("Asia/Shanghai")
-    days = (datetime.fromisoformat(case["opened_at"]).astimezone(shanghai).date()
-            - datetime.fromisoformat(case["order"]["delivered_at"]).astimezone(shanghai).date()).days
+    days = (
+        datetime.fromisoformat(case["opened_at"]).astimezone(shanghai).date()
+        - datetime.fromisoformat(case["order"]["delivered_at"]).astimezone(shanghai).date()
+    ).days
     assert days > 7
     with pytest.raises(EvaluationError, match="no rule decided a resolution"):
         Policy.load(rules).evaluate(case)
 
 
 def test_a_rule_whose_condition_never_holds_is_unreachable(tmp_path):
-    (tmp_path / "p.yaml").write_text("""\
+    (tmp_path / "p.yaml").write_text(
+        """\
 policy: {name: p, version: "1"}
 rules:
   - id: all
@@ -106,14 +117,19 @@ rules:
   - id: never
     when: {issue.kind: damaged, all: [{issue.kind: lost_parcel}]}
     then: {steps: [{actor: customer_service, action: apologize, text: {zh: 抱歉, en: Sorry}}]}
-""", encoding="utf-8")
-    finding, = check_policy(tmp_path / "p.yaml").findings
-    assert finding.line() == (f"{tmp_path.name}/p.yaml:5:5: error unreachable_rule: rule 'never' can never apply: "
-                              "no case satisfies its condition")
+""",
+        encoding="utf-8",
+    )
+    (finding,) = check_policy(tmp_path / "p.yaml").findings
+    assert finding.line() == (
+        f"{tmp_path.name}/p.yaml:5:5: error unreachable_rule: rule 'never' can never apply: "
+        "no case satisfies its condition"
+    )
 
 
 def test_unused_texts_attributes_and_derived_facts(tmp_path):
-    (tmp_path / "p.yaml").write_text("""\
+    (tmp_path / "p.yaml").write_text(
+        """\
 policy: {name: p, version: "1"}
 texts:
   spare: {zh: 備用, en: Spare}
@@ -125,7 +141,9 @@ facts:
 rules:
   - id: all
     then: {resolution: escalate, set: {flagged: true}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     lines = [f.line().removeprefix(f"{tmp_path.name}/") for f in check_policy(tmp_path / "p.yaml").findings]
     assert lines == [
         "p.yaml:3:3: warning unused_definition: text 'spare' is never used",
@@ -166,7 +184,8 @@ def test_example_cases_read_back_as_their_leaf(reference_policy):
 
 
 def test_a_refund_line_with_no_bound_in_what_was_paid(tmp_path):
-    (tmp_path / "p.yaml").write_text("""\
+    (tmp_path / "p.yaml").write_text(
+        """\
 policy: {name: p, version: "1"}
 rules:
   - id: all
@@ -178,12 +197,15 @@ rules:
         lines:
           - {component: price_difference, amount: issue.requested_amount}
           - {component: partial, amount: {min: [order.profit, affected.goods]}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     lines = [f.line().removeprefix(f"{tmp_path.name}/") for f in check_policy(tmp_path / "p.yaml").findings]
     assert lines == [
         "p.yaml:8:7: warning refund_exceeds_paid: the price_difference refund line of rule 'price' has no bound in "
         "what the buyer paid (amount issue.requested_amount); cap it, e.g. cap: affected.goods; the engine cuts the "
-        "total back to what was paid"]
+        "total back to what was paid"
+    ]
 
 
 def test_a_thousand_rules_are_searched_to_the_end(tmp_path, root, monkeypatch):

@@ -104,7 +104,11 @@ def test_json_text_is_read_with_locations():
 SYNTAX_ERRORS = [
     ("a: [1, 2", "syntax", "invalid YAML: a ',' or ']' is missing in this [...] list"),
     ("a: {b: 1 c: 2}", "syntax", "invalid YAML: a ',' or '}' is missing in this {...} mapping"),
-    ("a:\n\tb: 1\n", "syntax", "invalid YAML: a character that cannot start a value here (indent with spaces, not tabs)"),
+    (
+        "a:\n\tb: 1\n",
+        "syntax",
+        "invalid YAML: a character that cannot start a value here (indent with spaces, not tabs)",
+    ),
     ("a: 1\n---\nb: 2\n", "syntax", "invalid YAML: a second document starts here (a file holds one document)"),
     ("a: b: c\n", "syntax", "invalid YAML: a ':' where no key can start (quote the text or fix the indentation)"),
     ("a: *nowhere\n", "syntax", "invalid YAML: an alias (*name) with no anchor (&name) before it"),

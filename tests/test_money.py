@@ -5,20 +5,38 @@ import pytest
 from aftersales_rules.money import MoneyError, from_cents, parse_money, percent_of, to_cents
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("299.00", "299.00"), ("299", "299.00"), (299, "299.00"), (12.5, "12.50"), (0.1, "0.10"),
-    (Decimal("1.2"), "1.20"), (" 7.05 ", "7.05"), ("0", "0.00"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("299.00", "299.00"),
+        ("299", "299.00"),
+        (299, "299.00"),
+        (12.5, "12.50"),
+        (0.1, "0.10"),
+        (Decimal("1.2"), "1.20"),
+        (" 7.05 ", "7.05"),
+        ("0", "0.00"),
+    ],
+)
 def test_parse_money(raw, expected):
     assert parse_money(raw) == Decimal(expected)
     assert str(parse_money(raw)) == expected
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("-1.00", "negative"), ("1.005", "fraction of a cent"), (0.001, "fraction of a cent"),
-    ("abc", "not an amount"), (True, "expected an amount"), (None, "expected an amount"),
-    ("NaN", "not a finite amount"), ("1e12", "implausibly large"), ([1], "expected an amount"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("-1.00", "negative"),
+        ("1.005", "fraction of a cent"),
+        (0.001, "fraction of a cent"),
+        ("abc", "not an amount"),
+        (True, "expected an amount"),
+        (None, "expected an amount"),
+        ("NaN", "not a finite amount"),
+        ("1e12", "implausibly large"),
+        ([1], "expected an amount"),
+    ],
+)
 def test_bad_money(raw, message):
     with pytest.raises(MoneyError, match=message):
         parse_money(raw)

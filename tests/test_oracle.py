@@ -17,8 +17,8 @@ from hypothesis import given, settings
 
 from aftersales_rules import EvaluationError, Plan
 from aftersales_rules.case import ISSUE_KINDS
-from aftersales_rules.testing import generate_cases
 from aftersales_rules.loader import parse_document
+from aftersales_rules.testing import generate_cases
 
 import oracle
 from strategies import cases, edge_cases

@@ -53,10 +53,12 @@ def test_metadata_and_digest(reference_policy, root):
 
 def test_digest_changes_with_a_file(tmp_path, root):
     import shutil
+
     shutil.copytree(root / "rules", tmp_path / "rules", ignore=shutil.ignore_patterns("tests"))
     before = read_policy(tmp_path / "rules").digest
     (tmp_path / "rules" / "texts.yaml").write_text(
-        (tmp_path / "rules" / "texts.yaml").read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+        (tmp_path / "rules" / "texts.yaml").read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8"
+    )
     assert read_policy(tmp_path / "rules").digest != before
 
 

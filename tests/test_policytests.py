@@ -42,7 +42,9 @@ def test_load_tests_reads_a_directory(root, monkeypatch):
 
 
 def test_load_tests_reports_every_problem_with_its_location(tmp_path):
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
 tests:
   - name: a
     case: {case_id: X}
@@ -57,7 +59,8 @@ tests:
     cas: {}
     expect: {resolution: reship}
 extra: 1
-""")
+""",
+    )
     with pytest.raises(PolicyError) as info:
         load_tests(path)
     lines = str(info.value).splitlines()
@@ -93,11 +96,16 @@ def test_check_plan_compares_money_as_decimal_and_times_as_instants(plan):
 
 
 def test_check_plan_lists_match_element_by_element_with_bare_names(plan):
-    assert check_plan(plan, {"steps": ["apologize", "ship_return"], "trace": ["damaged.apology", "damaged.return"]}) == []
+    assert (
+        check_plan(plan, {"steps": ["apologize", "ship_return"], "trace": ["damaged.apology", "damaged.return"]}) == []
+    )
     assert check_plan(plan, {"steps": [{"action": "apologize", "actor": "buyer"}, "ship_return"]}) == [
-        "steps[0].actor: expected buyer, got customer_service"]
+        "steps[0].actor: expected buyer, got customer_service"
+    ]
     assert check_plan(plan, {"steps": ["ship_return", "apologize"]}) == [
-        "steps[0]: expected ship_return, got apologize", "steps[1]: expected apologize, got ship_return"]
+        "steps[0]: expected ship_return, got apologize",
+        "steps[1]: expected apologize, got ship_return",
+    ]
     assert check_plan(plan, {"gestures": ["gift"]}) == ["gestures: expected 1 item, got 0: []"]
 
 
@@ -112,12 +120,15 @@ def test_check_plan_reports_missing_fields_and_wrong_shapes(plan):
 def test_steps_in_order_and_due(plan):
     assert check_plan(plan, {"steps_in_order": ["apologize", "ship_return"]}) == []
     assert check_plan(plan, {"steps_in_order": ["ship_return", "apologize"]}) == [
-        "steps_in_order: 'apologize' does not come after 'ship_return' in steps [apologize, ship_return]"]
+        "steps_in_order: 'apologize' does not come after 'ship_return' in steps [apologize, ship_return]"
+    ]
     assert check_plan(plan, {"steps_in_order": ["refund"]}) == [
-        "steps_in_order: no step 'refund' in steps [apologize, ship_return]"]
+        "steps_in_order: no step 'refund' in steps [apologize, ship_return]"
+    ]
     assert check_plan(plan, {"due": {"apologize": None}}) == []
     assert check_plan(plan, {"due": {"ship_return": "2026-03-02T20:00:00+08:00"}}) == [
-        "due.ship_return: expected 2026-03-02T20:00:00+08:00, got null"]
+        "due.ship_return: expected 2026-03-02T20:00:00+08:00, got null"
+    ]
 
 
 def test_run_tests_counts_and_coverage(shop, root):
@@ -133,7 +144,9 @@ def test_run_tests_records_mismatches_and_errors(shop, root):
     report = run_tests(shop, load_tests(root / FIX / "failing"))
     assert [r.passed for r in report.results] == [True, False, False]
     wrong, invalid = report.results[1:]
-    assert wrong.mismatches[:2] == ["resolution: expected reship, got return_and_refund",
-                                    "refund.total: expected 459.00, got 471.00"]
+    assert wrong.mismatches[:2] == [
+        "resolution: expected reship, got return_and_refund",
+        "refund.total: expected 459.00, got 471.00",
+    ]
     assert invalid.error.endswith("damaged.yaml:18:61: invalid_value: order.items[0].unit_price: amount -1 is negative")
     assert "damaged.return" not in run_tests(shop, load_tests(root / FIX / "failing")[1:]).exercised

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aftersales_rules.case import ACTORS, ISSUE_KINDS, parse_case
-from aftersales_rules.testing import random_case
 from aftersales_rules.authoring.policytests import load_tests, run_tests
+from aftersales_rules.case import ACTORS, ISSUE_KINDS, parse_case
 from aftersales_rules.language.rulefile import ACTIONS
+from aftersales_rules.testing import random_case
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = load_tests(ROOT / "rules" / "tests")
@@ -80,9 +80,20 @@ SHARED = ROOT.parent / "shared"
 @pytest.mark.skipif(not (SHARED / "tools" / "plan_check.py").exists(), reason="../shared is not beside this checkout")
 def test_the_shared_plan_contract_suite_passes(root):
     exe = Path(sys.executable).with_name("aftersales")
-    proc = subprocess.run([sys.executable, str(SHARED / "tools" / "plan_check.py"),
-                           str(SHARED / "contract" / "suite.json"), "--cli", str(exe)],
-                          cwd=root, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SHARED / "tools" / "plan_check.py"),
+            str(SHARED / "contract" / "suite.json"),
+            "--cli",
+            str(exe),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().endswith("0 failed")

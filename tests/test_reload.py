@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from aftersales_rules import EngineError, InputError, Policy, PolicyError, PolicyService
-from aftersales_rules.testing import generate_cases
 from aftersales_rules.engine.runtime import Runtime
+from aftersales_rules.testing import generate_cases
 
 from conftest import RULES
 
@@ -45,14 +45,16 @@ def versions(tmp_path_factory):
     _edit(v2 / "policy.yaml", 'version: "2026.11"', 'version: "2026.12"')
     _edit(v2 / "texts.yaml", "we've got your message", "we have your message")
     tab = _copy_rules(root / "tab")
-    _edit(tab / "damaged.yaml", "    clause: \"2\"\n", "\tclause: \"2\"\n")
+    _edit(tab / "damaged.yaml", '    clause: "2"\n', '\tclause: "2"\n')
     unknown_fact = _copy_rules(root / "unknown_fact")
-    _edit(unknown_fact / "lost_parcel.yaml", "issue.wants: [refund, return, partial_refund]",
-          "issue.want: [refund, return, partial_refund]")
+    _edit(
+        unknown_fact / "lost_parcel.yaml",
+        "issue.wants: [refund, return, partial_refund]",
+        "issue.want: [refund, return, partial_refund]",
+    )
     empty = root / "empty"
     empty.mkdir()
-    return {"v1": v1, "v2": v2, "tab": tab, "unknown_fact": unknown_fact, "empty": empty,
-            "missing": root / "missing"}
+    return {"v1": v1, "v2": v2, "tab": tab, "unknown_fact": unknown_fact, "empty": empty, "missing": root / "missing"}
 
 
 def _plans(policy: Policy) -> list[str]:
@@ -94,7 +96,7 @@ class Evaluators:
         while self.done() < target and not self.errors:
             self.stop.wait(0.001)
 
-    def __enter__(self) -> "Evaluators":
+    def __enter__(self) -> Evaluators:
         for t in self.threads:
             t.start()
         self.wait_for(len(self.threads))
@@ -110,10 +112,12 @@ def test_failed_reloads_leave_the_old_policy_serving_while_threads_evaluate(vers
     service = PolicyService.load(versions["v1"])
     original = service.policy
     expected = _plans(original)
-    failures = {"tab": (PolicyError, "indent with spaces, not tabs"),
-                "unknown_fact": (PolicyError, "unknown fact 'issue.want'"),
-                "empty": (InputError, "no rule files"),
-                "missing": (InputError, "no such file or directory")}
+    failures = {
+        "tab": (PolicyError, "indent with spaces, not tabs"),
+        "unknown_fact": (PolicyError, "unknown fact 'issue.want'"),
+        "empty": (InputError, "no rule files"),
+        "missing": (InputError, "no such file or directory"),
+    }
     with Evaluators(service) as running:
         for name, (error, message) in failures.items():
             with pytest.raises(error, match=message):
@@ -122,8 +126,10 @@ def test_failed_reloads_leave_the_old_policy_serving_while_threads_evaluate(vers
             running.wait_for(20)
         # the last stage fails: the rules are valid, durable_rules refuses them
         with monkeypatch.context() as patch:
+
             def refuse(self, definitions):
                 raise EngineError("durable_rules could not create a ruleset: error 106", 106)
+
             patch.setattr(Runtime, "__init__", refuse)
             with pytest.raises(EngineError, match="error 106"):
                 service.reload(versions["v1"])

@@ -7,9 +7,9 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from aftersales_rules.testing import generate_cases
-from aftersales_rules.loader import load_document
 from aftersales_rules.authoring.schema import SCHEMAS, json_schema
+from aftersales_rules.loader import load_document
+from aftersales_rules.testing import generate_cases
 
 from conftest import EXAMPLES, FIXTURES, RULES
 
@@ -33,11 +33,15 @@ def _files(*globs):
     return sorted(p for base, pattern in globs for p in base.glob(pattern))
 
 
-RULE_FILES = _files((RULES, "*.yaml"), (FIXTURES / "policies" / "lint", "*/policy.yaml"),
-                    (FIXTURES / "policytests", "shop/policy.yaml"))
+RULE_FILES = _files(
+    (RULES, "*.yaml"), (FIXTURES / "policies" / "lint", "*/policy.yaml"), (FIXTURES / "policytests", "shop/policy.yaml")
+)
 CASE_FILES = _files((EXAMPLES, "*.yaml"), (FIXTURES / "policytests" / "cases", "*.yaml"))
-TEST_FILES = _files((RULES / "tests", "*.yaml"), (FIXTURES / "policytests", "*/tests/*.yaml"),
-                    (FIXTURES / "policytests" / "failing", "*.yaml"))
+TEST_FILES = _files(
+    (RULES / "tests", "*.yaml"),
+    (FIXTURES / "policytests", "*/tests/*.yaml"),
+    (FIXTURES / "policytests" / "failing", "*.yaml"),
+)
 
 
 @pytest.mark.parametrize("name, files", [("policy", RULE_FILES), ("case", CASE_FILES), ("test", TEST_FILES)])
@@ -71,12 +75,21 @@ def test_generated_cases_and_their_plans_validate(reference_policy):
 
 def test_schemas_refuse_what_the_library_refuses():
     rule = {"rules": [{"id": "x", "then": {"resolution": "explain", "refund_amout": 1}}]}
-    assert _errors("policy", rule) == ["rules/0/then: Additional properties are not allowed ('refund_amout' was "
-                                       "unexpected)"]
+    assert _errors("policy", rule) == [
+        "rules/0/then: Additional properties are not allowed ('refund_amout' was unexpected)"
+    ]
     step = {"rules": [{"id": "x", "then": {"steps": [{"actor": "buyer", "action": "ship_return", "text": "hi"}]}}]}
     assert len(_errors("policy", step)) == 1
-    assert _errors("case", {"case_id": "C", "opened_at": "2026-03-01T10:00:00+08:00", "issue": {"kind": "damaged"},
-                            "order": {"order_id": "O", "items": [{"sku": "A", "unit_price": "1.00"}]},
-                            "colour": "red"}) == [": Additional properties are not allowed ('colour' was unexpected)"]
+    assert _errors(
+        "case",
+        {
+            "case_id": "C",
+            "opened_at": "2026-03-01T10:00:00+08:00",
+            "issue": {"kind": "damaged"},
+            "order": {"order_id": "O", "items": [{"sku": "A", "unit_price": "1.00"}]},
+            "colour": "red",
+        },
+    ) == [": Additional properties are not allowed ('colour' was unexpected)"]
     assert _errors("test", {"tests": [{"name": "a", "case": "c.yaml", "expect": {"resolutoin": "x"}}]}) == [
-        "tests/0/expect: Additional properties are not allowed ('resolutoin' was unexpected)"]
+        "tests/0/expect: Additional properties are not allowed ('resolutoin' was unexpected)"
+    ]

@@ -35,11 +35,11 @@ from .money import MAX_AMOUNT, MoneyError, parse_money
 
 __all__ = [
     "ACTORS",
+    "ISSUE_KINDS",
     "AffectedItem",
     "Case",
     "Customer",
     "Evidence",
-    "ISSUE_KINDS",
     "Inspection",
     "Issue",
     "Item",
@@ -107,9 +107,17 @@ def _in_range(value: datetime) -> datetime:
 Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
 IssueKind = Literal[
-    "not_as_described", "damaged", "wrong_item", "missing_item", "return_request",
-    "exchange_request", "refund_request", "courier_change", "lost_parcel",
-    "price_difference", "add_to_order",
+    "not_as_described",
+    "damaged",
+    "wrong_item",
+    "missing_item",
+    "return_request",
+    "exchange_request",
+    "refund_request",
+    "courier_change",
+    "lost_parcel",
+    "price_difference",
+    "add_to_order",
 ]
 
 
@@ -134,12 +142,15 @@ class Order(_Strict):
     items: Annotated[list[Item], Field(min_length=1, max_length=500)]
 
     @model_validator(mode="after")
-    def _unique_skus(self) -> "Order":
+    def _unique_skus(self) -> Order:
         seen: set[str] = set()
         for i, item in enumerate(self.items):
             if item.sku in seen:
-                raise ValueError(at_path(("items", i, "sku"),
-                                         f"SKU '{item.sku}' is listed twice; give one line per SKU with a quantity"))
+                raise ValueError(
+                    at_path(
+                        ("items", i, "sku"), f"SKU '{item.sku}' is listed twice; give one line per SKU with a quantity"
+                    )
+                )
             seen.add(item.sku)
         return self
 
@@ -215,34 +226,42 @@ class Case(_Strict):
     issue: Issue
     evidence: Evidence = Evidence()
     progress: Progress = Progress()
-    attributes: dict[Annotated[StrictStr, Field(pattern=NAME_PATTERN)],
-                     Annotated[Scalar, BeforeValidator(_attribute_value)]] = {}
+    attributes: dict[
+        Annotated[StrictStr, Field(pattern=NAME_PATTERN)], Annotated[Scalar, BeforeValidator(_attribute_value)]
+    ] = {}
 
     @model_validator(mode="after")
-    def _affected_items_exist(self) -> "Case":
+    def _affected_items_exist(self) -> Case:
         if self.issue.items is None:
             return self
         skus = {item.sku: item for item in self.order.items}
         seen: set[str] = set()
         for i, affected in enumerate(self.issue.items):
             if affected.sku not in skus:
-                raise ValueError(at_path(("issue", "items", i, "sku"),
-                                         f"SKU '{affected.sku}' is not in the order" + hint(affected.sku, skus)))
+                raise ValueError(
+                    at_path(
+                        ("issue", "items", i, "sku"),
+                        f"SKU '{affected.sku}' is not in the order" + hint(affected.sku, skus),
+                    )
+                )
             if affected.sku in seen:
                 raise ValueError(at_path(("issue", "items", i, "sku"), f"SKU '{affected.sku}' is named twice"))
             seen.add(affected.sku)
             ordered = skus[affected.sku].quantity
             if affected.quantity is not None and affected.quantity > ordered:
-                raise ValueError(at_path(("issue", "items", i, "quantity"),
-                                         f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'"))
+                raise ValueError(
+                    at_path(
+                        ("issue", "items", i, "quantity"),
+                        f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'",
+                    )
+                )
         return self
 
     def affected(self) -> list[tuple[Item, int]]:
         """The affected order lines with the affected quantity (all lines when none named)."""
         if self.issue.items is None:
             return [(item, item.quantity) for item in self.order.items]
-        return [(self.order.item(a.sku), a.quantity or self.order.item(a.sku).quantity)
-                for a in self.issue.items]
+        return [(self.order.item(a.sku), a.quantity or self.order.item(a.sku).quantity) for a in self.issue.items]
 
 
 def parse_case(data: Any, doc: Document | None = None) -> Case:
@@ -251,8 +270,16 @@ def parse_case(data: Any, doc: Document | None = None) -> Case:
         return data
     if not isinstance(data, dict):
         where = doc.at(()) if doc else None
-        raise CaseError([Problem(where, "invalid_case", "a case must be a mapping of fields "
-                                 f"(case_id, opened_at, order, issue, ...), got {type(data).__name__}")])
+        raise CaseError(
+            [
+                Problem(
+                    where,
+                    "invalid_case",
+                    "a case must be a mapping of fields "
+                    f"(case_id, opened_at, order, issue, ...), got {type(data).__name__}",
+                )
+            ]
+        )
     try:
         return Case.model_validate(data)
     except ValidationError as exc:

@@ -37,7 +37,7 @@ def _split_at(message: str) -> tuple[tuple, str]:
     if not m:
         return (), message
     parts = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("\x1f"))
-    return parts, message[m.end():]
+    return parts, message[m.end() :]
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
@@ -137,8 +137,7 @@ _WORDS = {
     "timezone_naive": "must not carry a UTC offset",
     "datetime_type": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
     "datetime_parsing": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
-    "datetime_from_date_parsing": "is not a date and time (ISO 8601 with an offset, such as "
-    "2026-07-15T14:05:00+08:00)",
+    "datetime_from_date_parsing": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
     "date_type": "is not a date (such as 2026-07-15)",
     "date_parsing": "is not a date (such as 2026-07-15)",
     "date_from_datetime_parsing": "is not a date (such as 2026-07-15)",
@@ -187,7 +186,7 @@ def _our_words(err: Any) -> str:
     if kind in ("value_error", "assertion_error"):
         for lead in ("Value error, ", "Assertion failed, "):
             if msg.startswith(lead):
-                return msg[len(lead):]
+                return msg[len(lead) :]
         return msg
     words = PATTERN_WORDS.get((err.get("ctx") or {}).get("pattern")) if kind == "string_pattern_mismatch" else None
     words = words or _WORDS.get(kind)
@@ -199,8 +198,9 @@ def _our_words(err: Any) -> str:
         return f"is not valid ({kind})"
 
 
-def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Document | None,
-                      prefix: tuple = (), display_prefix: tuple = ()) -> list[Problem]:
+def pydantic_problems(
+    exc: ValidationError, model: type[BaseModel], doc: Document | None, prefix: tuple = (), display_prefix: tuple = ()
+) -> list[Problem]:
     """Translate pydantic's errors into located problems (path and value named)."""
     problems: list[Problem] = []
     seen: set[tuple] = set()
@@ -217,8 +217,11 @@ def pydantic_problems(exc: ValidationError, model: type[BaseModel], doc: Documen
             name = str(loc[-1])
             code = "unknown_field"
             parent = dotted(display_prefix + loc[:-1])
-            message = (f"unknown field '{name}'" + (f" in {parent}" if parent else "")
-                       + hint(name, _fields_at(model, loc[:-1])))
+            message = (
+                f"unknown field '{name}'"
+                + (f" in {parent}" if parent else "")
+                + hint(name, _fields_at(model, loc[:-1]))
+            )
             where = doc.key_at(doc_path) if doc else None
         elif kind == "missing":
             code = "missing_field"

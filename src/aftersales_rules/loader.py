@@ -22,7 +22,7 @@ from yaml.constructor import SafeConstructor
 
 from .errors import InputError, SourceLocation
 
-__all__ = ["Document", "load_document", "parse_document", "MAX_FILE_BYTES"]
+__all__ = ["MAX_FILE_BYTES", "Document", "load_document", "parse_document"]
 
 MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is refused
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
@@ -72,8 +72,16 @@ _SYNTAX = (
     ("another document", "syntax", "a second document starts here (a file holds one document)"),
     ("expected key", "syntax", "a key was expected here (check the indentation)"),
     ("expected '-' indicator", "syntax", "a list item ('- ') was expected here (check the indentation)"),
-    ("mapping values are not allowed", "syntax", "a ':' where no key can start (quote the text or fix the indentation)"),
-    ("block sequence entries are not allowed", "syntax", "a list item ('- ') where no list can start (check the indentation)"),
+    (
+        "mapping values are not allowed",
+        "syntax",
+        "a ':' where no key can start (quote the text or fix the indentation)",
+    ),
+    (
+        "block sequence entries are not allowed",
+        "syntax",
+        "a list item ('- ') where no list can start (check the indentation)",
+    ),
     ("could not find expected ':'", "syntax", "a key without its ':' (write key: value)"),
     ("undefined alias", "syntax", "an alias (*name) with no anchor (&name) before it"),
     ("second occurrence", "syntax", "an anchor (&name) defined twice"),
@@ -114,16 +122,16 @@ class Document:
         return self.keys.get(tuple(path)) or self.at(path)
 
 
-def load_document(path: str | os.PathLike, display: str | None = None,
-                  max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load_document(path: str | os.PathLike, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Read and parse one YAML or JSON file."""
     p = Path(path)
     name = display or str(path)
     try:
         size = p.stat().st_size
         if size > max_bytes:
-            raise InputError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
-                             SourceLocation(name), "too_large")
+            raise InputError(
+                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit", SourceLocation(name), "too_large"
+            )
         raw = p.read_bytes()
     except InputError:
         raise
@@ -140,14 +148,18 @@ def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX
     """Parse YAML or JSON text (bytes are decoded as UTF-8, a BOM is allowed)."""
     if isinstance(raw, bytes):
         if len(raw) > max_bytes:
-            raise InputError(f"input is {len(raw):,} bytes, over the {max_bytes:,}-byte limit",
-                             SourceLocation(name), "too_large")
+            raise InputError(
+                f"input is {len(raw):,} bytes, over the {max_bytes:,}-byte limit", SourceLocation(name), "too_large"
+            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            raise InputError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded",
-                             SourceLocation(name, line, 1), "not_utf8") from None
+            raise InputError(
+                f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                SourceLocation(name, line, 1),
+                "not_utf8",
+            ) from None
     else:
         text = raw.lstrip("\ufeff")
     try:
@@ -162,16 +174,18 @@ def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX
             message += " (indent with spaces, not tabs)"
         raise InputError(message, loc, code) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
-        where = SourceLocation(name, text.count("\n", 0, exc.position) + 1,
-                               exc.position - text.rfind("\n", 0, exc.position))
+        where = SourceLocation(
+            name, text.count("\n", 0, exc.position) + 1, exc.position - text.rfind("\n", 0, exc.position)
+        )
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
         raise InputError(f"a control character ({char}) is not allowed in YAML", where, "bad_character") from None
     except yaml.YAMLError as exc:  # composer errors without a mark
         code, message = _syntax_problem(str(exc).splitlines()[0], "YAML")
         raise InputError(message, SourceLocation(name), code) from None
     except RecursionError:
-        raise InputError(f"document is nested too deeply (limit {MAX_DEPTH})", SourceLocation(name),
-                         "too_deep") from None
+        raise InputError(
+            f"document is nested too deeply (limit {MAX_DEPTH})", SourceLocation(name), "too_deep"
+        ) from None
     doc = Document(name, None)
     if node is None:
         return doc
@@ -193,8 +207,11 @@ class _Builder:
     def build(self, node: yaml.Node, path: tuple, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise InputError(f"document expands to more than {MAX_NODES:,} values "
-                             "(anchors and aliases used as a bomb?)", self.loc(node), "too_many_values")
+            raise InputError(
+                f"document expands to more than {MAX_NODES:,} values (anchors and aliases used as a bomb?)",
+                self.loc(node),
+                "too_many_values",
+            )
         if depth > MAX_DEPTH:
             raise InputError(f"document is nested too deeply (limit {MAX_DEPTH})", self.loc(node), "too_deep")
         self.doc.values.setdefault(path, self.loc(node))
@@ -216,8 +233,9 @@ class _Builder:
             key = key_node.value
             if key in out:
                 first = self.doc.keys[path + (key,)]
-                raise InputError(f"duplicate key '{key}' (first written at line {first.line})",
-                                 self.loc(key_node), "duplicate_key")
+                raise InputError(
+                    f"duplicate key '{key}' (first written at line {first.line})", self.loc(key_node), "duplicate_key"
+                )
             self.doc.keys[path + (key,)] = self.loc(key_node)
             out[key] = self.build(value_node, path + (key,), depth + 1)
         return out
@@ -225,8 +243,9 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
-            raise InputError(f"unsupported tag {tag!r}: only plain YAML values are allowed", self.loc(node),
-                             "unsupported_tag")
+            raise InputError(
+                f"unsupported tag {tag!r}: only plain YAML values are allowed", self.loc(node), "unsupported_tag"
+            )
         if tag == "tag:yaml.org,2002:str":
             return node.value
         if tag == "tag:yaml.org,2002:timestamp":
@@ -243,5 +262,6 @@ class _Builder:
         try:
             return self.scalars.construct_object(node)
         except (yaml.YAMLError, ValueError):
-            raise InputError(f"'{node.value}' is not a valid {tag.rsplit(':', 1)[-1]}", self.loc(node),
-                             "invalid_value") from None
+            raise InputError(
+                f"'{node.value}' is not a valid {tag.rsplit(':', 1)[-1]}", self.loc(node), "invalid_value"
+            ) from None

@@ -23,7 +23,7 @@ class MoneyError(ValueError):
 def parse_money(value: object) -> Decimal:
     """An amount from a decimal string or number: two places at most, not negative."""
     if isinstance(value, bool) or value is None:
-        raise MoneyError(f"expected an amount such as \"12.50\", got {value!r}")
+        raise MoneyError(f'expected an amount such as "12.50", got {value!r}')
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int):
@@ -35,9 +35,9 @@ def parse_money(value: object) -> Decimal:
         try:
             amount = Decimal(value)
         except InvalidOperation:
-            raise MoneyError(f"{value!r} is not an amount (write it like \"12.50\")") from None
+            raise MoneyError(f'{value!r} is not an amount (write it like "12.50")') from None
     else:
-        raise MoneyError(f"expected an amount such as \"12.50\", got {type(value).__name__}")
+        raise MoneyError(f'expected an amount such as "12.50", got {type(value).__name__}')
     if not amount.is_finite():
         raise MoneyError(f"'{value}' is not a finite amount")
     if amount < 0:

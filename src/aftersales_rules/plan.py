@@ -14,8 +14,19 @@ from pydantic import BaseModel, ConfigDict
 
 from .case import Money
 
-__all__ = ["Branch", "Gesture", "Leg", "Plan", "PolicyInfo", "Postage", "Refund", "RefundLine", "Step",
-           "StepText", "TraceEntry"]
+__all__ = [
+    "Branch",
+    "Gesture",
+    "Leg",
+    "Plan",
+    "PolicyInfo",
+    "Postage",
+    "Refund",
+    "RefundLine",
+    "Step",
+    "StepText",
+    "TraceEntry",
+]
 
 Party = Literal["buyer", "seller", "courier"]
 
@@ -99,8 +110,17 @@ class TraceEntry(_Out):
 class Plan(_Out):
     case_id: str
     policy: PolicyInfo
-    resolution: Literal["explain", "reship", "exchange", "return_and_refund", "refund_without_return",
-                        "partial_refund", "charge_postage_difference", "decline", "escalate"]
+    resolution: Literal[
+        "explain",
+        "reship",
+        "exchange",
+        "return_and_refund",
+        "refund_without_return",
+        "partial_refund",
+        "charge_postage_difference",
+        "decline",
+        "escalate",
+    ]
     postage: Postage
     refund: Refund
     gestures: list[Gesture]

@@ -29,7 +29,7 @@ class Policy:
     ``policy.evaluate(case)`` returns the ``Plan``.
     """
 
-    __slots__ = ("_source", "_engine", "__weakref__")
+    __slots__ = ("__weakref__", "_engine", "_source")
 
     def __init__(self, source: PolicySource):
         object.__setattr__(self, "_source", source)
@@ -39,7 +39,7 @@ class Policy:
         raise AttributeError("a Policy is immutable; load a new one instead")
 
     @classmethod
-    def load(cls, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> "Policy":
+    def load(cls, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Policy:
         """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem)."""
         return cls(read_policy(paths, checks=[width_problems]))
 

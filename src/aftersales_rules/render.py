@@ -9,8 +9,13 @@ from .plan import Leg, Plan
 
 __all__ = ["render_text"]
 
-_ACTOR = {"customer_service": "CS", "warehouse": "warehouse", "operations": "operations", "buyer": "buyer",
-          "courier": "courier"}
+_ACTOR = {
+    "customer_service": "CS",
+    "warehouse": "warehouse",
+    "operations": "operations",
+    "buyer": "buyer",
+    "courier": "courier",
+}
 
 
 def _when(value: datetime | None) -> str:
@@ -74,8 +79,10 @@ def render_text(plan: Plan) -> str:
             for b in plan.branches:
                 if fact in b.when:
                     borne = b.return_postage_borne_by or "-"
-                    out.append(f"    if {_value(b.when[fact]):<16} → {b.resolution}, refund {b.refund_total:.2f}"
-                               f", return postage borne by {borne}")
+                    out.append(
+                        f"    if {_value(b.when[fact]):<16} → {b.resolution}, refund {b.refund_total:.2f}"
+                        f", return postage borne by {borne}"
+                    )
     out.append("")
     out.append("Decided by:")
     for entry in plan.trace:

@@ -35,7 +35,7 @@ class PolicyService:
         self._reload_lock = threading.Lock()  # one reload at a time; evaluations never wait for it
 
     @classmethod
-    def load(cls, paths: Paths) -> "PolicyService":
+    def load(cls, paths: Paths) -> PolicyService:
         """A service for the policy at ``paths`` (raises like ``Policy.load``)."""
         return cls(Policy.load(paths))
 

@@ -59,11 +59,11 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         if cost is not None and rng.random() < 0.9:
             item["unit_cost"] = cost
         items.append(item)
-    delivered = START + timedelta(days=rng.randrange(0, 240), hours=rng.randrange(8, 21),
-                                  minutes=rng.randrange(0, 60))
+    delivered = START + timedelta(days=rng.randrange(0, 240), hours=rng.randrange(8, 21), minutes=rng.randrange(0, 60))
     not_yet_delivered = kind in ("courier_change", "add_to_order", "lost_parcel") or rng.random() < 0.05
-    opened = delivered + timedelta(days=rng.choice([0, 1, 2, 5, 6, 7, 8, 9, 14, 30]),
-                                   hours=rng.randrange(0, 14), minutes=rng.randrange(0, 60))
+    opened = delivered + timedelta(
+        days=rng.choice([0, 1, 2, 5, 6, 7, 8, 9, 14, 30]), hours=rng.randrange(0, 14), minutes=rng.randrange(0, 60)
+    )
     n = case_id or f"G-{rng.randrange(10**8):08d}"
     case: dict = {
         "case_id": n,
@@ -76,15 +76,18 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
             "picked_for_packing": rng.random() < 0.5 if kind == "add_to_order" else False,
             "items": items,
         },
-        "customer": {"customer_id": "U-" + n, "tier": rng.choice(["regular"] * 4 + ["vip"]),
-                     "urgent": rng.random() < 0.25},
+        "customer": {
+            "customer_id": "U-" + n,
+            "tier": rng.choice(["regular"] * 4 + ["vip"]),
+            "urgent": rng.random() < 0.25,
+        },
         "issue": {"kind": kind},
         "evidence": {"photos": rng.random() < 0.7},
         "progress": {},
         "attributes": {},
     }
     issue, evidence, progress, attributes = case["issue"], case["evidence"], case["progress"], case["attributes"]
-    if rng.random() < 0.5 and len(items) > 1 or (items[0]["quantity"] > 1 and rng.random() < 0.5):
+    if (rng.random() < 0.5 and len(items) > 1) or (items[0]["quantity"] > 1 and rng.random() < 0.5):
         chosen = rng.sample(items, rng.randrange(1, len(items) + 1))
         issue["items"] = [{"sku": i["sku"], "quantity": rng.randrange(1, i["quantity"] + 1)} for i in chosen]
     returns = False
@@ -129,8 +132,10 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
             "status": rng.choice(["created", "in_transit", "at_hub", "received"]),
         }
         if progress["return_shipment"]["status"] == "received" and rng.random() < 0.6:
-            progress["inspection"] = {"error_confirmed": rng.choice([True, False]),
-                                      "resellable": rng.choice([True, True, False])}
+            progress["inspection"] = {
+                "error_confirmed": rng.choice([True, False]),
+                "resellable": rng.choice([True, True, False]),
+            }
     if rng.random() < 0.05:
         attributes["negative_review"] = True
     return case

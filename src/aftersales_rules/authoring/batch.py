@@ -19,9 +19,9 @@ import json
 import multiprocessing
 import os
 from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -114,8 +114,9 @@ def load_record(where: str, payload: str) -> Any:
         raise InputError("invalid JSON: nested too deeply", code="too_deep") from None
 
 
-def evaluate_record(policy: Policy, where: str, ref: int | str, payload: str,
-                    branches: bool = True) -> tuple[str, Figures | None]:
+def evaluate_record(
+    policy: Policy, where: str, ref: int | str, payload: str, branches: bool = True
+) -> tuple[str, Figures | None]:
     """One output line (a plan, or an error record) and the figures of the plan (None for an error)."""
     case_id = None
     try:
@@ -127,9 +128,11 @@ def evaluate_record(policy: Policy, where: str, ref: int | str, payload: str,
         return _error(case_id, str(exc), where, ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure
         return _error(case_id, f"internal error (please report): {type(exc).__name__}: {exc}", where, ref), None
-    legs = tuple((name, leg.amount) for name, leg in (("return", plan.postage.return_leg),
-                                                      ("outbound", plan.postage.outbound_leg))
-                 if leg is not None and leg.borne_by == "seller")
+    legs = tuple(
+        (name, leg.amount)
+        for name, leg in (("return", plan.postage.return_leg), ("outbound", plan.postage.outbound_leg))
+        if leg is not None and leg.borne_by == "seller"
+    )
     figures = Figures(plan.resolution, plan.refund.currency, plan.refund.total, legs)
     return plan.model_dump_json(), figures
 
@@ -164,9 +167,14 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def run_batch(cases: str | os.PathLike, out: str | os.PathLike, rules: str | os.PathLike = "rules",
-              jobs: int = 1, branches: bool = True,
-              progress: Callable[[BatchSummary], None] | None = None) -> BatchSummary:
+def run_batch(
+    cases: str | os.PathLike,
+    out: str | os.PathLike,
+    rules: str | os.PathLike = "rules",
+    jobs: int = 1,
+    branches: bool = True,
+    progress: Callable[[BatchSummary], None] | None = None,
+) -> BatchSummary:
     """Evaluate every case of ``cases`` with the policy in ``rules``; write JSONL to ``out``."""
     summary = BatchSummary()
     records = read_cases(cases)
@@ -190,8 +198,9 @@ def run_batch(cases: str | os.PathLike, out: str | os.PathLike, rules: str | os.
         Policy.load(rules).close()  # a broken policy is reported once, here, not by every worker
         context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
         try:
-            with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                     initargs=(str(rules),)) as pool:
+            with ProcessPoolExecutor(
+                jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules),)
+            ) as pool:
                 pending: deque = deque()
                 for chunk in _chunks(records, CHUNK):
                     pending.append(pool.submit(_work, chunk, branches))
@@ -200,6 +209,7 @@ def run_batch(cases: str | os.PathLike, out: str | os.PathLike, rules: str | os.
                 while pending:
                     take(pending.popleft().result(), sink)
         except BrokenProcessPool:
-            raise EvaluationError(f"a worker process died after {summary.cases:,} cases; the plans so far "
-                                  f"are in {out}") from None
+            raise EvaluationError(
+                f"a worker process died after {summary.cases:,} cases; the plans so far are in {out}"
+            ) from None
     return summary

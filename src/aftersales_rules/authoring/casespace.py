@@ -29,12 +29,12 @@ from pydantic import BaseModel
 
 from ..case import Case
 from ..engine.compiler import comparison_paths, kinds_of
-from ..language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from ..engine.decision import SINGLE_SLOTS, Conflict, apply_groups, winner
+from ..language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from ..language.facts import Fact
 from ..language.moments import Moment
-from ..language.source import PolicySource
 from ..language.rules import Rule
+from ..language.source import PolicySource
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 
@@ -144,8 +144,9 @@ class Space:
 
     def region(self, path: str, value: Any) -> tuple:
         """Where a number lies relative to every constant of ``path`` (equal regions: same tests)."""
-        consts = sorted(c for c in self.constants.get(path, ()) if isinstance(c, (int, Decimal))
-                        and not isinstance(c, bool))
+        consts = sorted(
+            c for c in self.constants.get(path, ()) if isinstance(c, (int, Decimal)) and not isinstance(c, bool)
+        )
         return tuple((value > c) - (value < c) for c in consts)
 
     # ------------------------------------------------------------------ search
@@ -307,8 +308,11 @@ def depends(pool: list[Rule], seeds: list[Rule]) -> list[Rule]:
     while True:
         groups = {r.group for r in chosen.values() if r.group}
         read = {p for r in chosen.values() for p in r.facts_read if p.startswith("facts.")}
-        more = [r for r in pool if r.index not in chosen
-                and (r.group in groups or any(f"facts.{name}" in read for name in r.sets))]
+        more = [
+            r
+            for r in pool
+            if r.index not in chosen and (r.group in groups or any(f"facts.{name}" in read for name in r.sets))
+        ]
         if not more:
             return sorted(chosen.values(), key=lambda r: r.index)
         chosen.update((r.index, r) for r in more)
@@ -323,8 +327,10 @@ def case_field(path: str) -> Any:
         if not fields or part not in fields:
             return None
         annotation = fields[part].annotation
-        model = next((a for a in (annotation, *typing.get_args(annotation))
-                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        model = next(
+            (a for a in (annotation, *typing.get_args(annotation)) if isinstance(a, type) and issubclass(a, BaseModel)),
+            None,
+        )
     return annotation
 
 

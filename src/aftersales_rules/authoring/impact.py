@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .batch import load_record, read_cases
 from ..case import parse_case
 from ..errors import AfterSalesError
 from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
+from .batch import load_record, read_cases
 
 __all__ = ["CaseChange", "ImpactReport", "Outcome", "compare_policies", "describe", "diff_policies"]
 
@@ -40,19 +40,26 @@ class Outcome:
     error: str | None = None
 
     @classmethod
-    def of(cls, plan: Plan) -> "Outcome":
+    def of(cls, plan: Plan) -> Outcome:
         legs = plan.postage
-        return cls(plan.resolution, plan.refund.total,
-                   legs.return_leg.borne_by if legs.return_leg else None,
-                   legs.outbound_leg.borne_by if legs.outbound_leg else None,
-                   tuple((s.actor, s.action) for s in plan.steps))
+        return cls(
+            plan.resolution,
+            plan.refund.total,
+            legs.return_leg.borne_by if legs.return_leg else None,
+            legs.outbound_leg.borne_by if legs.outbound_leg else None,
+            tuple((s.actor, s.action) for s in plan.steps),
+        )
 
     def to_dict(self) -> dict:
         if self.error is not None:
             return {"error": self.error}
-        return {"resolution": self.resolution, "refund_total": f"{self.refund_total:.2f}",
-                "return_borne_by": self.return_borne_by, "outbound_borne_by": self.outbound_borne_by,
-                "steps": [action for _, action in self.steps]}
+        return {
+            "resolution": self.resolution,
+            "refund_total": f"{self.refund_total:.2f}",
+            "return_borne_by": self.return_borne_by,
+            "outbound_borne_by": self.outbound_borne_by,
+            "steps": [action for _, action in self.steps],
+        }
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,15 @@ class CaseChange:
         return self.new.refund_total - self.old.refund_total
 
     def to_dict(self) -> dict:
-        return {"case_id": self.case_id, "kind": self.kind, self.where: self.ref, "changed": self.changed,
-                "old": self.old.to_dict(), "new": self.new.to_dict(), "refund_delta": f"{self.refund_delta:.2f}"}
+        return {
+            "case_id": self.case_id,
+            "kind": self.kind,
+            self.where: self.ref,
+            "changed": self.changed,
+            "old": self.old.to_dict(),
+            "new": self.new.to_dict(),
+            "refund_delta": f"{self.refund_delta:.2f}",
+        }
 
 
 @dataclass
@@ -103,12 +117,17 @@ class ImpactReport:
 
     def to_dict(self) -> dict:
         return {
-            "old": self.old, "new": self.new,
+            "old": self.old,
+            "new": self.new,
             "changes": [c.to_dict() for c in self.changes],
-            "summary": {"cases": self.cases, "changed": len(self.changes), "failed_under_both": self.failed_both,
-                        "changed_by_kind": dict(sorted(self.changed_by_kind.items())),
-                        "refund_delta": f"{self.refund_delta:.2f}",
-                        "refund_delta_per_changed_case": f"{self.refund_delta_per_changed_case:.2f}"},
+            "summary": {
+                "cases": self.cases,
+                "changed": len(self.changes),
+                "failed_under_both": self.failed_both,
+                "changed_by_kind": dict(sorted(self.changed_by_kind.items())),
+                "refund_delta": f"{self.refund_delta:.2f}",
+                "refund_delta_per_changed_case": f"{self.refund_delta_per_changed_case:.2f}",
+            },
         }
 
 
@@ -130,8 +149,7 @@ def compare_policies(old: Policy, new: Policy, records: Iterable[tuple[str, int 
     return report
 
 
-def diff_policies(old_rules: str | os.PathLike, new_rules: str | os.PathLike,
-                  cases: str | os.PathLike) -> ImpactReport:
+def diff_policies(old_rules: str | os.PathLike, new_rules: str | os.PathLike, cases: str | os.PathLike) -> ImpactReport:
     """Load both policies and compare them on the cases of a JSONL file or a directory."""
     old, new = Policy.load(old_rules), Policy.load(new_rules)
     try:
@@ -158,8 +176,10 @@ def describe(change: CaseChange) -> Iterator[str]:
         yield f"resolution {old.resolution} → {new.resolution}"
     if old.refund_total != new.refund_total:
         yield f"refund {old.refund_total:.2f} → {new.refund_total:.2f} ({change.refund_delta:+.2f})"
-    for leg, a, b in (("return", old.return_borne_by, new.return_borne_by),
-                      ("outbound", old.outbound_borne_by, new.outbound_borne_by)):
+    for leg, a, b in (
+        ("return", old.return_borne_by, new.return_borne_by),
+        ("outbound", old.outbound_borne_by, new.outbound_borne_by),
+    ):
         if a != b:
             yield f"{leg} postage borne by {a or 'none'} → {b or 'none'}"
     if old.steps != new.steps:

@@ -33,15 +33,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from ..case import ISSUE_KINDS
-from . import casespace
-from .casespace import Conflict, Leaf, Space, depends, describe_value
 from ..engine.compiler import width_problems
-from ..language.conditions import FactRef, Ref, Test, walk
 from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
+from ..language.conditions import FactRef, Ref, Test, walk
 from ..language.moments import Moment
+from ..language.rules import Rule
 from ..language.source import PolicySource, read_policy
 from ..policy import Policy
-from ..language.rules import Rule
+from . import casespace
+from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
 from .witness import example_case
 
@@ -50,8 +50,12 @@ __all__ = ["CheckReport", "Finding", "check_policy", "lint"]
 MAX_GAPS_PER_KIND = 10
 # upper bounds of the money facts in terms of what was paid: affected goods (G), postage (F), return postage (R)
 PAID_FACTS = ("affected.goods", "order.shipping_fee", "progress.return_shipment.postage_paid")
-SCENARIOS = ((Decimal("100.00"), Decimal("10.00"), Decimal("5.00")), (Decimal("1.00"), Decimal("0.00"), Decimal("0.00")),
-             (Decimal("1000.00"), Decimal("0.00"), Decimal("0.00")), (Decimal("0.01"), Decimal("50.00"), Decimal("50.00")))
+SCENARIOS = (
+    (Decimal("100.00"), Decimal("10.00"), Decimal("5.00")),
+    (Decimal("1.00"), Decimal("0.00"), Decimal("0.00")),
+    (Decimal("1000.00"), Decimal("0.00"), Decimal("0.00")),
+    (Decimal("0.01"), Decimal("50.00"), Decimal("50.00")),
+)
 
 
 def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> CheckReport:
@@ -84,8 +88,13 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
         for i, (raw, spec) in enumerate(zip(steps, rule.steps)):
             text = raw.get("text") if isinstance(raw, dict) else None
             if isinstance(text, dict):  # inline; a $name is checked where it is defined
-                out.extend(_missing(spec.text, where.key(rule, "then", "steps", i, "text"),
-                                    f"the {spec.action} step of rule '{rule.id}'"))
+                out.extend(
+                    _missing(
+                        spec.text,
+                        where.key(rule, "then", "steps", i, "text"),
+                        f"the {spec.action} step of rule '{rule.id}'",
+                    )
+                )
     return out
 
 
@@ -149,15 +158,25 @@ def _refund_bounds(source: PolicySource, where: RuleLocator) -> list[Finding]:
                 total += min(known)
             paid = goods + fee + postage
             if unbounded is not None:
-                message = (f"the {unbounded.component} refund line of rule '{rule.id}' has no bound in what the buyer "
-                           f"paid ({_amount(unbounded)}); cap it, e.g. cap: affected.goods")
+                message = (
+                    f"the {unbounded.component} refund line of rule '{rule.id}' has no bound in what the buyer "
+                    f"paid ({_amount(unbounded)}); cap it, e.g. cap: affected.goods"
+                )
             elif total > paid:
-                message = (f"rule '{rule.id}' could refund {total:.2f} where the buyer paid {paid:.2f} "
-                           f"(goods {goods:.2f}, postage {fee:.2f}, return postage {postage:.2f})")
+                message = (
+                    f"rule '{rule.id}' could refund {total:.2f} where the buyer paid {paid:.2f} "
+                    f"(goods {goods:.2f}, postage {fee:.2f}, return postage {postage:.2f})"
+                )
             else:
                 continue
-            out.append(Finding(where.key(rule, "then", "refund"), "refund_exceeds_paid",
-                               message + "; the engine cuts the total back to what was paid", "warning"))
+            out.append(
+                Finding(
+                    where.key(rule, "then", "refund"),
+                    "refund_exceeds_paid",
+                    message + "; the engine cuts the total back to what was paid",
+                    "warning",
+                )
+            )
             break
     return out
 
@@ -191,9 +210,15 @@ def _decisions(policy: Policy) -> list[Finding]:
         alone = {r.id: space.explore(kind, depends(rules, [r])) for r in additive}
         if not ex.complete or not all(sub.complete for sub in alone.values()):
             complete = False
-            out.append(Finding(header_location(source), "analysis_incomplete",
-                               f"{kind}: more than {casespace.MAX_LEAVES:,} combinations of facts; stopped looking "
-                               "for gaps, overlaps and unreachable rules there", "warning"))
+            out.append(
+                Finding(
+                    header_location(source),
+                    "analysis_incomplete",
+                    f"{kind}: more than {casespace.MAX_LEAVES:,} combinations of facts; stopped looking "
+                    "for gaps, overlaps and unreachable rules there",
+                    "warning",
+                )
+            )
         for rule_id, sub in alone.items():
             if any(rule.id == rule_id for leaf in sub.leaves for rule in leaf.matched):
                 matched.add(rule_id)
@@ -222,8 +247,14 @@ def _decisions(policy: Policy) -> list[Finding]:
         merged = _merge(list(found.values()), space)
         for n, (values, leaf) in enumerate(merged):
             if n == MAX_GAPS_PER_KIND:
-                out.append(Finding(gap_location(source, kind), "gap", f"{kind}: {len(merged) - n} more gaps "
-                                   "like the ones above", "warning"))
+                out.append(
+                    Finding(
+                        gap_location(source, kind),
+                        "gap",
+                        f"{kind}: {len(merged) - n} more gaps like the ones above",
+                        "warning",
+                    )
+                )
                 break
             out.append(_gap(policy, space, kind, values, leaf))
     return out
@@ -270,8 +301,10 @@ def _unreachable(source: PolicySource, matched: set, shown: set, beaten_by: dict
             winners = sorted(beaten_by.get(rule.id, {}).values(), key=lambda r: r.index)
             names = ", ".join(f"'{r.id}' ({r.source}, priority {r.priority})" for r in winners[:3])
             more = f" and {len(winners) - 3} more" if len(winners) > 3 else ""
-            message = (f"rule '{rule.id}' can never apply: whenever it matches, {names}{more} "
-                       f"{'wins' if len(winners) == 1 else 'win'} (priority {rule.priority})")
+            message = (
+                f"rule '{rule.id}' can never apply: whenever it matches, {names}{more} "
+                f"{'wins' if len(winners) == 1 else 'win'} (priority {rule.priority})"
+            )
         out.append(Finding(rule.location, "unreachable_rule", message))
     return out
 
@@ -282,12 +315,16 @@ def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str,
     combo = _describe(kind, {k: v for k, v in leaf.assign.items() if k in keys})
     outputs = [c.output for c in conflicts]
     if outputs[0].startswith("group "):
-        what = (f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) of group '{a.group}' both match "
-                f"at priority {a.priority} with different outputs")
+        what = (
+            f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) of group '{a.group}' both match "
+            f"at priority {a.priority} with different outputs"
+        )
     else:
         shown = ", ".join(outputs[:-1]) + f" and {outputs[-1]}" if len(outputs) > 1 else outputs[0]
-        what = (f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) both set {shown}, differently, "
-                f"at priority {a.priority}")
+        what = (
+            f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) both set {shown}, differently, "
+            f"at priority {a.priority}"
+        )
     confirmed, case = False, None
     for assign in ({k: v for k, v in leaf.assign.items() if k in keys}, leaf.assign):  # the smaller example first
         case = example_case(space, kind, assign)
@@ -302,8 +339,9 @@ def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str,
     message = f"{what} for {combo}: no declared winner (give one a higher priority, or put both in a group)"
     if not confirmed:
         message += "; no concrete case confirmed it"
-    return Finding(b.location, "overlap", message, "error" if confirmed else "warning",
-                   example=case if confirmed else None)
+    return Finding(
+        b.location, "overlap", message, "error" if confirmed else "warning", example=case if confirmed else None
+    )
 
 
 def _gap(policy: Policy, space: Space, kind: str, values: dict, leaf: Leaf) -> Finding:
@@ -326,8 +364,7 @@ def _gap(policy: Policy, space: Space, kind: str, values: dict, leaf: Leaf) -> F
         severity = "error" if confirmed else "warning"
     if not confirmed:
         message += "; no concrete case confirmed it"
-    return Finding(gap_location(policy.source, kind), "gap", message, severity,
-                   example=case if confirmed else None)
+    return Finding(gap_location(policy.source, kind), "gap", message, severity, example=case if confirmed else None)
 
 
 def _describe(kind: str, assign: dict) -> str:

@@ -105,8 +105,12 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
         return []
     for key in data:
         if key != "tests":
-            error((key,), "unknown_field", f"unknown field '{key}'" + (hint(str(key), ["tests"])
-                  or " (a test file holds only 'tests')"), on_key=True)
+            error(
+                (key,),
+                "unknown_field",
+                f"unknown field '{key}'" + (hint(str(key), ["tests"]) or " (a test file holds only 'tests')"),
+                on_key=True,
+            )
     entries = data["tests"]
     if not isinstance(entries, list):
         error(("tests",), "invalid_value", "'tests' is a list of {name, case, expect}")
@@ -121,8 +125,12 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
         bad = False
         for key in entry:
             if key not in TEST_KEYS:
-                error(at + (key,), "unknown_field", f"unknown field '{key}' in a test" + hint(str(key), TEST_KEYS),
-                      on_key=True)
+                error(
+                    at + (key,),
+                    "unknown_field",
+                    f"unknown field '{key}' in a test" + hint(str(key), TEST_KEYS),
+                    on_key=True,
+                )
                 bad = True
         for key in ("name", "case", "expect"):
             if key not in entry:
@@ -232,8 +240,10 @@ def _match(want: Any, got: Any, path: tuple, out: list[str]) -> None:
         bare = BARE_KEYS.get(path[-1]) if isinstance(path[-1], str) else None
         if len(want) != len(got):
             shown = [_brief(g, bare) for g in got]
-            out.append(f"{where}: expected {len(want)} item{'s' if len(want) != 1 else ''}, got {len(got)}: "
-                       f"[{', '.join(shown)}]")
+            out.append(
+                f"{where}: expected {len(want)} item{'s' if len(want) != 1 else ''}, got {len(got)}: "
+                f"[{', '.join(shown)}]"
+            )
             return
         for i, (w, g) in enumerate(zip(want, got)):
             if bare and isinstance(w, str) and isinstance(g, dict):
@@ -307,8 +317,10 @@ def _due(want: dict, steps: list[dict], out: list[str]) -> None:
     for action, when in want.items():
         step = next((s for s in steps if s.get("action") == action), None)
         if step is None:
-            out.append(f"due.{action}: no step with action '{action}' in steps "
-                       f"[{', '.join(s.get('action', '?') for s in steps)}]")
+            out.append(
+                f"due.{action}: no step with action '{action}' in steps "
+                f"[{', '.join(s.get('action', '?') for s in steps)}]"
+            )
         elif not same_value(when, step.get("due_by")):
             out.append(f"due.{action}: expected {_show(when)}, got {_show(step.get('due_by'))}")
 

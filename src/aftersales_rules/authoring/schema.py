@@ -14,9 +14,9 @@ from typing import Any
 
 from ..case import Case
 from ..language.facts import FACTS
+from ..language.rulefile import PolicyFileSchema
 from ..plan import Plan
 from .policytests import EXTRA_KEYS, TEST_KEYS
-from ..language.rulefile import PolicyFileSchema
 
 __all__ = ["SCHEMAS", "json_schema"]
 
@@ -47,14 +47,20 @@ def _policy() -> dict[str, Any]:
     schema = PolicyFileSchema.model_json_schema()
     defs = schema["$defs"]
     defs["Condition"] = _condition()
-    when = {"description": "when the rule applies: facts and their tests, all/any/not, or a list (all of them)",
-            "anyOf": [{"$ref": "#/$defs/Condition"}, {"type": "array", "items": {"$ref": "#/$defs/Condition"}},
-                      {"type": "null"}]}
+    when = {
+        "description": "when the rule applies: facts and their tests, all/any/not, or a list (all of them)",
+        "anyOf": [
+            {"$ref": "#/$defs/Condition"},
+            {"type": "array", "items": {"$ref": "#/$defs/Condition"}},
+            {"type": "null"},
+        ],
+    }
     defs["RuleSchema"]["properties"]["when"] = when
     defs["FactDecl"]["properties"]["when"] = {**when, "description": "the condition that defines this fact"}
     defs["StepModel"]["properties"]["text"] = {
         "description": "what the step says: {zh: ..., en: ...}, or $name of a shared text",
-        "anyOf": [{"$ref": "#/$defs/TextModel"}, {"type": "string", "pattern": "^\\$"}]}
+        "anyOf": [{"$ref": "#/$defs/TextModel"}, {"type": "string", "pattern": "^\\$"}],
+    }
     return schema
 
 
@@ -64,8 +70,8 @@ def _condition() -> dict[str, Any]:
     return {
         "type": "object",
         "description": "fact: value, fact: [values], fact: {is_not / in / not_in / known / at_least / at_most / "
-                       "above / below / before / after / on_or_before / on_or_after / within_days_after: ...}; "
-                       "also attributes.<name> and facts.<name> the policy declares",
+        "above / below / before / after / on_or_before / on_or_after / within_days_after: ...}; "
+        "also attributes.<name> and facts.<name> the policy declares",
         "properties": {**facts, "all": nested, "any": nested, "not": {"$ref": "#/$defs/Condition"}},
         "additionalProperties": True,
     }
@@ -78,9 +84,11 @@ def _tests() -> dict[str, Any]:
     expect = {
         "type": "object",
         "description": "a fragment of the plan; steps_in_order and due are checks of their own",
-        "properties": {**{name: {} for name in Plan.model_fields},
-                       "steps_in_order": {"type": "array", "items": {"type": "string"}},
-                       "due": {"type": "object", "additionalProperties": {"type": ["string", "null"]}}},
+        "properties": {
+            **{name: {} for name in Plan.model_fields},
+            "steps_in_order": {"type": "array", "items": {"type": "string"}},
+            "due": {"type": "object", "additionalProperties": {"type": ["string", "null"]}},
+        },
         "additionalProperties": False,
         "minProperties": 1,
     }
@@ -90,13 +98,20 @@ def _tests() -> dict[str, Any]:
         "properties": {
             "name": {"type": "string", "minLength": 1},
             "description": {"type": "string"},
-            "case": {"description": "a case file relative to this file, or the case itself",
-                     "anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Case"}]},
+            "case": {
+                "description": "a case file relative to this file, or the case itself",
+                "anyOf": [{"type": "string", "minLength": 1}, {"$ref": "#/$defs/Case"}],
+            },
             "expect": expect,
         },
         "required": ["name", "case", "expect"],
         "additionalProperties": False,
     }
     assert set(test["properties"]) == set(TEST_KEYS)
-    return {"type": "object", "properties": {"tests": {"type": "array", "items": test}}, "required": ["tests"],
-            "additionalProperties": False, "$defs": defs}
+    return {
+        "type": "object",
+        "properties": {"tests": {"type": "array", "items": test}},
+        "required": ["tests"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }

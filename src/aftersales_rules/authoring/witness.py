@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import Case, parse_case
-from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 from ..engine.compiler import compare, comparison_paths
-from ..language.conditions import Test
 from ..errors import CaseError
+from ..language.conditions import Test
 from ..language.facts import FACTS, attribute_value
+from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 
 __all__ = ["abstract_value", "example_case", "reads_as"]
 
@@ -49,8 +49,12 @@ def example_case(space: Space, kind: str, assign: dict, seed: int = 0, attempts:
         case: dict = {
             "case_id": f"LINT-{kind}",
             "opened_at": opened.isoformat(),
-            "order": {"order_id": "O-LINT", "shipping_fee": "10.00", "delivered_at": delivered.isoformat(),
-                      "items": [dict(ONE_LINE)]},
+            "order": {
+                "order_id": "O-LINT",
+                "shipping_fee": "10.00",
+                "delivered_at": delivered.isoformat(),
+                "items": [dict(ONE_LINE)],
+            },
             "issue": {"kind": kind},
         }
         if "shape" in searched and attempt:
@@ -135,7 +139,7 @@ def _shape(rng: random.Random) -> tuple[list[dict], list[dict] | None]:
             item["unit_cost"] = f"{price * rng.choice(COST_SHARES):.2f}"
         items.append(item)
     affected = None
-    if rng.random() < 0.5 and len(items) > 1 or (items[0]["quantity"] > 1 and rng.random() < 0.5):
+    if (rng.random() < 0.5 and len(items) > 1) or (items[0]["quantity"] > 1 and rng.random() < 0.5):
         chosen = rng.sample(items, rng.randrange(1, len(items) + 1))
         affected = [{"sku": i["sku"], "quantity": rng.randrange(1, i["quantity"] + 1)} for i in chosen]
     return items, affected
@@ -156,7 +160,7 @@ def _searched(assign: dict) -> set[str]:
 def _set(space: Space, case: dict, path: str, value: Any, rng: random.Random | None, opened: datetime) -> None:
     fact = space.facts[path]
     if path.startswith("attributes."):
-        name = path[len("attributes."):]
+        name = path[len("attributes.") :]
         if value is not None:
             case.setdefault("attributes", {})[name] = _plain(fact.type, value, rng, opened)
         return

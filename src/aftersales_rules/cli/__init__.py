@@ -9,6 +9,6 @@ never a traceback), 2 usage.
 
 from __future__ import annotations
 
-from .app import main, cli
+from .app import cli, main
 
 __all__ = ["cli", "main"]

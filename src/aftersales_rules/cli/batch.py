@@ -16,12 +16,22 @@ from .errors import handle_errors
 
 @click.command("batch")
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
-              help="Where to write the plans, one JSON line per case (error records for cases that fail).")
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256),
-              help="Worker processes.")
-@click.option("--rules", "rules_dir", default="rules", show_default="rules/", type=click.Path(path_type=str),
-              help="Policy directory (or file) to evaluate with.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Where to write the plans, one JSON line per case (error records for cases that fail).",
+)
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
+@click.option(
+    "--rules",
+    "rules_dir",
+    default="rules",
+    show_default="rules/",
+    type=click.Path(path_type=str),
+    help="Policy directory (or file) to evaluate with.",
+)
 @click.option("--no-branches", is_flag=True, help="Skip the what-if branches (faster).")
 @handle_errors
 def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) -> None:
@@ -31,11 +41,18 @@ def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) ->
     """
     total = count_cases(cases)
     if sys.stderr.isatty():
-        with Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=Console(stderr=True), transient=True) as bar:
+        with Progress(
+            TextColumn("evaluating"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
             task = bar.add_task("cases", total=total)
-            summary = run_batch(cases, out, rules_dir, jobs, not no_branches,
-                                progress=lambda s: bar.update(task, completed=s.cases))
+            summary = run_batch(
+                cases, out, rules_dir, jobs, not no_branches, progress=lambda s: bar.update(task, completed=s.cases)
+            )
     else:
         summary = run_batch(cases, out, rules_dir, jobs, not no_branches, progress=_plain_progress(total))
     Console(highlight=False).print(summary_table(summary))
@@ -70,8 +87,10 @@ def summary_table(summary: BatchSummary) -> Table:
     for currency, amount in sorted(summary.refunds.items()):
         table.add_row(f"refunds total ({currency})", f"{amount:,.2f}")
     legs = summary.seller_legs
-    table.add_row("postage borne by seller", f"{legs['return'] + legs['outbound']:,} legs "
-                  f"({legs['return']:,} return, {legs['outbound']:,} outbound)")
+    table.add_row(
+        "postage borne by seller",
+        f"{legs['return'] + legs['outbound']:,} legs ({legs['return']:,} return, {legs['outbound']:,} outbound)",
+    )
     for currency, amount in sorted(summary.seller_postage.items()):
         table.add_row(f"  known amounts ({currency})", f"{amount:,.2f}")
     return table

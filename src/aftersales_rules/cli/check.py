@@ -12,8 +12,14 @@ from .errors import handle_errors
 
 @click.command("check")
 @click.argument("rules_dir", default="rules", type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one line per finding; json: one document with every finding.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per finding; json: one document with every finding.",
+)
 @handle_errors
 def check(rules_dir: str, fmt: str) -> None:
     """Check the policy in RULES_DIR: load errors, unreachable rules, overlaps, gaps, texts, amounts.
@@ -41,8 +47,7 @@ def report_lines(report: CheckReport) -> list[str]:
 
 
 def report_json(report: CheckReport) -> dict:
-    return {"findings": [f.to_dict() for f in report.findings], "errors": report.errors,
-            "warnings": report.warnings}
+    return {"findings": [f.to_dict() for f in report.findings], "errors": report.errors, "warnings": report.warnings}
 
 
 def _count(n: int, word: str) -> str:

@@ -14,8 +14,14 @@ from .errors import handle_errors
 @click.argument("old_rules", type=click.Path(exists=True, path_type=str))
 @click.argument("new_rules", type=click.Path(exists=True, path_type=str))
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: a line per changed case and a summary; json: one document.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a line per changed case and a summary; json: one document.",
+)
 @handle_errors
 def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
     """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed."""
@@ -28,17 +34,24 @@ def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
 
 
 def report_lines(report: ImpactReport) -> list[str]:
-    lines = [f"{c.case_id or '?'} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}"
-             for c in report.changes]
+    lines = [
+        f"{c.case_id or '?'} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
+    ]
     if lines:
         lines.append("")
-    lines.append(f"{report.old} → {report.new}: {report.cases:,} cases, {len(report.changes):,} changed, "
-                 f"{report.failed_both:,} failed under both")
+    lines.append(
+        f"{report.old} → {report.new}: {report.cases:,} cases, {len(report.changes):,} changed, "
+        f"{report.failed_both:,} failed under both"
+    )
     by_kind = report.changed_by_kind
     if by_kind:
         lines.append("changed by kind:")
         width = max(len(k) for k in by_kind)
-        lines.extend(f"  {kind:<{width}}  {n:>6,}" for kind, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
-    lines.append(f"refund delta: {report.refund_delta:+,.2f} in total, "
-                 f"{report.refund_delta_per_changed_case:+,.2f} per changed case")
+        lines.extend(
+            f"  {kind:<{width}}  {n:>6,}" for kind, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+    lines.append(
+        f"refund delta: {report.refund_delta:+,.2f} in total, "
+        f"{report.refund_delta_per_changed_case:+,.2f} per changed case"
+    )
     return lines

@@ -12,10 +12,22 @@ from .errors import handle_errors
 
 @click.command("dry-run")
 @click.argument("case_file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--rules", "rules_dir", default="rules", show_default="rules/",
-              type=click.Path(path_type=str), help="Policy directory (or file) to evaluate with.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for a person, json for a program (exactly one JSON document).")
+@click.option(
+    "--rules",
+    "rules_dir",
+    default="rules",
+    show_default="rules/",
+    type=click.Path(path_type=str),
+    help="Policy directory (or file) to evaluate with.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a person, json for a program (exactly one JSON document).",
+)
 @click.option("--no-branches", is_flag=True, help="Skip the what-if branches (faster).")
 @handle_errors
 def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool) -> None:

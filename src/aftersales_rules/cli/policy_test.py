@@ -6,16 +6,20 @@ from pathlib import Path
 
 import click
 
+from ..authoring.policytests import TestReport, load_tests, run_tests
 from ..errors import InputError, SourceLocation
 from ..policy import Policy
-from ..authoring.policytests import TestReport, load_tests, run_tests
 from .errors import handle_errors
 
 
 @click.command("test")
 @click.argument("rules_dir", default="rules", type=click.Path(file_okay=False, path_type=str))
-@click.option("--tests", "tests_path", type=click.Path(path_type=str),
-              help="A tests directory or file instead of RULES_DIR/tests.")
+@click.option(
+    "--tests",
+    "tests_path",
+    type=click.Path(path_type=str),
+    help="A tests directory or file instead of RULES_DIR/tests.",
+)
 @click.option("--coverage", is_flag=True, help="Also list the rules that no passing test exercised.")
 @handle_errors
 def policy_test(rules_dir: str, tests_path: str | None, coverage: bool) -> None:
@@ -23,11 +27,14 @@ def policy_test(rules_dir: str, tests_path: str | None, coverage: bool) -> None:
     policy = Policy.load(rules_dir)
     tests_dir = Path(tests_path) if tests_path else Path(rules_dir) / "tests"
     if not tests_dir.exists():
-        raise InputError(f"no policy tests (write them as {tests_dir}/*.yaml)", SourceLocation(str(tests_dir)), "not_found")
+        raise InputError(
+            f"no policy tests (write them as {tests_dir}/*.yaml)", SourceLocation(str(tests_dir)), "not_found"
+        )
     tests = load_tests(tests_dir)
     if not tests:
-        raise InputError("no policy tests in it (*.yaml files with a 'tests' list)", SourceLocation(str(tests_dir)),
-                         "no_tests")
+        raise InputError(
+            "no policy tests in it (*.yaml files with a 'tests' list)", SourceLocation(str(tests_dir)), "no_tests"
+        )
     report = run_tests(policy, tests)
     for line in format_report(report, policy if coverage else None):
         click.echo(line)

@@ -37,11 +37,11 @@ from ..errors import Problem
 from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
 from ..language.facts import Fact, engine_key
 from ..language.moments import Moment
-from ..money import to_cents
 from ..language.rules import Rule
 from ..language.source import PolicySource
+from ..money import to_cents
 
-__all__ = ["CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems", "MAX_PATHS_PER_RULESET"]
+__all__ = ["MAX_PATHS_PER_RULESET", "CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems"]
 
 CASE_MARK = {"_k": "case"}  # every rule tests it: keeps rules off durable_rules' own state object
 MAX_RULES_PER_RULESET = 60
@@ -111,8 +111,9 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
         read = set(catalogue) | {p for t in used.values() for p in comparison_paths(t)}
         awaitables = tuple(scope.facts[p] for p in sorted(read) if scope.facts[p].awaitable)
         # derived facts set or read here (one no rule of this kind sets keeps its default)
-        derived = tuple(sorted({f"facts.{n}" for r in rules for n in r.sets}
-                               | {p for p in paths if p.startswith("facts.")}))
+        derived = tuple(
+            sorted({f"facts.{n}" for r in rules for n in r.sets} | {p for p in paths if p.startswith("facts.")})
+        )
         out.partitions[kind] = Partition(kind, strata, catalogue, tuple(sorted(used.items())), awaitables, derived)
     return out
 
@@ -170,10 +171,16 @@ def width_problems(source: PolicySource) -> list[Problem]:
         if wide > MAX_PATHS_PER_RULESET:
             doc = source.documents[rule.location.file]
             where = _rule_path(doc, rule) + ("when",)
-            problems.append(Problem(doc.at(where), "too_wide", f"rule '{rule.id}' expands into {wide:,} alternatives "
-                                    "(each value of a list, each branch of 'any'); durable_rules takes at most "
-                                    f"{MAX_PATHS_PER_RULESET} in one rule: split it over several rules",
-                                    path=dotted(where)))
+            problems.append(
+                Problem(
+                    doc.at(where),
+                    "too_wide",
+                    f"rule '{rule.id}' expands into {wide:,} alternatives "
+                    "(each value of a list, each branch of 'any'); durable_rules takes at most "
+                    f"{MAX_PATHS_PER_RULESET} in one rule: split it over several rules",
+                    path=dotted(where),
+                )
+            )
     return problems
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..errors import ConflictError
 from ..language.rules import Rule
 
-__all__ = ["Conflict", "SINGLE_SLOTS", "apply_groups", "raise_conflict", "top", "winner"]
+__all__ = ["SINGLE_SLOTS", "Conflict", "apply_groups", "raise_conflict", "top", "winner"]
 
 SINGLE_SLOTS = ("resolution", "return_leg", "outbound_leg", "refund.lines", "refund.release")
 
@@ -35,12 +35,16 @@ class Conflict:
 def raise_conflict(conflict: Conflict) -> None:
     first, second, output = conflict.first, conflict.second, conflict.output
     if output.startswith("group "):
-        message = (f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) of group "
-                   f"'{output[6:]}' both match at priority {second.priority}; give one a higher priority")
+        message = (
+            f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) of group "
+            f"'{output[6:]}' both match at priority {second.priority}; give one a higher priority"
+        )
     else:
-        message = (f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) both decide "
-                   f"{output} at priority {first.priority}, differently; give one a higher priority or put both "
-                   "in a group")
+        message = (
+            f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) both decide "
+            f"{output} at priority {first.priority}, differently; give one a higher priority or put both "
+            "in a group"
+        )
     raise ConflictError(message, rules=(first.id, second.id), output=output)
 
 

@@ -17,23 +17,28 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import Case, parse_case
-from .compiler import CompiledPolicy, Partition, compare, comparison_paths, compile_policy, encode
-from ..language.conditions import All
-from .decision import SINGLE_SLOTS, apply_groups, top, winner
 from ..errors import EvaluationError
+from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
+from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
+from ..language.source import PolicySource
 from ..money import ZERO, quantize
 from ..plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
-from ..language.source import PolicySource
-from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
+from .compiler import CompiledPolicy, Partition, compare, comparison_paths, compile_policy, encode
+from .decision import SINGLE_SLOTS, apply_groups, top, winner
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate
 
 __all__ = ["Engine"]
 
 # facts the plan is assembled from, whatever the rules test
-ASSEMBLY_FACTS = ("opened_at", "order.currency", "order.shipping_fee", "affected.goods",
-                  "progress.return_shipment.postage_paid")
+ASSEMBLY_FACTS = (
+    "opened_at",
+    "order.currency",
+    "order.shipping_fee",
+    "affected.goods",
+    "progress.return_shipment.postage_paid",
+)
 
 
 @dataclass
@@ -50,8 +55,13 @@ class Engine:
         self.source = source
         header = source.header
         self.tz = source.scope.timezone
-        self.info = PolicyInfo(name=header.name, version=header.version, digest=source.digest,
-                               effective_from=header.effective_from, effective_until=header.effective_until)
+        self.info = PolicyInfo(
+            name=header.name,
+            version=header.version,
+            digest=source.digest,
+            effective_from=header.effective_from,
+            effective_until=header.effective_until,
+        )
         prefix = f"{header.name}@{header.version}#{next_instance()}"
         self.compiled: CompiledPolicy = compile_policy(source, prefix)
         self.runtime = Runtime(self.compiled.definitions)
@@ -59,16 +69,21 @@ class Engine:
         self.fact_defaults = source.scope.derived_defaults()
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
         # computed once per policy rather than per evaluation (docs/performance.md)
-        self.message_keys = {kind: tuple((p, engine_key(p)) for p in part.fact_paths)
-                             for kind, part in self.compiled.partitions.items()}
-        self.derived_keys = {kind: tuple((p, engine_key(p)) for p in part.derived)
-                             for kind, part in self.compiled.partitions.items()}
+        self.message_keys = {
+            kind: tuple((p, engine_key(p)) for p in part.fact_paths) for kind, part in self.compiled.partitions.items()
+        }
+        self.derived_keys = {
+            kind: tuple((p, engine_key(p)) for p in part.derived) for kind, part in self.compiled.partitions.items()
+        }
         self.because = {rule.index: _because(rule) for rule in source.rules}
         step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
-        self.rule_steps = {rule.index: tuple((STAGE_ORDER[spec.stage], rule.index, i,
-                                              StepTemplate(rule, spec, step_keys))
-                                             for i, spec in enumerate(rule.steps))
-                           for rule in source.rules}
+        self.rule_steps = {
+            rule.index: tuple(
+                (STAGE_ORDER[spec.stage], rule.index, i, StepTemplate(rule, spec, step_keys))
+                for i, spec in enumerate(rule.steps)
+            )
+            for rule in source.rules
+        }
 
     def close(self) -> None:
         self._finalizer()
@@ -119,11 +134,15 @@ class Engine:
             return
         day = case.opened_at.astimezone(self.tz or case.opened_at.tzinfo).date()
         if info.effective_from and day < info.effective_from:
-            raise EvaluationError(f"case {case.case_id} opened on {day}, before policy {info.name} {info.version} "
-                                  f"takes effect ({info.effective_from})")
+            raise EvaluationError(
+                f"case {case.case_id} opened on {day}, before policy {info.name} {info.version} "
+                f"takes effect ({info.effective_from})"
+            )
         if info.effective_until and day > info.effective_until:
-            raise EvaluationError(f"case {case.case_id} opened on {day}, after policy {info.name} {info.version} "
-                                  f"ended ({info.effective_until})")
+            raise EvaluationError(
+                f"case {case.case_id} opened on {day}, after policy {info.name} {info.version} "
+                f"ended ({info.effective_until})"
+            )
 
     def _facts(self, case: Case, part: Partition) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -185,22 +204,35 @@ class Engine:
         slot = lambda name, default=None: d.winners[name][0].slots[name] if name in d.winners else default
         resolution = slot("resolution", self.source.defaults.resolution)
         if resolution is None:
-            raise EvaluationError(f"no rule decided a resolution for case {case.case_id} ({case.issue.kind}) "
-                                  "and the policy sets no default (defaults: {resolution: ...})")
-        postage = Postage(return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
-                          outbound_leg=_leg(slot("outbound_leg"), values, None))
+            raise EvaluationError(
+                f"no rule decided a resolution for case {case.case_id} ({case.issue.kind}) "
+                "and the policy sets no default (defaults: {resolution: ...})"
+            )
+        postage = Postage(
+            return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
+            outbound_leg=_leg(slot("outbound_leg"), values, None),
+        )
         lines, pending = _lines(case, slot("refund.lines", ()), values)
         total = quantize(sum((line.amount for line in lines), ZERO))
-        paid = values["affected.goods"] + values["order.shipping_fee"] + (
-            values.get("progress.return_shipment.postage_paid") or ZERO)
+        paid = (
+            values["affected.goods"]
+            + values["order.shipping_fee"]
+            + (values.get("progress.return_shipment.postage_paid") or ZERO)
+        )
         capped_at = None
         if total > paid:
             lines, total, capped_at = _cap(lines, paid), paid, paid
         release = None
         if lines or pending:
             release = slot("refund.release", self.source.defaults.release) or "immediately"
-        refund = Refund(total=total, currency=values["order.currency"], lines=lines, release=release,
-                        pending=pending, capped_at=capped_at)
+        refund = Refund(
+            total=total,
+            currency=values["order.currency"],
+            lines=lines,
+            release=release,
+            pending=pending,
+            capped_at=capped_at,
+        )
         return resolution, postage, refund
 
     def _steps(self, d: Decision, refund: Refund) -> list[Step]:
@@ -256,8 +288,10 @@ def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> t
     for spec in specs:
         cap = spec.cap.value(values) if spec.cap is not None else None
         if spec.component == "goods" and spec.amount is None:
-            group = [RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
-                     for item, qty in case.affected()]
+            group = [
+                RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
+                for item, qty in case.affected()
+            ]
             if cap is not None:
                 group = _cap(group, cap)
             lines.extend(line for line in group if line.amount > 0)
@@ -307,8 +341,15 @@ def _trace(d: Decision, because: dict[int, tuple[str, ...]]) -> list[TraceEntry]
             parts.append("gestures")
         if not parts:
             continue  # matched, but every output it sets was decided by a rule of higher priority
-        out.append(TraceEntry(rule=rule.id, source=rule.source, because=list(because[rule.index]),
-                              decided=parts, description=rule.description))
+        out.append(
+            TraceEntry(
+                rule=rule.id,
+                source=rule.source,
+                because=list(because[rule.index]),
+                decided=parts,
+                description=rule.description,
+            )
+        )
     return out
 
 

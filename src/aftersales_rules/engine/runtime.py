@@ -54,6 +54,8 @@ _process_ids = itertools.count(1)
 def next_instance() -> int:
     """A number unique in this process, for ruleset names (durable_rules names register once)."""
     return next(_process_ids)
+
+
 _CODE = re.compile(r"error code: (\d+)")
 _MEANING = {
     101: "out of memory",
@@ -156,7 +158,7 @@ class Runtime:
             pending = result[1]
             while pending:
                 # the activation is {"<rule name>": {...}}; rule names are r<digits> and the sentinel
-                name = pending[2:pending.index('"', 2)]
+                name = pending[2 : pending.index('"', 2)]
                 if name != SENTINEL:
                     fired.append(name)
                 pending = _engine.complete_and_start_action(handle, state)

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..plan import Refund, Step, StepText
 from ..language.rules import PLACEHOLDER, Rule
+from ..plan import Refund, Step, StepText
 
 __all__ = ["StepTemplate"]
 
@@ -30,7 +30,7 @@ class StepTemplate:
     frozen and holds only immutable values).
     """
 
-    __slots__ = ("key", "spec", "rule_id", "zh", "en", "text", "_built")
+    __slots__ = ("_built", "en", "key", "rule_id", "spec", "text", "zh")
 
     def __init__(self, rule: Rule, spec, keys: dict[tuple, int]):
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
@@ -61,8 +61,9 @@ class StepTemplate:
 
     def _make(self, seq: int, text: StepText, due) -> Step:
         spec = self.spec
-        return Step(seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage,
-                    rule=self.rule_id)
+        return Step(
+            seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage, rule=self.rule_id
+        )
 
 
 def _render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:

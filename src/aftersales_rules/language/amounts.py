@@ -31,7 +31,7 @@ class Amount:
     fixed: Decimal | None = None
     path: str = ""
     percent: Decimal | None = None
-    items: tuple["Amount", ...] = ()
+    items: tuple[Amount, ...] = ()
 
     def value(self, facts: dict[str, Any]) -> Decimal | None:
         form = self.form
@@ -113,14 +113,20 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
             return None
         return Amount("fact", path=value)
     if not isinstance(value, dict) or len(value) == 0:
-        r.error("invalid_amount", "expected an amount, a money fact, or one of {percent, of}, "
-                "{min: [...]}, {max: [...]}, {sum: [...]}, {first_known: [...]}")
+        r.error(
+            "invalid_amount",
+            "expected an amount, a money fact, or one of {percent, of}, "
+            "{min: [...]}, {max: [...]}, {sum: [...]}, {first_known: [...]}",
+        )
         return None
     if "percent" in value or "of" in value:
         extra = [k for k in value if k not in ("percent", "of")]
         if extra:
-            r.at(extra[0]).error("unknown_field", f"unknown field '{extra[0]}' in a percentage"
-                                 + hint(str(extra[0]), ["percent", "of"]), on_key=True)
+            r.at(extra[0]).error(
+                "unknown_field",
+                f"unknown field '{extra[0]}' in a percentage" + hint(str(extra[0]), ["percent", "of"]),
+                on_key=True,
+            )
             return None
         if "percent" not in value or "of" not in value:
             r.error("missing_field", "a percentage needs both 'percent' and 'of'")
@@ -133,7 +139,9 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         except InvalidOperation:
             pct = None
         if pct is None or not pct.is_finite() or not 0 <= pct <= 100:
-            r.at("percent").error("invalid_value", f"a percentage must be a number from 0 to 100, got {value['percent']!r}")
+            r.at("percent").error(
+                "invalid_value", f"a percentage must be a number from 0 to 100, got {value['percent']!r}"
+            )
             return None
         base = parse_amount(r.at("of"), value["of"])
         return None if base is None else Amount("percent", percent=pct, items=(base,))

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from .conditions import NamedCondition, Ref, parse_condition, walk
 from ..diagnostics import hint, pydantic_problems
 from ..errors import Problem
-from .facts import Fact
 from ..loader import Document
+from .conditions import NamedCondition, Ref, parse_condition, walk
+from .facts import Fact
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
-from .rules import Rule, check_placeholders, parse_outputs, TextSpec
+from .rules import Rule, TextSpec, check_placeholders, parse_outputs
 from .scope import Definition, Reader, Scope
 
 __all__ = ["build"]
@@ -53,18 +53,22 @@ class _Builder:
         header = defaults = None
         if not header_files and parsed:
             first = next(iter(parsed))
-            self.reader(first).error("missing_policy_header", "no file declares the policy: add "
-                                     "policy: {name: ..., version: ...} to one file")
+            self.reader(first).error(
+                "missing_policy_header",
+                "no file declares the policy: add policy: {name: ..., version: ...} to one file",
+            )
         for f in header_files[1:]:
-            self.reader(f, "policy").error("duplicate_definition", f"the policy header is declared again "
-                                           f"(first in {header_files[0]})", on_key=True)
+            self.reader(f, "policy").error(
+                "duplicate_definition", f"the policy header is declared again (first in {header_files[0]})", on_key=True
+            )
         if header_files:
             header = parsed[header_files[0]].policy
             self._check_header(header_files[0], header)
         default_files = [f for f, p in parsed.items() if p.defaults is not None]
         for f in default_files[1:]:
-            self.reader(f, "defaults").error("duplicate_definition", f"defaults are declared again "
-                                             f"(first in {default_files[0]})", on_key=True)
+            self.reader(f, "defaults").error(
+                "duplicate_definition", f"defaults are declared again (first in {default_files[0]})", on_key=True
+            )
         defaults = parsed[default_files[0]].defaults if default_files else Defaults()
         # the file with the header first, then the rest by name: this is the rules' load order
         order = sorted(parsed, key=lambda f: (f not in header_files[:1], f))
@@ -85,16 +89,21 @@ class _Builder:
                 self.scope.timezone = ZoneInfo(header.timezone)
             except (ZoneInfoNotFoundError, ValueError):
                 self.reader(file, "policy", "timezone").error(
-                    "invalid_value", f"unknown time zone '{header.timezone}' (use an IANA name such as Asia/Shanghai)")
+                    "invalid_value", f"unknown time zone '{header.timezone}' (use an IANA name such as Asia/Shanghai)"
+                )
         if header.effective_from and header.effective_until and header.effective_until < header.effective_from:
             self.reader(file, "policy", "effective_until").error(
-                "invalid_value", "effective_until is before effective_from")
+                "invalid_value", "effective_until is before effective_from"
+            )
 
     def _define(self, r: Reader, name: str, kind: str, value: Any) -> bool:
         existing = self.scope.definitions.get(name)
         if existing is not None:
-            r.error("duplicate_definition", f"'{name}' is already defined as a {existing.kind} at {existing.location}",
-                    on_key=True)
+            r.error(
+                "duplicate_definition",
+                f"'{name}' is already defined as a {existing.kind} at {existing.location}",
+                on_key=True,
+            )
             return False
         self.scope.definitions[name] = Definition(name, kind, value, r.key_location)
         return True
@@ -113,16 +122,25 @@ class _Builder:
                 continue
             if self._define(r, name, "attribute", decl):
                 self.scope.facts[f"attributes.{name}"] = Fact(
-                    f"attributes.{name}", decl.type, decl.description, values=tuple(decl.values or ()),
-                    nullable=True, awaitable=decl.awaitable and decl.type in ("bool", "enum"))
+                    f"attributes.{name}",
+                    decl.type,
+                    decl.description,
+                    values=tuple(decl.values or ()),
+                    nullable=True,
+                    awaitable=decl.awaitable and decl.type in ("bool", "enum"),
+                )
         for name, decl in pf.facts.items():
             r = self.reader(file, "facts", name)
             if decl.when is not None and (decl.type or decl.default is not None or decl.values):
-                r.error("invalid_fact", f"facts.{name}: give either a condition (when) or a type set by rules, not both")
+                r.error(
+                    "invalid_fact", f"facts.{name}: give either a condition (when) or a type set by rules, not both"
+                )
                 continue
             if decl.when is None and decl.type is None:
-                r.error("invalid_fact", f"facts.{name}: give a condition (when: ...) or a type (bool or enum) "
-                        "for rules to set")
+                r.error(
+                    "invalid_fact",
+                    f"facts.{name}: give a condition (when: ...) or a type (bool or enum) for rules to set",
+                )
                 continue
             if not self._define(r, name, "fact", decl):
                 continue
@@ -140,11 +158,15 @@ class _Builder:
                     r.at("default").error("type_mismatch", f"facts.{name} is true or false, not {default!r}")
                     continue
             elif default is not None and default not in values:
-                r.at("default").error("invalid_value", f"default {default!r} is not one of {', '.join(values)}"
-                                      + (hint(default, values) if isinstance(default, str) else ""))
+                r.at("default").error(
+                    "invalid_value",
+                    f"default {default!r} is not one of {', '.join(values)}"
+                    + (hint(default, values) if isinstance(default, str) else ""),
+                )
                 continue
-            self.scope.facts[f"facts.{name}"] = Fact(f"facts.{name}", decl.type, decl.description, values=values,
-                                                     nullable=default is None, unknown=None)
+            self.scope.facts[f"facts.{name}"] = Fact(
+                f"facts.{name}", decl.type, decl.description, values=values, nullable=default is None, unknown=None
+            )
             self.scope.definitions[name].value = default
         for name, text in pf.texts.items():
             r = self.reader(file, "texts", name)
@@ -190,9 +212,21 @@ class _Builder:
                 continue
             slots, steps, gestures = outputs
             loc = r.doc.at(r.path)
-            rule = Rule(model.id, model.description, model.clause, model.priority, model.group, when, slots,
-                        steps, gestures, loc, f"{loc.file}:{loc.line}", start + len(out),
-                        facts_read=frozenset(_facts_read(when)))
+            rule = Rule(
+                model.id,
+                model.description,
+                model.clause,
+                model.priority,
+                model.group,
+                when,
+                slots,
+                steps,
+                gestures,
+                loc,
+                f"{loc.file}:{loc.line}",
+                start + len(out),
+                facts_read=frozenset(_facts_read(when)),
+            )
             seen[rule.id] = rule
             out.append(rule)
         return out
@@ -265,6 +299,12 @@ def _assign_strata(rules: list[Rule], scope: Scope, problems: list[Problem]) -> 
             break
     for rule in rules:
         if rule.stratum > limit:
-            problems.append(Problem(rule.location, "cycle", f"rule '{rule.id}' depends on a derived fact that "
-                                    "depends, through other rules, on what this rule sets"))
+            problems.append(
+                Problem(
+                    rule.location,
+                    "cycle",
+                    f"rule '{rule.id}' depends on a derived fact that "
+                    "depends, through other rules, on what this rule sets",
+                )
+            )
             break

@@ -17,8 +17,8 @@ from typing import Any, Union
 
 from ..diagnostics import hint
 from ..errors import SourceLocation
-from .facts import Fact
 from ..money import MoneyError, parse_money
+from .facts import Fact
 from .moments import Moment, parse_moment
 from .scope import Reader
 
@@ -52,7 +52,7 @@ class Test:
 
 @dataclass(frozen=True)
 class All:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
     location: SourceLocation | None = field(default=None, compare=False)
 
     def describe(self) -> str:
@@ -61,7 +61,7 @@ class All:
 
 @dataclass(frozen=True)
 class AnyOf:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
     location: SourceLocation | None = field(default=None, compare=False)
 
     def describe(self) -> str:
@@ -70,7 +70,7 @@ class AnyOf:
 
 @dataclass(frozen=True)
 class Not:
-    item: "Condition"
+    item: Condition
     location: SourceLocation | None = field(default=None, compare=False)
 
     def describe(self) -> str:
@@ -84,7 +84,7 @@ class Ref:
     """A derived fact defined by a condition (``facts.X`` with a ``when``), inlined when compiled."""
 
     name: str
-    condition: "Condition"
+    condition: Condition
     location: SourceLocation | None = field(default=None, compare=False)
 
     def describe(self) -> str:
@@ -149,8 +149,10 @@ def _condition(r: Reader, value: Any) -> Condition | None:
         items = [_condition(r.at(i), v) for i, v in enumerate(value)]
         return None if None in items else _all(items, r.location)
     if not isinstance(value, dict):
-        r.error("invalid_condition", "a condition is a mapping of facts to tests, such as "
-                "{issue.kind: damaged, customer.tier: vip}")
+        r.error(
+            "invalid_condition",
+            "a condition is a mapping of facts to tests, such as {issue.kind: damaged, customer.tier: vip}",
+        )
         return None
     items: list[Condition | None] = []
     for key, spec in value.items():
@@ -191,8 +193,13 @@ def _test(r: Reader, path: str, spec: Any) -> Condition | None:
     fact = r.scope.fact(path)
     if fact is None:
         where = "attribute" if path.startswith("attributes.") else "fact"
-        extra = (" (declare it under 'attributes:' first)" if path.startswith("attributes.") else
-                 " (declare it under 'facts:' first)" if path.startswith("facts.") else "")
+        extra = (
+            " (declare it under 'attributes:' first)"
+            if path.startswith("attributes.")
+            else " (declare it under 'facts:' first)"
+            if path.startswith("facts.")
+            else ""
+        )
         r.error("unknown_fact", f"unknown {where} '{path}'" + (hint(path, _known_paths(r)) or extra), on_key=True)
         return None
     if isinstance(spec, dict) and spec:
@@ -239,8 +246,13 @@ def _operator(r: Reader, fact: Fact, op: str, operand: Any) -> Condition | None:
         wanted = "time" if (op in TIME_OPS or op == "within_days_after") else "number"
         actual = "time" if ftype == "time" else "number" if ftype in ("money", "int") else ftype
         if wanted != actual:
-            use = ("before/after/on_or_before/on_or_after" if actual == "time" else
-                   "at_least/at_most/above/below" if actual == "number" else "is/is_not/in/not_in")
+            use = (
+                "before/after/on_or_before/on_or_after"
+                if actual == "time"
+                else "at_least/at_most/above/below"
+                if actual == "number"
+                else "is/is_not/in/not_in"
+            )
             r.error("type_mismatch", f"'{op}' does not apply to {path} ({ftype}); use {use}", on_key=True)
             return None
         if op == "within_days_after":
@@ -292,13 +304,20 @@ def _scalar(r: Reader, fact: Fact, value: Any) -> Any:
         return value
     if ftype == "enum":
         if value not in fact.values:
-            r.error("invalid_value", f"{fact.path} is never '{value}'; it is one of {', '.join(fact.values)}"
-                    + (hint(value, fact.values) if isinstance(value, str) else ""))
+            r.error(
+                "invalid_value",
+                f"{fact.path} is never '{value}'; it is one of {', '.join(fact.values)}"
+                + (hint(value, fact.values) if isinstance(value, str) else ""),
+            )
             return _BAD
         return value
     if ftype == "text":
         if not isinstance(value, str):
-            return str(value) if isinstance(value, (int, Decimal)) and not isinstance(value, bool) else _type_error(r, fact, value)
+            return (
+                str(value)
+                if isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+                else _type_error(r, fact, value)
+            )
         return value
     return _type_error(r, fact, value)
 
@@ -337,8 +356,11 @@ def _number(r: Reader, fact: Fact, value: Any) -> Any:
 
 def _within_days(r: Reader, path: str, operand: Any) -> Condition | None:
     if not isinstance(operand, dict) or set(operand) - {"time", "days"} or not {"time", "days"} <= set(operand):
-        r.error("invalid_condition", "within_days_after takes {time: <a time fact>, days: <whole days>}, "
-                "e.g. {time: order.delivered_at, days: 7}")
+        r.error(
+            "invalid_condition",
+            "within_days_after takes {time: <a time fact>, days: <whole days>}, "
+            "e.g. {time: order.delivered_at, days: 7}",
+        )
         return None
     ok, days = r.at("days").deref(operand["days"])
     if not ok:

@@ -114,17 +114,23 @@ def parse_moment(r: Reader, value: Any) -> Moment | None:
         path = _time_path(r, value)
         return Moment("fact", path) if path else None
     if not isinstance(value, dict):
-        r.error("invalid_moment", "expected a time fact (such as opened_at) or a mapping such as "
-                "{day_of: opened_at, at: \"20:00\"}")
+        r.error(
+            "invalid_moment",
+            'expected a time fact (such as opened_at) or a mapping such as {day_of: opened_at, at: "20:00"}',
+        )
         return None
     form = next((f for f in ("day_of", "next", "from") if f in value), None)
     if form is None:
-        r.error("invalid_moment", f"a moment needs one of day_of, next or from (got {', '.join(map(str, value)) or 'nothing'})")
+        r.error(
+            "invalid_moment",
+            f"a moment needs one of day_of, next or from (got {', '.join(map(str, value)) or 'nothing'})",
+        )
         return None
     for key in value:
         if key not in _FORMS[form]:
-            r.at(key).error("unknown_field", f"unknown field '{key}' in a {form} moment"
-                            + hint(str(key), _FORMS[form]), on_key=True)
+            r.at(key).error(
+                "unknown_field", f"unknown field '{key}' in a {form} moment" + hint(str(key), _FORMS[form]), on_key=True
+            )
             return None
     if form == "day_of":
         path = _time_path(r.at("day_of"), value["day_of"])
@@ -165,8 +171,11 @@ def _time_path(r: Reader, value: Any) -> str | None:
     fact = r.scope.fact(value) if isinstance(value, str) else None
     if fact is None or fact.type != "time":
         times = [p for p, f in r.scope.facts.items() if f.type == "time"]
-        r.error("unknown_fact", f"'{value}' is not a time fact (one of {', '.join(times)})"
-                + (hint(value, times) if isinstance(value, str) else ""))
+        r.error(
+            "unknown_fact",
+            f"'{value}' is not a time fact (one of {', '.join(times)})"
+            + (hint(value, times) if isinstance(value, str) else ""),
+        )
         return None
     return value
 
@@ -187,5 +196,5 @@ def _clock(r: Reader, value: Any) -> time | None:
         return None
     clock = parse_clock(value)
     if clock is None:
-        r.error("invalid_value", f"expected a clock time such as \"20:00\", got {value!r}")
+        r.error("invalid_value", f'expected a clock time such as "20:00", got {value!r}')
     return clock

@@ -16,6 +16,7 @@ from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
 
 __all__ = [
     "ACTIONS",
+    "STAGES",
     "AttributeDecl",
     "Defaults",
     "FactDecl",
@@ -27,14 +28,22 @@ __all__ = [
     "PolicyHeader",
     "RefundModel",
     "RuleModel",
-    "STAGES",
     "StepModel",
     "TextModel",
     "ThenModel",
 ]
 
-Resolution = Literal["explain", "reship", "exchange", "return_and_refund", "refund_without_return",
-                     "partial_refund", "charge_postage_difference", "decline", "escalate"]
+Resolution = Literal[
+    "explain",
+    "reship",
+    "exchange",
+    "return_and_refund",
+    "refund_without_return",
+    "partial_refund",
+    "charge_postage_difference",
+    "decline",
+    "escalate",
+]
 Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"]
 Party = Literal["buyer", "seller", "courier"]
 Method = Literal["prepaid", "freight_collect"]
@@ -44,12 +53,33 @@ Stage = Literal["intake", "investigate", "resolve", "fulfil", "settle", "close"]
 STAGES: tuple[str, ...] = ("intake", "investigate", "resolve", "fulfil", "settle", "close")
 
 ACTIONS: tuple[str, ...] = (
-    "call_buyer", "apologize", "explain_material_variance", "request_photos", "check_outbound_record",
-    "verify_with_courier", "verify_with_warehouse", "ask_return_or_exchange", "negotiate_partial_refund",
-    "remind_inspect_on_delivery", "file_return_request", "ship_return", "receive_return", "inspect_return",
-    "restock", "create_replacement_order", "reship", "refund", "issue_coupon", "send_gift",
-    "request_postage_difference", "claim_with_courier", "decline_with_reason", "note_order", "register_case",
-    "message_buyer", "follow_up",
+    "call_buyer",
+    "apologize",
+    "explain_material_variance",
+    "request_photos",
+    "check_outbound_record",
+    "verify_with_courier",
+    "verify_with_warehouse",
+    "ask_return_or_exchange",
+    "negotiate_partial_refund",
+    "remind_inspect_on_delivery",
+    "file_return_request",
+    "ship_return",
+    "receive_return",
+    "inspect_return",
+    "restock",
+    "create_replacement_order",
+    "reship",
+    "refund",
+    "issue_coupon",
+    "send_gift",
+    "request_postage_difference",
+    "claim_with_courier",
+    "decline_with_reason",
+    "note_order",
+    "register_case",
+    "message_buyer",
+    "follow_up",
 )
 
 Identifier = Annotated[StrictStr, Field(pattern=IDENTIFIER_PATTERN)]
@@ -68,7 +98,9 @@ class PolicyHeader(_Model):
     description: StrictStr = ""
     effective_from: date | None = None
     effective_until: date | None = None
-    timezone: StrictStr | None = Field(None, description="IANA zone for calendar days and clock times, e.g. Asia/Shanghai")
+    timezone: StrictStr | None = Field(
+        None, description="IANA zone for calendar days and clock times, e.g. Asia/Shanghai"
+    )
 
 
 class Defaults(_Model):

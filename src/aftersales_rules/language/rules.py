@@ -13,16 +13,27 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .amounts import Amount, parse_amount
-from .conditions import Condition
 from ..diagnostics import hint, pydantic_problems
 from ..errors import SourceLocation
+from .amounts import Amount, parse_amount
+from .conditions import Condition
 from .moments import Moment, parse_moment
 from .rulefile import ACTIONS, STAGES, LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
 
-__all__ = ["GestureSpec", "LegSpec", "LineSpec", "Rule", "StepSpec", "TextSpec", "parse_outputs", "parse_text",
-           "PLACEHOLDER", "PLACEHOLDER_EXTRAS", "STAGE_ORDER"]
+__all__ = [
+    "PLACEHOLDER",
+    "PLACEHOLDER_EXTRAS",
+    "STAGE_ORDER",
+    "GestureSpec",
+    "LegSpec",
+    "LineSpec",
+    "Rule",
+    "StepSpec",
+    "TextSpec",
+    "parse_outputs",
+    "parse_text",
+]
 
 PLACEHOLDER_EXTRAS = ("refund.total", "due_by")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -145,8 +156,12 @@ def check_placeholders(r: Reader, spec: TextSpec) -> None:
     allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS]
     for name in sorted(spec.placeholders()):
         if name not in allowed:
-            r.error("unknown_placeholder", f"unknown placeholder '{{{name}}}' in text" + hint(name, allowed)
-                    + " (write {{ and }} for literal braces)")
+            r.error(
+                "unknown_placeholder",
+                f"unknown placeholder '{{{name}}}' in text"
+                + hint(name, allowed)
+                + " (write {{ and }} for literal braces)",
+            )
 
 
 def _model(r: Reader, model, value: Any):
@@ -176,8 +191,11 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
     if isinstance(value, str):
         value = {"component": value}
     if not isinstance(value, dict):
-        r.error("invalid_value", "a refund line is a component name (goods, return_postage, original_shipping) "
-                "or {component: ..., amount: ..., cap: ...}")
+        r.error(
+            "invalid_value",
+            "a refund line is a component name (goods, return_postage, original_shipping) "
+            "or {component: ..., amount: ..., cap: ...}",
+        )
         return None
     model = _model(r, LineModel, value)
     if model is None:
@@ -241,16 +259,23 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
         if fact.type == "bool" and not isinstance(value, bool):
             s.error("type_mismatch", f"facts.{name} is true or false, not {value!r}")
         elif fact.type == "enum" and value not in fact.values:
-            s.error("invalid_value", f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}"
-                    + (hint(value, fact.values) if isinstance(value, str) else ""))
+            s.error(
+                "invalid_value",
+                f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}"
+                + (hint(value, fact.values) if isinstance(value, str) else ""),
+            )
         else:
             slots[f"facts.{name}"] = value
     steps = []
     for i, step in enumerate(then.steps):
         s = t.at("steps", i)
         if step.action not in ACTIONS and not step.action.startswith("x_"):
-            s.at("action").error("unknown_action", f"unknown action '{step.action}'" + hint(step.action, ACTIONS)
-                                 + " (a policy's own actions start with x_)")
+            s.at("action").error(
+                "unknown_action",
+                f"unknown action '{step.action}'"
+                + hint(step.action, ACTIONS)
+                + " (a policy's own actions start with x_)",
+            )
             continue
         text = parse_text(s.at("text"), step.text)
         due = parse_moment(s.at("due"), step.due) if step.due is not None else None
@@ -261,8 +286,10 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
     if len(r.problems) > before:
         return None
     if not slots and not steps and not gestures:
-        t.error("empty_rule", "this rule decides nothing: give it a resolution, a leg, a refund, steps, "
-                "gestures or facts to set")
+        t.error(
+            "empty_rule",
+            "this rule decides nothing: give it a resolution, a leg, a refund, steps, gestures or facts to set",
+        )
         return None
     return slots, tuple(steps), gestures
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from ..diagnostics import dotted, hint
 from ..errors import Problem, SourceLocation
-from .facts import FACTS, Fact
 from ..loader import Document
+from .facts import FACTS, Fact
 
-__all__ = ["Reader", "Scope", "Definition"]
+__all__ = ["Definition", "Reader", "Scope"]
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Reader:
     scope: Scope
     problems: list[Problem]
 
-    def at(self, *more: Any) -> "Reader":
+    def at(self, *more: Any) -> Reader:
         return Reader(self.doc, self.path + tuple(more), self.scope, self.problems)
 
     @property
@@ -92,8 +92,9 @@ class Reader:
             name = value[1:]
             found = self.scope.lookup(name, kind)
             if found is None:
-                self.error("unknown_reference", f"no shared {kind} named '{name}'"
-                           + hint(name, self.scope.names_of(kind)))
+                self.error(
+                    "unknown_reference", f"no shared {kind} named '{name}'" + hint(name, self.scope.names_of(kind))
+                )
                 return False, None
             return True, found.value
         return True, value

@@ -97,8 +97,13 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: 
         docs[name] = doc
         data = doc.data if doc.data is not None else {}
         if not isinstance(data, dict):
-            problems.append(Problem(doc.at(()), "invalid_file", "a rule file is a mapping with sections "
-                                    "such as policy, values, texts, facts, rules"))
+            problems.append(
+                Problem(
+                    doc.at(()),
+                    "invalid_file",
+                    "a rule file is a mapping with sections such as policy, values, texts, facts, rules",
+                )
+            )
             continue
         try:
             parsed[name] = PolicyFile.model_validate(data)
