@@ -133,3 +133,32 @@ def test_an_error_the_table_does_not_know_keeps_the_parsers_words_behind_our_cod
     from aftersales_rules.loader import _syntax_problem
 
     assert _syntax_problem("some new complaint", "YAML") == ("syntax", "invalid YAML: some new complaint")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_file_without_a_size_is_read_only_up_to_the_limit(device):
+    """A device or a pipe reports no size on disk: the read itself stops at the limit."""
+    with pytest.raises(InputError) as err:
+        load_document(device, max_bytes=1000)
+    assert (err.value.code, str(err.value)) == ("too_large", f"{device}: too_large: file is over the 1,000-byte limit")
+
+
+def test_a_pipe_is_read_up_to_the_limit(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as stream:
+            try:
+                stream.write(b"a: 1\n" * 1000)
+            except BrokenPipeError:
+                pass
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    with pytest.raises(InputError, match="file is over the 100-byte limit"):
+        load_document(fifo, max_bytes=100)
+    writer.join(timeout=10)

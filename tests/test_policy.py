@@ -1,5 +1,6 @@
 """Policy.load: golden invalid policies (exact error text), load order, metadata, immutability."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,25 @@ def test_a_list_of_files_is_a_policy(root):
     policy = Policy.load(files)
     assert {r.id for r in policy.rules} >= {"courier_change.sf_express.freight_collect", "sequence.close"}
     assert policy.rules[0].source.startswith("rules/policy.yaml:")
+
+
+def test_a_rule_file_named_twice_is_refused_by_name(root):
+    with pytest.raises(InputError) as err:
+        Policy.load([root / "rules", root / "rules" / "policy.yaml"])
+    assert err.value.code == "duplicate_file"
+    assert (
+        str(err.value)
+        == f"{root / 'rules' / 'policy.yaml'}: duplicate_file: is given twice (also through the folder {root / 'rules'})"
+    )
+
+
+def test_a_rule_file_linking_outside_the_policy_folder_is_refused_in_one_line(root, tmp_path):
+    shutil.copytree(root / "rules", tmp_path / "rules", ignore=shutil.ignore_patterns("tests"))
+    (tmp_path / "elsewhere.yaml").write_text("texts: {}\n", encoding="utf-8")
+    (tmp_path / "rules" / "zz.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    with pytest.raises(InputError) as err:
+        Policy.load(tmp_path / "rules")
+    assert err.value.code == "outside_policy"
+    assert str(err.value) == (
+        f"{tmp_path / 'rules' / 'zz.yaml'}: outside_policy: links to {tmp_path / 'elsewhere.yaml'}, outside the policy folder"
+    )

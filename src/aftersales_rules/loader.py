@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,7 +21,7 @@ from yaml.constructor import SafeConstructor
 
 from .errors import InputError, SourceLocation
 
-__all__ = ["MAX_FILE_BYTES", "Document", "load_document", "parse_document"]
+__all__ = ["MAX_FILE_BYTES", "Document", "load_document", "parse_document", "read_bounded"]
 
 MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is refused
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
@@ -122,26 +121,36 @@ class Document:
         return self.keys.get(tuple(path)) or self.at(path)
 
 
-def load_document(path: str | os.PathLike, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
-    """Read and parse one YAML or JSON file."""
-    p = Path(path)
-    name = display or str(path)
+def read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a file of any kind, refused past ``max_bytes``.
+
+    The size on disk is only a first check: a pipe or a device (``/dev/zero``) reports none, so at
+    most ``max_bytes + 1`` bytes are ever read.
+    """
+    where = SourceLocation(name)
     try:
-        size = p.stat().st_size
+        size = os.stat(path).st_size
         if size > max_bytes:
-            raise InputError(
-                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit", SourceLocation(name), "too_large"
-            )
-        raw = p.read_bytes()
-    except InputError:
-        raise
+            raise InputError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit", where, "too_large")
+        with open(path, "rb") as stream:
+            raw = stream.read(max_bytes + 1)
     except IsADirectoryError:
-        raise InputError("is a directory, not a file", SourceLocation(name), "not_a_file") from None
+        raise InputError("is a directory, not a file", where, "not_a_file") from None
     except FileNotFoundError:
-        raise InputError("no such file", SourceLocation(name), "not_found") from None
+        raise InputError("no such file", where, "not_found") from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name), "unreadable") from None
-    return parse_document(raw, name, max_bytes=max_bytes)
+        raise InputError(f"cannot read: {exc.strerror or exc}", where, "unreadable") from None
+    if len(raw) > max_bytes:
+        raise InputError(f"file is over the {max_bytes:,}-byte limit", where, "too_large")
+    return raw
+
+
+def load_document(
+    path: str | os.PathLike[str], display: str | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Document:
+    """Read and parse one YAML or JSON file."""
+    name = display or str(path)
+    return parse_document(read_bounded(path, name, max_bytes), name, max_bytes=max_bytes)
 
 
 def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX_FILE_BYTES) -> Document:

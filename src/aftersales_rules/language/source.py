@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..diagnostics import pydantic_problems
 from ..errors import InputError, PolicyError, Problem, SourceLocation
-from ..loader import MAX_FILE_BYTES, Document, parse_document
+from ..loader import Document, parse_document, read_bounded
 from .build import build
 from .rulefile import Defaults, PolicyFile, PolicyHeader
 from .rules import Rule
@@ -48,21 +48,33 @@ def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list
     paths = [Path(p) for p in paths]
     if not paths:
         raise InputError("no policy files given", code="not_found")
-    files: list[Path] = []
+    given: dict[Path, tuple[Path, Path]] = {}  # each file by where it really is: as named, and through what
     for p in paths:
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
             if not found:
                 raise InputError("no rule files (*.yaml) in this directory", SourceLocation(str(p)), "no_rule_files")
-            files.extend(found)
         elif p.exists():
-            files.append(p)
+            found = [p]
         else:
             raise InputError("no such file or directory", SourceLocation(str(p)), "not_found")
+        for f in found:
+            real = f.resolve()
+            if real in given:
+                earlier = given[real][1]
+                how = f"the folder {earlier}" if earlier.is_dir() else str(earlier)
+                raise InputError(f"is given twice (also through {how})", SourceLocation(str(f)), "duplicate_file")
+            given[real] = (f, p)
+    files = [f for f, _ in given.values()]
     if len(paths) == 1 and paths[0].is_dir():
         root = paths[0].resolve()
+        for real, (f, _) in given.items():
+            if not real.is_relative_to(root):
+                raise InputError(
+                    f"links to {real}, outside the policy folder", SourceLocation(str(f)), "outside_policy"
+                )
     else:
-        root = Path(os.path.commonpath([f.resolve().parent for f in files]))
+        root = Path(os.path.commonpath([f.parent for f in given]))
     return files, root
 
 
@@ -88,7 +100,7 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: 
     for file in files:
         name = _display(file, root)
         try:
-            raw = _read(file, name)
+            raw = read_bounded(file, name)
             doc = parse_document(raw, name)
         except InputError as exc:
             problems.append(Problem(exc.location or SourceLocation(name), exc.code, exc.problem.message))
@@ -129,15 +141,6 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: 
         raise PolicyError(problems)
     assert source is not None
     return source
-
-
-def _read(file: Path, name: str) -> bytes:
-    try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"file is over the {MAX_FILE_BYTES:,}-byte limit", SourceLocation(name), "too_large")
-        return file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name), "unreadable") from None
 
 
 def _drop_bad(data: dict, exc: ValidationError) -> dict:
