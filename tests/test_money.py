@@ -51,3 +51,9 @@ def test_cents_round_trip_is_exact():
 def test_percent_rounds_half_up():
     assert percent_of(Decimal("30"), Decimal("0.05")) == Decimal("0.02")  # 0.015 -> 0.02
     assert percent_of(Decimal("12.5"), Decimal("299.00")) == Decimal("37.38")  # 37.375 -> 37.38
+
+
+@pytest.mark.parametrize("raw", ["-0.00", "-0", Decimal("-0.00"), -0.0, " -0.0 "])
+def test_negative_zero_is_zero(raw):
+    amount = parse_money(raw)
+    assert str(amount) == "0.00" and not amount.is_signed()

@@ -46,7 +46,7 @@ def parse_money(value: object) -> Decimal:
         raise MoneyError(f"amount {value} is implausibly large")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise MoneyError(f"amount {value} has a fraction of a cent")
-    return amount.quantize(CENT)
+    return abs(amount).quantize(CENT)  # abs: "-0.00" is zero, not a negative amount to print
 
 
 def to_cents(amount: Decimal) -> int:
