@@ -35,6 +35,7 @@ from ..language.facts import Fact
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
+from ..language.truth import holds_when_unknown, test_holds
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 
@@ -241,29 +242,15 @@ class Space:
             key = Test(t.path, t.op, t.value)
             for path in dict.fromkeys(comparison_paths(key)):
                 if self.value(path, kind, assign, derived) is None:
-                    return False  # a comparison with an unknown side does not hold
+                    return holds_when_unknown(t.op)  # a comparison with an unknown side
             if key in assign:
                 return assign[key]
             raise _Need(key)
         v = self.value(t.path, kind, assign, derived)
-        op = t.op
-        if v is None:
-            return op in ("ne", "not_in", "unknown")
-        if op == "known":
-            return True
-        if op == "unknown":
-            return False
-        if v is KNOWN:  # only known-ness was split on: no value test can be decided (not reached: see domain)
+        if v is KNOWN and t.op not in ("known", "unknown"):
+            # only known-ness was split on: no value test can be decided (not reached: see domain)
             raise AssertionError(f"{t.describe()} on a fact without representatives")
-        if op == "eq":
-            return v == t.value
-        if op == "ne":
-            return v != t.value
-        if op == "in":
-            return v in t.value
-        if op == "not_in":
-            return v not in t.value
-        return {"lt": v < t.value, "le": v <= t.value, "gt": v > t.value, "ge": v >= t.value}[op]
+        return test_holds(t, v)
 
     # ------------------------------------------------------------------ reading
 
