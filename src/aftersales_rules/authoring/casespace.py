@@ -9,8 +9,8 @@ a comparison between two facts (``opened_at`` within 7 days after
 The search splits on a fact only when a condition needs it, so each *leaf* is
 one class of cases that the engine cannot tell apart: the same rules match,
 the same rules apply, the same outputs win. The engine's conflict policy
-(engine/decision.py: groups, then the highest priority per output) is replayed on each
-leaf, collecting every conflict rather than raising at the first.
+(engine/decision.py: groups, then the highest priority per output) is applied to each
+leaf by the engine's own ``decide``, collecting every conflict rather than raising at the first.
 
 The model over-approximates: every real case falls in some leaf, but a leaf
 may combine values no real case has (comparisons are free). So "no leaf
@@ -29,12 +29,13 @@ from pydantic import BaseModel
 
 from ..case import Case
 from ..engine.compiler import comparison_paths, kinds_of
-from ..engine.decision import SINGLE_SLOTS, Conflict, apply_groups, winner
+from ..engine.decision import Conflict, decide
 from ..language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from ..language.facts import Fact
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
+from ..language.truth import holds_when_unknown, test_holds
 
 __all__ = ["KNOWN", "OTHER", "Conflict", "Exploration", "Leaf", "Space", "case_field", "depends", "describe_value"]
 
@@ -187,27 +188,14 @@ class Space:
 
     def decide(self, kind: str, rules: list[Rule], assign: dict) -> Leaf:
         """What the engine would do with every case of this class (raises ``_Need`` for an unset fact)."""
-        # like the engine, every derived fact starts at its default, set by a rule of this kind or not
-        derived = dict(self.derived_defaults)
-        matched_all: list[Rule] = []
-        applied: list[Rule] = []
+
+        def match(stratum: int, derived: dict) -> list[Rule]:
+            return [r for r in rules if r.stratum == stratum and self.holds(r.when, kind, assign, derived)]
+
         conflicts: list[Conflict] = []
-        winners: dict[str, list[Rule]] = {}
-        for stratum in sorted({r.stratum for r in rules}):
-            matched = [r for r in rules if r.stratum == stratum and self.holds(r.when, kind, assign, derived)]
-            matched_all.extend(matched)
-            now = apply_groups(matched, conflicts.append)
-            applied.extend(now)
-            for slot in sorted({s for r in now for s in r.slots if s.startswith("facts.")}):
-                best = winner(slot, now, conflicts.append)
-                winners[slot] = best
-                derived[slot] = best[0].slots[slot]
-        applied.sort(key=lambda r: r.index)
-        for slot in SINGLE_SLOTS:
-            best = winner(slot, applied, conflicts.append)
-            if best:
-                winners[slot] = best
-        return Leaf(dict(assign), matched_all, applied, winners, conflicts)
+        # like the engine, every derived fact starts at its default, set by a rule of this kind or not
+        d = decide(sorted({r.stratum for r in rules}), match, self.derived_defaults, conflicts.append)
+        return Leaf(dict(assign), d.matched, d.applied, d.winners, conflicts)
 
     # ------------------------------------------------------------------ evaluation
 
@@ -254,29 +242,15 @@ class Space:
             key = Test(t.path, t.op, t.value)
             for path in dict.fromkeys(comparison_paths(key)):
                 if self.value(path, kind, assign, derived) is None:
-                    return False  # a comparison with an unknown side does not hold
+                    return holds_when_unknown(t.op)  # a comparison with an unknown side
             if key in assign:
                 return assign[key]
             raise _Need(key)
         v = self.value(t.path, kind, assign, derived)
-        op = t.op
-        if v is None:
-            return op in ("ne", "not_in", "unknown")
-        if op == "known":
-            return True
-        if op == "unknown":
-            return False
-        if v is KNOWN:  # only known-ness was split on: no value test can be decided (not reached: see domain)
+        if v is KNOWN and t.op not in ("known", "unknown"):
+            # only known-ness was split on: no value test can be decided (not reached: see domain)
             raise AssertionError(f"{t.describe()} on a fact without representatives")
-        if op == "eq":
-            return v == t.value
-        if op == "ne":
-            return v != t.value
-        if op == "in":
-            return v in t.value
-        if op == "not_in":
-            return v not in t.value
-        return {"lt": v < t.value, "le": v <= t.value, "gt": v > t.value, "ge": v >= t.value}[op]
+        return test_holds(t, v)
 
     # ------------------------------------------------------------------ reading
 

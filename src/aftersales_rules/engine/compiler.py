@@ -12,8 +12,10 @@ Layout of the compiled policy:
 
 A condition becomes one durable_rules expression on a single fact, the case
 message. Negation is pushed down to the tests (durable_rules has no "not" on a
-single message), following the library's rule for unknown facts: a positive
-test on an absent property fails, its negation holds.
+single message). What a test means when its fact is unknown (absent from the
+message) is read from language/truth.py: a test gets an alternative for an
+absent property exactly where its table says the test holds then (a positive
+test fails, its negation holds).
 
 A comparison between two facts of the case (``opened_at`` before a moment
 computed from ``order.delivered_at``, ``issue.requested_amount`` at most
@@ -34,11 +36,12 @@ from typing import Any
 from ..case import ISSUE_KINDS
 from ..diagnostics import dotted
 from ..errors import Problem
-from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
+from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from ..language.facts import Fact, engine_key
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
+from ..language.truth import holds_when_unknown, negate_known
 from ..money import to_cents
 
 __all__ = ["MAX_PATHS_PER_RULESET", "CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems"]
@@ -48,7 +51,6 @@ MAX_RULES_PER_RULESET = 60
 MAX_PATHS_PER_RULESET = 48  # alternatives (after expanding "or") per ruleset: the alpha stack is 64 deep
 
 _OPS = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
-_NEG_CMP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 
 
 @dataclass
@@ -242,31 +244,36 @@ _NEVER = {"_k": "never"}
 
 
 def _test_json(t: Test, comparisons: dict[Test, str], negated: bool) -> dict:
+    """A test (under a ``not`` when ``negated``): its test of a present property, or'd with one for an absent
+    property wherever truth.py says the test holds of an unknown fact."""
+    op = negate_known(t.op) if negated else t.op  # what must hold of a known value
     if isinstance(t.value, (FactRef, Moment)):
-        bare = _bare(t)
-        key = comparisons.setdefault(bare, f"_c{len(comparisons)}")
-        if negated:  # unknown (absent) or false
-            return {"$or": [{"$nex": {key: 1}}, {key: False}]}
-        return {key: True}
-    key = engine_key(t.path)
-    op = t.op
-    if negated:
-        if op in _NEG_CMP:
-            return {"$or": [{"$nex": {key: 1}}, {_OPS[_NEG_CMP[op]]: {key: encode(t.value)}}]}
-        op = negate_op(op)
+        key = comparisons.setdefault(_bare(t), f"_c{len(comparisons)}")
+        present: dict = {key: not negated}  # worked out per case: true or false, absent when a side is unknown
+    else:
+        key = engine_key(t.path)
+        present = _present_json(key, op, t.value)
+    if not holds_when_unknown(t.op, negated):
+        return present
+    absent = {"$nex": {key: 1}}
+    return absent if present is _NEVER else {"$or": [absent, present]}
+
+
+def _present_json(key: str, op: str, value: Any) -> dict:
+    """``op`` on a property that is present (durable_rules: every test of a property fails when it is absent)."""
     if op == "known":
         return {"$ex": {key: 1}}
     if op == "unknown":
-        return {"$nex": {key: 1}}
+        return _NEVER
     if op == "eq":
-        return {key: encode(t.value)}
+        return {key: encode(value)}
     if op == "ne":
-        return {"$or": [{"$nex": {key: 1}}, {"$neq": {key: encode(t.value)}}]}
+        return {"$neq": {key: encode(value)}}
     if op == "in":
-        return {"$or": [{key: encode(v)} for v in t.value]}
+        return {"$or": [{key: encode(v)} for v in value]}
     if op == "not_in":
-        return {"$or": [{"$nex": {key: 1}}, {"$and": [{"$neq": {key: encode(v)}} for v in t.value]}]}
-    return {_OPS[op]: {key: encode(t.value)}}
+        return {"$and": [{"$neq": {key: encode(v)}} for v in value]}
+    return {_OPS[op]: {key: encode(value)}}
 
 
 def _bare(t: Test) -> Test:

@@ -6,19 +6,29 @@
    each derived fact) is taken from the applying rule of highest priority that
    sets it; rules of that priority setting different values are a conflict.
 
-The engine raises ``ConflictError`` on a conflict; the linter passes
+Rules are matched stratum by stratum (a stratum reads the derived facts that
+earlier ones set), so the policy runs in that order: each stratum's matched
+rules are cut down to each group's best, each derived fact the applying rules
+set takes its winner's value before the next stratum is matched, and at the
+end each single-valued output is taken over every applying rule, in load order.
+
+``decide`` is that procedure, the only one: the engine (engine/evaluate.py)
+calls it with durable_rules' match of its message, the linter
+(authoring/casespace.py) with its abstract evaluation of a class of cases. The
+engine raises ``ConflictError`` on a conflict; the linter passes
 ``on_conflict`` to note it and go on, so both read the same rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ..errors import ConflictError
 from ..language.rules import Rule
 
-__all__ = ["SINGLE_SLOTS", "Conflict", "apply_groups", "raise_conflict", "top", "winner"]
+__all__ = ["SINGLE_SLOTS", "Conflict", "Decision", "apply_groups", "decide", "raise_conflict", "top", "winner"]
 
 SINGLE_SLOTS = ("resolution", "return_leg", "outbound_leg", "refund.lines", "refund.release")
 
@@ -49,6 +59,53 @@ def raise_conflict(conflict: Conflict) -> None:
 
 
 OnConflict = Callable[[Conflict], None]
+S = TypeVar("S")
+
+
+@dataclass
+class Decision:
+    """What the rules decided for one set of facts."""
+
+    matched: list[Rule]  # every rule that matched, stratum by stratum, each stratum's in load order
+    applied: list[Rule]  # the rules that apply (each group cut down to its best), in load order
+    winners: dict[str, list[Rule]]  # output → the rule(s) whose value was taken
+    values: dict[str, Any]  # the facts decided on, each derived fact as the rules left it
+
+
+def decide(
+    strata: Iterable[S],
+    match: Callable[[S, dict[str, Any]], list[Rule]],
+    values: dict[str, Any],
+    on_conflict: OnConflict = raise_conflict,
+) -> Decision:
+    """The conflict policy over one set of facts, stratum by stratum.
+
+    ``match(stratum, values)`` gives the rules of ``stratum`` that hold, in load order, given ``values``: the
+    facts (``values`` as passed, which is not changed) with each derived fact at its default or at what an
+    earlier stratum's winner set it to.
+    """
+    values = dict(values)
+    matched: list[Rule] = []
+    applied: list[Rule] = []
+    winners: dict[str, list[Rule]] = {}
+    for stratum in strata:
+        found = match(stratum, values)
+        matched.extend(found)
+        now = apply_groups(found, on_conflict)
+        applied.extend(now)
+        for slot in sorted({s for r in now for s in r.slots if s.startswith("facts.")}):
+            best = winner(slot, now, on_conflict)
+            winners[slot] = best
+            values[slot] = best[0].slots[slot]
+    applied.sort(key=lambda r: r.index)
+    candidates: dict[str, list[Rule]] = {}
+    for rule in applied:
+        for slot in rule.slots:
+            candidates.setdefault(slot, []).append(rule)
+    for slot in SINGLE_SLOTS:
+        if slot in candidates:
+            winners[slot] = top(slot, candidates[slot], on_conflict)
+    return Decision(matched, applied, winners, values)
 
 
 def apply_groups(matched: list[Rule], on_conflict: OnConflict = raise_conflict) -> list[Rule]:

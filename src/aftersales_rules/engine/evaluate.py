@@ -12,7 +12,6 @@ answer, …), the case is re-decided under each value it can take.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +23,8 @@ from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
 from ..language.source import PolicySource
 from ..money import ZERO, quantize
 from ..plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
-from .compiler import CompiledPolicy, Partition, compare, comparison_paths, compile_policy, encode
-from .decision import SINGLE_SLOTS, apply_groups, top, winner
+from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
+from .decision import Decision, decide
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate
 
@@ -39,15 +38,6 @@ ASSEMBLY_FACTS = (
     "affected.goods",
     "progress.return_shipment.postage_paid",
 )
-
-
-@dataclass
-class Decision:
-    """What the rules decided for one set of facts."""
-
-    applied: list[Rule]
-    winners: dict[str, list[Rule]]  # slot → the rule(s) whose value was taken
-    values: dict[str, Any]
 
 
 class Engine:
@@ -168,33 +158,21 @@ class Engine:
             held = compare(test, values, self.tz)
             if held is not None:
                 message[key] = held
-        values = dict(values)
-        applied: list[Rule] = []
-        winners: dict[str, list[Rule]] = {}
+        derived_keys = self.derived_keys[part.kind]
         names = self.compiled.rule_names
-        for stratum in part.strata:
+        match_in = self.runtime.match
+
+        def match(stratum: Stratum, now: dict[str, Any]) -> list[Rule]:
             # derived facts as they stand: their defaults, then what earlier strata set
-            for path, key in self.derived_keys[part.kind]:
-                if values.get(path) is not None:
-                    message[key] = encode(values[path])
+            for path, key in derived_keys:
+                if now.get(path) is not None:
+                    message[key] = encode(now[path])
                 else:
                     message.pop(key, None)
-            matched = sorted({names[n].index: names[n] for n in self.runtime.match(stratum.rulesets, message)}.items())
-            now = apply_groups([r for _, r in matched])
-            applied.extend(now)
-            for slot in sorted({s for r in now for s in r.slots if s.startswith("facts.")}):
-                rules = winner(slot, now)
-                winners[slot] = rules
-                values[slot] = rules[0].slots[slot]
-        applied.sort(key=lambda r: r.index)
-        candidates: dict[str, list[Rule]] = {}
-        for rule in applied:
-            for slot in rule.slots:
-                candidates.setdefault(slot, []).append(rule)
-        for slot in SINGLE_SLOTS:
-            if slot in candidates:
-                winners[slot] = top(slot, candidates[slot])
-        return Decision(applied, winners, values)
+            found = {names[n].index: names[n] for n in match_in(stratum.rulesets, message)}
+            return [found[i] for i in sorted(found)]
+
+        return decide(part.strata, match, values)
 
     # ------------------------------------------------------------------ assembly
 

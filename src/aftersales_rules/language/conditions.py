@@ -7,6 +7,7 @@ durable_rules JSON, the linter reasons over it, the trace prints it.
 Unknown (null) facts: a positive test on an unknown fact does not hold
 (``order.profit >= 10`` is false when the profit is unknown); its negation
 does (``issue.severity != severe`` holds while the severity is unknown).
+truth.py states it, operator by operator, for all that evaluates a condition.
 """
 
 from __future__ import annotations
@@ -94,7 +95,6 @@ class Ref:
 Condition = Union[Test, All, AnyOf, Not, Ref]
 
 _SYMBOLS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
-_NEGATE = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in", "known": "unknown", "unknown": "known"}
 NUMBER_OPS = {"at_least": "ge", "at_most": "le", "above": "gt", "below": "lt"}
 TIME_OPS = {"before": "lt", "after": "gt", "on_or_before": "le", "on_or_after": "ge"}
 EQUALITY_OPS = {"is": "eq", "is_not": "ne", "in": "in", "not_in": "not_in", "known": "known"}
@@ -371,11 +371,6 @@ def _within_days(r: Reader, path: str, operand: Any) -> Condition | None:
     # The law's count: from the day after the start, so "7 days after the 1st" runs to the end of the 8th.
     moment = parse_moment(r.at("time"), {"day_of": operand["time"], "plus_days": days + 1, "at": "00:00"})
     return None if moment is None else Test(path, "lt", moment, r.location)
-
-
-def negate_op(op: str) -> str:
-    """The test that holds exactly when ``op`` does not (equality family; unknown counts as "not equal")."""
-    return _NEGATE[op]
 
 
 class NamedCondition:
