@@ -11,9 +11,11 @@ API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
           ├── ConflictError         two rules decided one thing differently, equal priority
           └── EngineError           durable_rules refused (its error code is kept)
 
-A ``Problem`` is one finding: a location, a short code and a message. Policy
-and case errors carry a list of them, so that callers (the linter, an editor
-integration) get data rather than text.
+A ``Problem`` is one finding: a location, a short code, a message, a severity,
+the dotted path in the document and, for a misspelling, the name it most
+likely meant (``suggestion``; the message says "did you mean" in words).
+Policy and case errors carry a list of them, so that callers (the linter, an
+editor integration) get data rather than text.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Problem:
     message: str
     severity: str = "error"  # "error" | "warning"
     path: str = ""  # the dotted path in the document, when known
+    suggestion: str | None = None  # the name a misspelling most likely meant (the message's "did you mean")
 
     def sort_key(self) -> tuple:
         loc = self.location or SourceLocation("")
@@ -83,6 +86,7 @@ class Problem:
             "code": self.code,
             "message": self.message,
             "path": self.path or None,
+            "suggestion": self.suggestion,
         }
 
 

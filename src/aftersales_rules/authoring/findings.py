@@ -4,7 +4,7 @@ overlaps), the ``CheckReport`` of a whole check, and where in the rule files eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..engine.compiler import kinds_of
 from ..errors import Problem, SourceLocation
@@ -19,6 +19,11 @@ class Finding(Problem):
     """A problem with, for gaps and overlaps, a concrete case that shows it."""
 
     example: dict | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, problem: Problem) -> Finding:
+        """A load problem as a finding, every field kept."""
+        return cls(**{f.name: getattr(problem, f.name) for f in fields(Problem)})
 
     def to_dict(self) -> dict:
         out = super().to_dict()

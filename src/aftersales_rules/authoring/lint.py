@@ -63,7 +63,7 @@ def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Chec
     try:
         source = read_policy(paths, checks=[width_problems])
     except PolicyError as exc:
-        return CheckReport([Finding(p.location, p.code, p.message, p.severity, p.path) for p in exc.problems])
+        return CheckReport([Finding.of(p) for p in exc.problems])
     return CheckReport(lint(Policy(source)))
 
 

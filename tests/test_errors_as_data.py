@@ -1,0 +1,199 @@
+"""Errors are data: a problem's place, code and suggestion are fields, never read back out of a message."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+from pydantic import ValidationError
+
+from aftersales_rules import (
+    CaseError,
+    Policy,
+    PolicyError,
+    Problem,
+    SourceLocation,
+    diagnostics,
+)
+from aftersales_rules.authoring.findings import Finding
+from aftersales_rules.authoring.policytests import load_tests
+from aftersales_rules.case import Case, load_case, parse_case
+from aftersales_rules.cli import cli
+
+from conftest import FIXTURES
+
+LINT = FIXTURES / "policies" / "lint"
+
+CASE = {
+    "case_id": "C-1",
+    "opened_at": "2026-07-15T14:05:00+08:00",
+    "order": {"order_id": "O-1", "items": [{"sku": "WIDGET", "unit_price": "10.00", "quantity": 2}]},
+    "issue": {"kind": "damaged"},
+}
+
+
+def case_with(**changes) -> dict:
+    data = copy.deepcopy(CASE)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        node = data
+        for p in parents:
+            node = node[int(p)] if p.isdigit() else node[p]
+        node[int(last) if last.isdigit() else last] = value
+    return data
+
+
+def case_problems(data) -> list[Problem]:
+    with pytest.raises(CaseError) as err:
+        parse_case(data)
+    return err.value.problems
+
+
+def policy_problems(tmp_path, text: str) -> list[Problem]:
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as err:
+        Policy.load(tmp_path / "p.yaml")
+    return err.value.problems
+
+
+# ----------------------------------------------------------------------------- 1. a validator's place is data
+
+
+def test_a_model_validator_error_carries_its_place_in_the_context_not_the_text():
+    with pytest.raises(ValidationError) as err:
+        Case.model_validate(case_with(issue__items=[{"sku": "GADGET"}]))
+    (e,) = err.value.errors(include_url=False)
+    assert e["type"] == diagnostics.ERROR_AT
+    assert e["ctx"]["path"] == ("issue", "items", 0, "sku")
+    assert e["msg"] == "SKU 'GADGET' is not in the order"
+    assert not hasattr(diagnostics, "at_path") and not hasattr(diagnostics, "_split_at")
+
+
+def test_a_validator_message_is_placed_at_the_field_it_names(tmp_path):
+    f = tmp_path / "case.yaml"
+    f.write_text(
+        "case_id: C-1\nopened_at: 2026-07-15T14:05:00+08:00\norder:\n  order_id: O\n"
+        "  items: [{sku: A, unit_price: '1.00'}, {sku: A, unit_price: '2.00'}]\nissue: {kind: damaged}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CaseError) as err:
+        load_case(f)
+    (p,) = err.value.problems
+    assert (p.location.line, p.location.column, p.path) == (5, 47, "order.items[1].sku")
+    assert p.message == "order.items[1].sku: SKU 'A' is listed twice; give one line per SKU with a quantity"
+
+
+@pytest.mark.parametrize("sku", ["{path}", "{message}", "@issue@ x", "{suggestion}"])
+def test_braces_and_markers_in_a_value_are_printed_as_written(sku):
+    (p,) = case_problems(case_with(issue__items=[{"sku": sku}]))
+    assert p.message == f"issue.items[0].sku: SKU '{sku}' is not in the order"
+    assert p.path == "issue.items[0].sku"
+
+
+def test_a_validator_raising_value_error_is_read_from_the_exception_not_pydantics_text():
+    (p,) = case_problems(case_with(opened_at="1900-01-01T00:00:00+08:00"))
+    assert p.message.startswith("opened_at: a time between the years ")
+    assert "Value error" not in p.message
+
+
+# ----------------------------------------------------------------------------- 2. the suggestion is a field
+
+
+def test_a_misspelt_case_key_carries_its_suggestion_and_hides_the_missing_one():
+    data = case_with()
+    data["isue"] = data.pop("issue")
+    (p,) = case_problems(data)  # no "missing field 'issue'" besides
+    assert (p.code, p.suggestion, p.path) == ("unknown_field", "issue", "isue")
+    assert p.message == "unknown field 'isue' (did you mean 'issue'?)"
+    assert p.to_dict()["suggestion"] == "issue"
+
+
+def test_a_misspelt_nested_required_key_is_merged_by_its_path():
+    data = case_with()
+    data["order"]["items"][0]["skuu"] = data["order"]["items"][0].pop("sku")
+    (p,) = case_problems(data)
+    assert (p.path, p.suggestion) == ("order.items[0].skuu", "sku")
+
+
+def test_a_suggestion_no_longer_hides_a_missing_field_elsewhere():
+    data = case_with()
+    data["isue"] = data.pop("issue")
+    del data["order"]["items"][0]["unit_price"]
+    problems = case_problems(data)
+    assert sorted((p.code, p.path) for p in problems) == [
+        ("missing_field", "order.items[0].unit_price"),
+        ("unknown_field", "isue"),
+    ]
+
+
+def test_a_value_suggestion_and_its_absence():
+    (p,) = case_problems(case_with(issue__kind="damagd"))
+    assert p.suggestion == "damaged" and p.message.endswith("(did you mean 'damaged'?)")
+    (p,) = case_problems(case_with(issue__kind="zzz"))
+    assert p.suggestion is None and p.to_dict()["suggestion"] is None and "did you mean" not in p.message
+
+
+def test_a_validator_suggestion_rides_in_the_context():
+    (p,) = case_problems(case_with(issue__items=[{"sku": "widget"}]))
+    assert p.suggestion == "WIDGET"
+    assert p.message == "issue.items[0].sku: SKU 'widget' is not in the order (did you mean 'WIDGET'?)"
+
+
+def test_a_misspelt_rule_key_carries_its_suggestion(tmp_path):
+    problems = policy_problems(
+        tmp_path,
+        'policy: {name: p, version: "1"}\nrules:\n  - id: r\n    wen: {issue.kind: damaged}\n'
+        "    thn: {resolution: escalate}\n",
+    )
+    found = {(p.code, p.suggestion) for p in problems}
+    assert ("unknown_field", "when") in found and ("unknown_field", "then") in found
+    assert not [p for p in problems if p.code == "missing_field"]  # 'then' is reported once, as misspelt
+
+
+def test_language_problems_carry_their_suggestion(tmp_path):
+    problems = policy_problems(
+        tmp_path,
+        'policy: {name: p, version: "1"}\nrules:\n  - id: r\n    when: {issue.knd: damaged}\n'
+        "    then: {resolution: escalate}\n",
+    )
+    (p,) = problems
+    assert (p.code, p.suggestion) == ("unknown_fact", "issue.kind")
+    assert p.message == "unknown fact 'issue.knd' (did you mean 'issue.kind'?)"
+
+
+def test_a_policy_test_file_problem_carries_its_suggestion(tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        "tests:\n  - name: one\n    case: {case_id: C}\n    expect: {resolutoin: escalate}\n", encoding="utf-8"
+    )
+    with pytest.raises(PolicyError) as err:
+        load_tests(tmp_path / "t.yaml")
+    (p,) = err.value.problems
+    assert (p.code, p.suggestion) == ("unknown_field", "resolution")
+
+
+def test_check_json_shows_the_suggestion():
+    result = CliRunner().invoke(cli, ["check", str(LINT / "unknown_action"), "--format", "json"])
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "unknown_action" and finding["suggestion"] == "refund"
+
+
+def test_check_json_keeps_a_load_problems_suggestion(tmp_path):
+    (tmp_path / "p.yaml").write_text('policy: {name: p, version: "1"}\nrulez: []\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path), "--format", "json"])
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["code"], finding["suggestion"]) == ("unknown_field", "rules")
+
+
+def test_a_load_problem_becomes_a_finding_with_every_field():
+    p = Problem(SourceLocation("p.yaml", 1, 1), "unknown_field", "m", "error", "a.b", "ab")
+    f = Finding.of(p)
+    assert (f.location, f.code, f.message, f.severity, f.path, f.suggestion) == (
+        p.location,
+        "unknown_field",
+        "m",
+        "error",
+        "a.b",
+        "ab",
+    )
