@@ -11,13 +11,16 @@ from pydantic import ValidationError
 
 from aftersales_rules import (
     CaseError,
+    EvaluationError,
     Policy,
     PolicyError,
     Problem,
     SourceLocation,
+    UndecidedError,
     diagnostics,
 )
 from aftersales_rules.authoring.findings import Finding
+from aftersales_rules.authoring.lint import check_policy
 from aftersales_rules.authoring.policytests import load_tests
 from aftersales_rules.case import Case, load_case, parse_case
 from aftersales_rules.cli import cli
@@ -197,3 +200,32 @@ def test_a_load_problem_becomes_a_finding_with_every_field():
         "a.b",
         "ab",
     )
+
+
+# ----------------------------------------------------------------------------- 3. an undecided case is a type
+
+
+def test_no_resolution_and_no_default_raises_undecided_with_its_fields():
+    (finding,) = check_policy(LINT / "gap").findings
+    with pytest.raises(UndecidedError) as err:
+        Policy.load(LINT / "gap").evaluate(finding.example)
+    assert isinstance(err.value, EvaluationError)
+    assert (err.value.case_id, err.value.kind) == (finding.example["case_id"], "damaged")
+
+
+def test_the_linter_confirms_a_gap_by_the_error_type_not_its_text(monkeypatch):
+    def refuse(error):
+        def evaluate(self, case, branches=True):
+            raise error
+
+        return evaluate
+
+    # the right words in the wrong type: not a confirmation
+    monkeypatch.setattr(Policy, "evaluate", refuse(EvaluationError("no rule decided a resolution")))
+    (finding,) = check_policy(LINT / "gap").findings
+    assert (finding.code, finding.severity) == ("gap", "warning")
+    assert finding.message.endswith("; no concrete case confirmed it")
+    # the type, whatever its words: confirmed
+    monkeypatch.setattr(Policy, "evaluate", refuse(UndecidedError("undecided", "C", "damaged")))
+    (finding,) = check_policy(LINT / "gap").findings
+    assert (finding.code, finding.severity) == ("gap", "error") and finding.example is not None

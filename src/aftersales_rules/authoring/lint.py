@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from ..case import ISSUE_KINDS
 from ..engine.compiler import width_problems
-from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
+from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation, UndecidedError
 from ..language.conditions import FactRef, Ref, Test, walk
 from ..language.moments import Moment
 from ..language.rules import Rule
@@ -354,8 +354,10 @@ def _gap(policy: Policy, space: Space, kind: str, values: dict, leaf: Leaf) -> F
         try:
             plan = policy.evaluate(case, branches=False)
             confirmed = not any("resolution" in entry.decided for entry in plan.trace)
-        except EvaluationError as exc:
-            confirmed = default is None and "no rule decided a resolution" in str(exc)
+        except UndecidedError:
+            confirmed = default is None
+        except EvaluationError:  # refused for another reason: the gap stays unconfirmed
+            pass
     if default is not None:
         message = f"no rule sets a resolution for {combo}; the default ({default}) applies"
         severity = "warning"
