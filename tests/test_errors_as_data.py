@@ -19,13 +19,14 @@ from aftersales_rules import (
     UndecidedError,
     diagnostics,
 )
-from aftersales_rules.authoring.findings import Finding
+from aftersales_rules.authoring.findings import CheckReport, Finding
 from aftersales_rules.authoring.lint import check_policy
 from aftersales_rules.authoring.policytests import load_tests
 from aftersales_rules.case import Case, load_case, parse_case
 from aftersales_rules.cli import cli
+from aftersales_rules.cli.check import report_lines
 
-from conftest import FIXTURES
+from conftest import FIXTURES, RULES
 
 LINT = FIXTURES / "policies" / "lint"
 
@@ -229,3 +230,42 @@ def test_the_linter_confirms_a_gap_by_the_error_type_not_its_text(monkeypatch):
     monkeypatch.setattr(Policy, "evaluate", refuse(UndecidedError("undecided", "C", "damaged")))
     (finding,) = check_policy(LINT / "gap").findings
     assert (finding.code, finding.severity) == ("gap", "error") and finding.example is not None
+
+
+# ----------------------------------------------------------------------------- 4. one way to print a problem
+
+
+def test_a_finding_is_printed_as_a_problem_is_escaped_on_one_line():
+    where = SourceLocation("p.yaml", 3, 5)
+    finding = Finding(where, "gap", "first\nsecond\x00", "error")
+    assert finding.line() == str(finding) == "p.yaml:3:5: error gap: first\\nsecond\\x00"
+    assert str(Finding(where, "overlap", "x", "warning")) == "p.yaml:3:5: warning overlap: x"
+    assert str(Problem(where, "gap", "first\nsecond")) == "p.yaml:3:5: gap: first\\nsecond"
+    assert str(Problem(where, "unused", "x", "warning")) == "p.yaml:3:5: warning unused: x"
+    assert str(Finding.of(Problem(where, "unknown_field", "m"))) == "p.yaml:3:5: error unknown_field: m"
+    assert report_lines(CheckReport([finding]))[0] == "p.yaml:3:5: error gap: first\\nsecond\\x00"
+
+
+def test_check_text_prints_a_key_with_a_newline_escaped(tmp_path):
+    (tmp_path / "p.yaml").write_text('policy: {name: p, version: "1"}\n"rul\\nes": []\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    first, count = result.stdout.splitlines()
+    assert first == f"{tmp_path.name}/p.yaml:2:1: error unknown_field: unknown field 'rul\\nes' (did you mean 'rules'?)"
+    assert count == "1 error, 0 warnings"
+
+
+def test_dry_run_and_batch_print_a_case_problem_as_str_does(tmp_path):
+    data = case_with()
+    data["is\nsue"] = data.pop("issue")
+    (tmp_path / "c.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CaseError) as err:
+        load_case(tmp_path / "c.json")
+    assert "\n" not in str(err.value) and "'is\\nsue'" in str(err.value)
+    result = CliRunner().invoke(cli, ["dry-run", str(tmp_path / "c.json"), "--rules", str(RULES)])
+    assert (result.exit_code, result.stderr) == (1, str(err.value) + "\n")
+    (tmp_path / "cases.jsonl").write_text(json.dumps(data) + "\n", encoding="utf-8")
+    out = tmp_path / "plans.jsonl"
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "cases.jsonl"), "--out", str(out), "--rules", str(RULES)])
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    (problem,) = case_problems(data)
+    assert record["error"] == str(problem) == "unknown_field: unknown field 'is\\nsue' (did you mean 'issue'?)"

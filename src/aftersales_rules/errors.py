@@ -31,7 +31,8 @@ likely meant (``suggestion``; the message says "did you mean" in words).
 Input, policy and case errors carry them (``problems``), so that callers (the
 linter, an editor integration) get data rather than text. ``str(problem)`` is
 the one way a problem is printed: ``file:line:col: code: message`` on one line,
-``warning code`` for a warning.
+``warning code`` for a warning (a linter ``Finding`` names ``error`` too); the
+CLI prints every problem, and every error made of problems, through it.
 """
 
 from __future__ import annotations
@@ -88,10 +89,15 @@ class Problem:
         loc = self.location or SourceLocation("")
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
+    @property
+    def label(self) -> str:
+        """What ``str`` prints before the message: the code, after the severity unless it is an error."""
+        return self.code if self.severity == "error" else f"{self.severity} {self.code}"
+
     def __str__(self) -> str:
+        """``file:line:col: label: message`` on one line, what is not printable escaped (``one_line``)."""
         where = f"{self.location}: " if self.location else ""
-        label = self.code if self.severity == "error" else f"{self.severity} {self.code}"
-        return one_line(f"{where}{label}: {self.message}")
+        return one_line(f"{where}{self.label}: {self.message}")
 
     def to_dict(self) -> dict:
         loc = self.location

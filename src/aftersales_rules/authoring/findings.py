@@ -25,6 +25,11 @@ class Finding(Problem):
         """A load problem as a finding, every field kept."""
         return cls(**{f.name: getattr(problem, f.name) for f in fields(Problem)})
 
+    @property
+    def label(self) -> str:
+        """A finding names its severity, ``error`` too: ``error gap``, ``warning overlap``."""
+        return f"{self.severity} {self.code}"
+
     def to_dict(self) -> dict:
         out = super().to_dict()
         if self.example is not None:
@@ -32,9 +37,8 @@ class Finding(Problem):
         return out
 
     def line(self) -> str:
-        """``file:line:col: severity code: message``."""
-        where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity} {self.code}: {self.message}"
+        """``file:line:col: severity code: message``: ``str(finding)``, printed as every problem is (one line)."""
+        return str(self)
 
 
 @dataclass
