@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from aftersales_rules import (
     CaseError,
+    ConflictError,
     EvaluationError,
     Policy,
     PolicyError,
@@ -25,6 +26,7 @@ from aftersales_rules.authoring.policytests import load_tests
 from aftersales_rules.case import Case, load_case, parse_case
 from aftersales_rules.cli import cli
 from aftersales_rules.cli.check import report_lines
+from aftersales_rules.engine.decision import Conflict, apply_groups
 
 from conftest import FIXTURES, RULES
 
@@ -269,3 +271,24 @@ def test_dry_run_and_batch_print_a_case_problem_as_str_does(tmp_path):
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     (problem,) = case_problems(data)
     assert record["error"] == str(problem) == "unknown_field: unknown field 'is\\nsue' (did you mean 'issue'?)"
+
+
+# ----------------------------------------------------------------------------- 5. a conflict's group is a field
+
+
+def test_a_tie_within_a_group_names_its_group_as_a_field(tmp_path):
+    (tmp_path / "p.yaml").write_text(
+        'policy: {name: p, version: "1"}\nrules:\n'
+        "  - {id: g.a, group: g, then: {resolution: explain}}\n"
+        "  - {id: g.b, group: g, then: {resolution: decline}}\n",
+        encoding="utf-8",
+    )
+    policy = Policy.load(tmp_path / "p.yaml")
+    seen: list[Conflict] = []
+    apply_groups(list(policy.rules), seen.append)
+    (conflict,) = seen
+    assert (conflict.group, conflict.output) == ("g", "group g")
+    with pytest.raises(ConflictError) as err:
+        policy.evaluate(case_with())
+    assert (err.value.output, err.value.rules) == ("group g", ("g.a", "g.b"))
+    assert "of group 'g' both match" in str(err.value)

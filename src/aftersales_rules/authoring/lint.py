@@ -314,7 +314,7 @@ def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str,
     keys = space.keys_read([a, b])
     combo = _describe(kind, {k: v for k, v in leaf.assign.items() if k in keys})
     outputs = [c.output for c in conflicts]
-    if outputs[0].startswith("group "):
+    if conflicts[0].group:
         what = (
             f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) of group '{a.group}' both match "
             f"at priority {a.priority} with different outputs"
