@@ -16,6 +16,7 @@ PUBLIC = [
     "PolicyService",
     "Problem",
     "SourceLocation",
+    "UndecidedError",
     "load_case",
     "parse_case",
 ]
@@ -36,7 +37,15 @@ def test_star_import_gives_exactly_the_public_names_and_each_is_the_librarys_own
 
 def test_errors_derive_from_one_base():
     base = aftersales_rules.AfterSalesError
-    for name in ("CaseError", "ConflictError", "EngineError", "EvaluationError", "InputError", "PolicyError"):
+    for name in (
+        "CaseError",
+        "ConflictError",
+        "EngineError",
+        "EvaluationError",
+        "InputError",
+        "PolicyError",
+        "UndecidedError",
+    ):
         assert issubclass(getattr(aftersales_rules, name), base)
         assert getattr(aftersales_rules, name).exit_code == 1
 

@@ -25,6 +25,7 @@ from .errors import (
     PolicyError,
     Problem,
     SourceLocation,
+    UndecidedError,
 )
 from .plan import Plan
 from .policy import Policy
@@ -44,6 +45,7 @@ __all__ = [
     "PolicyService",
     "Problem",
     "SourceLocation",
+    "UndecidedError",
     "load_case",
     "parse_case",
 ]

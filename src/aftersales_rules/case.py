@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, at_path, hint, pydantic_problems
+from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, error_at, pydantic_problems, suggest
 from .errors import CaseError, Problem
 from .loader import Document, load_document
 from .money import MAX_AMOUNT, MoneyError, parse_money
@@ -146,10 +146,8 @@ class Order(_Strict):
         seen: set[str] = set()
         for i, item in enumerate(self.items):
             if item.sku in seen:
-                raise ValueError(
-                    at_path(
-                        ("items", i, "sku"), f"SKU '{item.sku}' is listed twice; give one line per SKU with a quantity"
-                    )
+                raise error_at(
+                    ("items", i, "sku"), f"SKU '{item.sku}' is listed twice; give one line per SKU with a quantity"
                 )
             seen.add(item.sku)
         return self
@@ -238,22 +236,18 @@ class Case(_Strict):
         seen: set[str] = set()
         for i, affected in enumerate(self.issue.items):
             if affected.sku not in skus:
-                raise ValueError(
-                    at_path(
-                        ("issue", "items", i, "sku"),
-                        f"SKU '{affected.sku}' is not in the order" + hint(affected.sku, skus),
-                    )
+                raise error_at(
+                    ("issue", "items", i, "sku"),
+                    *suggest(f"SKU '{affected.sku}' is not in the order", affected.sku, skus),
                 )
             if affected.sku in seen:
-                raise ValueError(at_path(("issue", "items", i, "sku"), f"SKU '{affected.sku}' is named twice"))
+                raise error_at(("issue", "items", i, "sku"), f"SKU '{affected.sku}' is named twice")
             seen.add(affected.sku)
             ordered = skus[affected.sku].quantity
             if affected.quantity is not None and affected.quantity > ordered:
-                raise ValueError(
-                    at_path(
-                        ("issue", "items", i, "quantity"),
-                        f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'",
-                    )
+                raise error_at(
+                    ("issue", "items", i, "quantity"),
+                    f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'",
                 )
         return self
 

@@ -1,9 +1,12 @@
 """Turning validation failures into located, helpful problems.
 
-``did_you_mean`` suggests the closest known name for a misspelling;
-``pydantic_problems`` translates a pydantic ``ValidationError`` into
-``Problem``s placed at the file:line:column of the offending key or value,
-with the dotted path and the bad value in the message.
+``did_you_mean`` suggests the closest known name for a misspelling, and
+``suggest`` writes it into a message while handing it back as data (a
+``Problem``'s ``suggestion``); ``pydantic_problems`` translates a pydantic
+``ValidationError`` into ``Problem``s placed at the file:line:column of the
+offending key or value, with the dotted path and the bad value in the message.
+A model validator that finds a mistake below its model raises ``error_at``:
+the place travels in the error's context, not in its text.
 """
 
 from __future__ import annotations
@@ -14,30 +17,25 @@ from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from .errors import Problem
 from .loader import Document
 
-__all__ = ["at_path", "did_you_mean", "dotted", "hint", "pydantic_problems"]
+__all__ = ["ERROR_AT", "did_you_mean", "dotted", "error_at", "pydantic_problems", "suggest"]
 
-_AT = re.compile(r"^@([^@]*)@ ")
+# the pydantic error type of ``error_at``: its context holds the path, the suggestion and the message
+ERROR_AT = "case_value"
 
 
-def at_path(path: tuple, message: str) -> str:
-    """A validator's message that names a place below the model it checks.
+def error_at(path: tuple, message: str, suggestion: str | None = None) -> PydanticCustomError:
+    """A validator's error about the value at ``path`` below the model it checks.
 
-    pydantic places a model validator's error at the model itself; this marks
-    the message so ``pydantic_problems`` can point at the exact field.
+    pydantic places a model validator's error at the model itself; the relative path (and the
+    did-you-mean name, if any) ride in the error's context, where ``pydantic_problems`` reads them.
+    The message is the template's one placeholder, filled last, so braces in it stay as written.
     """
-    return "@" + "\x1f".join(str(p) for p in path) + "@ " + message
-
-
-def _split_at(message: str) -> tuple[tuple, str]:
-    m = _AT.match(message)
-    if not m:
-        return (), message
-    parts = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("\x1f"))
-    return parts, message[m.end() :]
+    return PydanticCustomError(ERROR_AT, "{message}", {"path": path, "suggestion": suggestion, "message": message})
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
@@ -58,10 +56,15 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
-def hint(word: str, candidates: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` or an empty string."""
+def suggest(
+    text: str, word: Any, candidates: Iterable[str], after: str = "", otherwise: str = ""
+) -> tuple[str, str | None]:
+    """``text`` + `` (did you mean 'x'?)`` (or ``otherwise`` when nothing is close) + ``after``, and ``x``.
+
+    The message reads as before; the suggested name is handed back as data for the ``Problem``.
+    """
     best = did_you_mean(word, candidates)
-    return f" (did you mean '{best}'?)" if best else ""
+    return text + (f" (did you mean '{best}'?)" if best else otherwise) + after, best
 
 
 def dotted(path: Iterable[Any]) -> str:
@@ -182,18 +185,15 @@ _WORDS = {
 
 def _our_words(err: Any) -> str:
     """An error pydantic reported, as this project says it (a validator's own message is already ours)."""
-    kind, msg = err["type"], err["msg"]
-    if kind in ("value_error", "assertion_error"):
-        for lead in ("Value error, ", "Assertion failed, "):
-            if msg.startswith(lead):
-                return msg[len(lead) :]
-        return msg
-    words = PATTERN_WORDS.get((err.get("ctx") or {}).get("pattern")) if kind == "string_pattern_mismatch" else None
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):  # the validator's exception itself, not pydantic's text about it
+        return str(ctx["error"]) if "error" in ctx else err["msg"]
+    words = PATTERN_WORDS.get(ctx.get("pattern")) if kind == "string_pattern_mismatch" else None
     words = words or _WORDS.get(kind)
     if words is None:
         return f"is not valid ({kind})"
     try:
-        return words.format(**{k: v for k, v in (err.get("ctx") or {}).items()})
+        return words.format(**ctx)
     except (KeyError, IndexError, ValueError):
         return f"is not valid ({kind})"
 
@@ -202,25 +202,26 @@ def pydantic_problems(
     exc: ValidationError, model: type[BaseModel], doc: Document | None, prefix: tuple = (), display_prefix: tuple = ()
 ) -> list[Problem]:
     """Translate pydantic's errors into located problems (path and value named)."""
-    problems: list[Problem] = []
+    found: list[tuple[tuple, Problem]] = []  # each problem with its path as a tuple
     seen: set[tuple] = set()
     for err in exc.errors(include_url=False):
-        raw, kind = err["loc"], err["type"]
+        raw, kind, ctx = err["loc"], err["type"], err.get("ctx") or {}
         if kind == "extra_forbidden" and raw:
             loc = _without_tags(raw[:-1]) + (raw[-1],)  # the unknown key itself is the input's, never a tag
         else:
             loc = _without_tags(raw)
         value = err.get("input")
+        suggestion = None
+        if kind == ERROR_AT:  # a validator's error below its model: the place is in the context
+            loc = loc + tuple(ctx["path"])
         doc_path = prefix + loc
         shown = dotted(display_prefix + loc) or "(document)"
         if kind == "extra_forbidden":
             name = str(loc[-1])
             code = "unknown_field"
             parent = dotted(display_prefix + loc[:-1])
-            message = (
-                f"unknown field '{name}'"
-                + (f" in {parent}" if parent else "")
-                + hint(name, _fields_at(model, loc[:-1]))
+            message, suggestion = suggest(
+                f"unknown field '{name}'" + (f" in {parent}" if parent else ""), name, _fields_at(model, loc[:-1])
             )
             where = doc.key_at(doc_path) if doc else None
         elif kind == "missing":
@@ -228,21 +229,17 @@ def pydantic_problems(
             message = f"missing field '{shown}'"
             where = doc.at(doc_path[:-1]) if doc else None
         elif kind in ("literal_error", "enum"):
-            allowed = _EXPECTED.findall(err.get("ctx", {}).get("expected", ""))
+            allowed = _EXPECTED.findall(ctx.get("expected", ""))
             code = "invalid_value"
-            message = f"{shown}: {_show(value)} is not one of {', '.join(allowed)}"
-            if isinstance(value, str):
-                message += hint(value, allowed)
+            message, suggestion = suggest(f"{shown}: {_show(value)} is not one of {', '.join(allowed)}", value, allowed)
+            where = doc.at(doc_path) if doc else None
+        elif kind == ERROR_AT:
+            code = "invalid_value"
+            message, suggestion = f"{shown}: {ctx['message']}", ctx.get("suggestion")
             where = doc.at(doc_path) if doc else None
         else:
             code = "invalid_value"
-            msg = _our_words(err)
-            below, msg = _split_at(msg)
-            if below:
-                loc = loc + below
-                doc_path = prefix + loc
-                shown = dotted(display_prefix + loc)
-            message = f"{shown}: {msg}"
+            message = f"{shown}: {_our_words(err)}"
             if kind not in ("value_error", "assertion_error") and not isinstance(value, (dict, list)):
                 message += f" (got {_show(value)})"
             where = doc.at(doc_path) if doc else None
@@ -250,17 +247,16 @@ def pydantic_problems(
         if key in seen:
             continue
         seen.add(key)
-        problems.append(Problem(where, code, message, path=dotted(display_prefix + loc)))
-    return _merge_misspellings(problems)
+        found.append(
+            (
+                display_prefix + loc,
+                Problem(where, code, message, path=dotted(display_prefix + loc), suggestion=suggestion),
+            )
+        )
+    return _merge_misspellings(found)
 
 
-def _merge_misspellings(problems: list[Problem]) -> list[Problem]:
+def _merge_misspellings(found: list[tuple[tuple, Problem]]) -> list[Problem]:
     """A misspelled key also makes the right key "missing": report the misspelling only."""
-    suggested = set()
-    for p in problems:
-        if p.code == "unknown_field":
-            m = re.search(r"\(did you mean '([^']+)'\?\)$", p.message)
-            if m:
-                parent = p.path.rsplit(".", 1)[0] if "." in p.path else ""
-                suggested.add(f"{parent}.{m.group(1)}" if parent else m.group(1))
-    return [p for p in problems if not (p.code == "missing_field" and p.path in suggested)]
+    suggested = {loc[:-1] + (p.suggestion,) for loc, p in found if p.code == "unknown_field" and p.suggestion}
+    return [p for loc, p in found if not (p.code == "missing_field" and loc in suggested)]

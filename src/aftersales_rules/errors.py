@@ -9,11 +9,30 @@ API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
      ├── CaseError                  a case is not valid: every problem, first shown
      └── EvaluationError            a valid policy could not decide a valid case
           ├── ConflictError         two rules decided one thing differently, equal priority
+          ├── UndecidedError        no rule decided a resolution, and there is no default
           └── EngineError           durable_rules refused (its error code is kept)
 
-A ``Problem`` is one finding: a location, a short code and a message. Policy
-and case errors carry a list of them, so that callers (the linter, an editor
-integration) get data rather than text.
+What each carries as data, for a program to test (the message is for a person,
+and nothing in the library reads it back)::
+
+    every error         message, exit_code
+    InputError          problem (one Problem), code (its word: syntax, too_large, ...), location
+    PolicyError         problems, sorted by location
+    CaseError           problems, sorted by location (the message shows the first)
+    EvaluationError     the message only (raised as itself for a case outside the policy's dates,
+                        and by a batch whose worker process died)
+    ConflictError       rules (the two rule ids), output (what they decided differently)
+    UndecidedError      case_id, kind (the case's issue kind)
+    EngineError         code (durable_rules' error number, or None)
+
+A ``Problem`` is one finding: a location, a short code, a message, a severity,
+the dotted path in the document and, for a misspelling, the name it most
+likely meant (``suggestion``; the message says "did you mean" in words).
+Input, policy and case errors carry them (``problems``), so that callers (the
+linter, an editor integration) get data rather than text. ``str(problem)`` is
+the one way a problem is printed: ``file:line:col: code: message`` on one line,
+``warning code`` for a warning (a linter ``Finding`` names ``error`` too); the
+CLI prints every problem, and every error made of problems, through it.
 """
 
 from __future__ import annotations
@@ -30,6 +49,7 @@ __all__ = [
     "PolicyError",
     "Problem",
     "SourceLocation",
+    "UndecidedError",
 ]
 
 
@@ -63,15 +83,21 @@ class Problem:
     message: str
     severity: str = "error"  # "error" | "warning"
     path: str = ""  # the dotted path in the document, when known
+    suggestion: str | None = None  # the name a misspelling most likely meant (the message's "did you mean")
 
     def sort_key(self) -> tuple:
         loc = self.location or SourceLocation("")
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
+    @property
+    def label(self) -> str:
+        """What ``str`` prints before the message: the code, after the severity unless it is an error."""
+        return self.code if self.severity == "error" else f"{self.severity} {self.code}"
+
     def __str__(self) -> str:
+        """``file:line:col: label: message`` on one line, what is not printable escaped (``one_line``)."""
         where = f"{self.location}: " if self.location else ""
-        label = self.code if self.severity == "error" else f"{self.severity} {self.code}"
-        return one_line(f"{where}{label}: {self.message}")
+        return one_line(f"{where}{self.label}: {self.message}")
 
     def to_dict(self) -> dict:
         loc = self.location
@@ -83,6 +109,7 @@ class Problem:
             "code": self.code,
             "message": self.message,
             "path": self.path or None,
+            "suggestion": self.suggestion,
         }
 
 
@@ -161,6 +188,15 @@ class ConflictError(EvaluationError):
     def __init__(self, message: str, rules: tuple[str, ...] = (), output: str = ""):
         self.rules = rules
         self.output = output
+        super().__init__(message)
+
+
+class UndecidedError(EvaluationError):
+    """No rule decided a resolution for the case (``case_id``, of issue ``kind``), and the policy sets no default."""
+
+    def __init__(self, message: str, case_id: str = "", kind: str = ""):
+        self.case_id = case_id
+        self.kind = kind
         super().__init__(message)
 
 

@@ -4,7 +4,7 @@ overlaps), the ``CheckReport`` of a whole check, and where in the rule files eac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..engine.compiler import kinds_of
 from ..errors import Problem, SourceLocation
@@ -20,6 +20,16 @@ class Finding(Problem):
 
     example: dict | None = field(default=None, compare=False)
 
+    @classmethod
+    def of(cls, problem: Problem) -> Finding:
+        """A load problem as a finding, every field kept."""
+        return cls(**{f.name: getattr(problem, f.name) for f in fields(Problem)})
+
+    @property
+    def label(self) -> str:
+        """A finding names its severity, ``error`` too: ``error gap``, ``warning overlap``."""
+        return f"{self.severity} {self.code}"
+
     def to_dict(self) -> dict:
         out = super().to_dict()
         if self.example is not None:
@@ -27,9 +37,8 @@ class Finding(Problem):
         return out
 
     def line(self) -> str:
-        """``file:line:col: severity code: message``."""
-        where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity} {self.code}: {self.message}"
+        """``file:line:col: severity code: message``: ``str(finding)``, printed as every problem is (one line)."""
+        return str(self)
 
 
 @dataclass

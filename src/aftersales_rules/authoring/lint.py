@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from ..case import ISSUE_KINDS
 from ..engine.compiler import width_problems
-from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation
+from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation, UndecidedError
 from ..language.conditions import FactRef, Ref, Test, walk
 from ..language.moments import Moment
 from ..language.rules import Rule
@@ -63,7 +63,7 @@ def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Chec
     try:
         source = read_policy(paths, checks=[width_problems])
     except PolicyError as exc:
-        return CheckReport([Finding(p.location, p.code, p.message, p.severity, p.path) for p in exc.problems])
+        return CheckReport([Finding.of(p) for p in exc.problems])
     return CheckReport(lint(Policy(source)))
 
 
@@ -314,7 +314,7 @@ def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str,
     keys = space.keys_read([a, b])
     combo = _describe(kind, {k: v for k, v in leaf.assign.items() if k in keys})
     outputs = [c.output for c in conflicts]
-    if outputs[0].startswith("group "):
+    if conflicts[0].group:
         what = (
             f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) of group '{a.group}' both match "
             f"at priority {a.priority} with different outputs"
@@ -354,8 +354,10 @@ def _gap(policy: Policy, space: Space, kind: str, values: dict, leaf: Leaf) -> F
         try:
             plan = policy.evaluate(case, branches=False)
             confirmed = not any("resolution" in entry.decided for entry in plan.trace)
-        except EvaluationError as exc:
-            confirmed = default is None and "no rule decided a resolution" in str(exc)
+        except UndecidedError:
+            confirmed = default is None
+        except EvaluationError:  # refused for another reason: the gap stays unconfirmed
+            pass
     if default is not None:
         message = f"no rule sets a resolution for {combo}; the default ({default}) applies"
         severity = "warning"

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from ..case import parse_case
-from ..diagnostics import dotted, hint
+from ..diagnostics import dotted, suggest
 from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation
 from ..loader import Document, load_document
 from ..plan import Plan
@@ -86,7 +86,7 @@ def load_tests(path: str | os.PathLike) -> list[PolicyTest]:
         try:
             doc = load_document(file, display=str(file))
         except InputError as exc:
-            problems.append(Problem(exc.location or SourceLocation(str(file)), exc.code, exc.problem.message))
+            problems.append(replace(exc.problem, location=exc.location or SourceLocation(str(file))))
             continue
         tests.extend(_file_tests(doc, file, problems))
     if problems:
@@ -95,9 +95,9 @@ def load_tests(path: str | os.PathLike) -> list[PolicyTest]:
 
 
 def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[PolicyTest]:
-    def error(path: tuple, code: str, message: str, on_key: bool = False) -> None:
+    def error(path: tuple, code: str, message: str, suggestion: str | None = None, *, on_key: bool = False) -> None:
         where = doc.key_at(path) if on_key else doc.at(path)
-        problems.append(Problem(where, code, message, path=dotted(path)))
+        problems.append(Problem(where, code, message, path=dotted(path), suggestion=suggestion))
 
     data = doc.data
     if not isinstance(data, dict) or "tests" not in data:
@@ -108,7 +108,7 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
             error(
                 (key,),
                 "unknown_field",
-                f"unknown field '{key}'" + (hint(str(key), ["tests"]) or " (a test file holds only 'tests')"),
+                *suggest(f"unknown field '{key}'", str(key), ["tests"], otherwise=" (a test file holds only 'tests')"),
                 on_key=True,
             )
     entries = data["tests"]
@@ -128,7 +128,7 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
                 error(
                     at + (key,),
                     "unknown_field",
-                    f"unknown field '{key}' in a test" + hint(str(key), TEST_KEYS),
+                    *suggest(f"unknown field '{key}' in a test", str(key), TEST_KEYS),
                     on_key=True,
                 )
                 bad = True
@@ -165,7 +165,7 @@ def _check_expect(doc: Document, at: tuple, expect: dict, error) -> bool:
     fields = [*Plan.model_fields, *EXTRA_KEYS]
     for key, value in expect.items():
         if key not in fields:
-            error(at + (key,), "unknown_field", f"unknown plan field '{key}'" + hint(str(key), fields), on_key=True)
+            error(at + (key,), "unknown_field", *suggest(f"unknown plan field '{key}'", str(key), fields), on_key=True)
             ok = False
         elif key == "steps_in_order" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             error(at + (key,), "invalid_value", "steps_in_order is a list of actions")

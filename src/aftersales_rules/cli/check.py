@@ -39,7 +39,7 @@ def report_lines(report: CheckReport) -> list[str]:
     """``file:line:col: severity code: message`` per finding (an example case below gaps and overlaps)."""
     lines = []
     for finding in report.findings:
-        lines.append(finding.line())
+        lines.append(str(finding))
         if finding.example is not None:
             lines.append("    example: " + json.dumps(finding.example, ensure_ascii=False))
     lines.append(f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}")

@@ -39,15 +39,16 @@ class Conflict:
 
     first: Rule
     second: Rule
-    output: str  # a slot, or "group <name>"
+    output: str  # a slot, or "group <name>" (ConflictError.output)
+    group: str = ""  # the group both belong to, for a tie within one: what tells the two kinds apart
 
 
 def raise_conflict(conflict: Conflict) -> None:
     first, second, output = conflict.first, conflict.second, conflict.output
-    if output.startswith("group "):
+    if conflict.group:
         message = (
             f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) of group "
-            f"'{output[6:]}' both match at priority {second.priority}; give one a higher priority"
+            f"'{conflict.group}' both match at priority {second.priority}; give one a higher priority"
         )
     else:
         message = (
@@ -118,7 +119,7 @@ def apply_groups(matched: list[Rule], on_conflict: OnConflict = raise_conflict) 
         if other is None or rule.priority > other.priority:
             best[rule.group] = rule
         elif rule.priority == other.priority and _outputs(rule) != _outputs(other):
-            on_conflict(Conflict(other, rule, f"group {rule.group}"))
+            on_conflict(Conflict(other, rule, f"group {rule.group}", group=rule.group))
     return [r for r in matched if not r.group or best[r.group] is r]
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import Case, parse_case
-from ..errors import EvaluationError
+from ..errors import EvaluationError, UndecidedError
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
@@ -182,9 +182,11 @@ class Engine:
         slot = lambda name, default=None: d.winners[name][0].slots[name] if name in d.winners else default
         resolution = slot("resolution", self.source.defaults.resolution)
         if resolution is None:
-            raise EvaluationError(
+            raise UndecidedError(
                 f"no rule decided a resolution for case {case.case_id} ({case.issue.kind}) "
-                "and the policy sets no default (defaults: {resolution: ...})"
+                "and the policy sets no default (defaults: {resolution: ...})",
+                case_id=case.case_id,
+                kind=case.issue.kind,
             )
         postage = Postage(
             return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..diagnostics import hint
+from ..diagnostics import suggest
 from ..money import MoneyError, parse_money, percent_of, quantize
 from .scope import Reader
 
@@ -109,7 +109,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         fact = r.scope.fact(value)
         if fact is None or fact.type != "money":
             money = [p for p, f in r.scope.facts.items() if f.type == "money"]
-            r.error("unknown_fact", f"'{value}' is not a money fact" + hint(value, money))
+            r.error("unknown_fact", *suggest(f"'{value}' is not a money fact", value, money))
             return None
         return Amount("fact", path=value)
     if not isinstance(value, dict) or len(value) == 0:
@@ -124,7 +124,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         if extra:
             r.at(extra[0]).error(
                 "unknown_field",
-                f"unknown field '{extra[0]}' in a percentage" + hint(str(extra[0]), ["percent", "of"]),
+                *suggest(f"unknown field '{extra[0]}' in a percentage", str(extra[0]), ["percent", "of"]),
                 on_key=True,
             )
             return None
@@ -147,7 +147,9 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         return None if base is None else Amount("percent", percent=pct, items=(base,))
     if len(value) != 1 or next(iter(value)) not in _LISTS:
         key = next(iter(value))
-        r.at(key).error("unknown_field", f"unknown formula '{key}'" + hint(str(key), ("percent", *_LISTS)), on_key=True)
+        r.at(key).error(
+            "unknown_field", *suggest(f"unknown formula '{key}'", str(key), ("percent", *_LISTS)), on_key=True
+        )
         return None
     form, items = next(iter(value.items()))
     if not isinstance(items, list) or not items:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from ..diagnostics import hint, pydantic_problems
+from ..diagnostics import pydantic_problems, suggest
 from ..errors import Problem
 from ..loader import Document
 from .conditions import NamedCondition, Ref, parse_condition, walk
@@ -160,8 +160,7 @@ class _Builder:
             elif default is not None and default not in values:
                 r.at("default").error(
                     "invalid_value",
-                    f"default {default!r} is not one of {', '.join(values)}"
-                    + (hint(default, values) if isinstance(default, str) else ""),
+                    *suggest(f"default {default!r} is not one of {', '.join(values)}", default, values),
                 )
                 continue
             self.scope.facts[f"facts.{name}"] = Fact(

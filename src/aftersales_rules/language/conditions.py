@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Union
 
-from ..diagnostics import hint
+from ..diagnostics import suggest
 from ..errors import SourceLocation
 from ..money import MoneyError, parse_money
 from .facts import Fact
@@ -193,14 +193,11 @@ def _test(r: Reader, path: str, spec: Any) -> Condition | None:
     fact = r.scope.fact(path)
     if fact is None:
         where = "attribute" if path.startswith("attributes.") else "fact"
-        extra = (
-            " (declare it under 'attributes:' first)"
-            if path.startswith("attributes.")
-            else " (declare it under 'facts:' first)"
-            if path.startswith("facts.")
-            else ""
+        section = next((s for s in ("attributes", "facts") if path.startswith(s + ".")), None)
+        extra = f" (declare it under '{section}:' first)" if section else ""
+        r.error(
+            "unknown_fact", *suggest(f"unknown {where} '{path}'", path, _known_paths(r), otherwise=extra), on_key=True
         )
-        r.error("unknown_fact", f"unknown {where} '{path}'" + (hint(path, _known_paths(r)) or extra), on_key=True)
         return None
     if isinstance(spec, dict) and spec:
         tests = []
@@ -234,7 +231,7 @@ def _named(r: Reader, name: str, spec: Any) -> Condition | None:
 def _operator(r: Reader, fact: Fact, op: str, operand: Any) -> Condition | None:
     path = fact.path
     if op not in ALL_OPS:
-        r.error("unknown_operator", f"unknown test '{op}' for {path}" + hint(op, ALL_OPS), on_key=True)
+        r.error("unknown_operator", *suggest(f"unknown test '{op}' for {path}", op, ALL_OPS), on_key=True)
         return None
     if op == "known":
         if not isinstance(operand, bool):
@@ -306,8 +303,7 @@ def _scalar(r: Reader, fact: Fact, value: Any) -> Any:
         if value not in fact.values:
             r.error(
                 "invalid_value",
-                f"{fact.path} is never '{value}'; it is one of {', '.join(fact.values)}"
-                + (hint(value, fact.values) if isinstance(value, str) else ""),
+                *suggest(f"{fact.path} is never '{value}'; it is one of {', '.join(fact.values)}", value, fact.values),
             )
             return _BAD
         return value
@@ -348,7 +344,7 @@ def _number(r: Reader, fact: Fact, value: Any) -> Any:
     except MoneyError as exc:
         if isinstance(value, str) and not value.strip().replace(".", "", 1).lstrip("-").isdigit():
             money = [p for p, f in r.scope.facts.items() if f.type == "money"]
-            r.error("unknown_fact", f"'{value}' is neither an amount nor a money fact" + hint(value, money))
+            r.error("unknown_fact", *suggest(f"'{value}' is neither an amount nor a money fact", value, money))
         else:
             r.error("invalid_value", f"{fact.path}: {exc}")
         return _BAD

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ..diagnostics import hint
+from ..diagnostics import suggest
 from .scope import Reader
 
 __all__ = ["Moment", "parse_clock", "parse_duration", "parse_moment"]
@@ -129,7 +129,9 @@ def parse_moment(r: Reader, value: Any) -> Moment | None:
     for key in value:
         if key not in _FORMS[form]:
             r.at(key).error(
-                "unknown_field", f"unknown field '{key}' in a {form} moment" + hint(str(key), _FORMS[form]), on_key=True
+                "unknown_field",
+                *suggest(f"unknown field '{key}' in a {form} moment", str(key), _FORMS[form]),
+                on_key=True,
             )
             return None
     if form == "day_of":
@@ -173,8 +175,7 @@ def _time_path(r: Reader, value: Any) -> str | None:
         times = [p for p, f in r.scope.facts.items() if f.type == "time"]
         r.error(
             "unknown_fact",
-            f"'{value}' is not a time fact (one of {', '.join(times)})"
-            + (hint(value, times) if isinstance(value, str) else ""),
+            *suggest(f"'{value}' is not a time fact (one of {', '.join(times)})", value, times),
         )
         return None
     return value

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..diagnostics import hint, pydantic_problems
+from ..diagnostics import pydantic_problems, suggest
 from ..errors import SourceLocation
 from .amounts import Amount, parse_amount
 from .conditions import Condition
@@ -139,7 +139,7 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
         return None
     for key in resolved:
         if key not in ("zh", "en"):
-            r.at(key).error("unknown_field", f"unknown language '{key}'" + hint(str(key), ("zh", "en")), on_key=True)
+            r.at(key).error("unknown_field", *suggest(f"unknown language '{key}'", str(key), ("zh", "en")), on_key=True)
             return None
         if not isinstance(resolved[key], str) or not resolved[key].strip():
             r.at(key).error("invalid_text", f"the {key} text must be non-empty text")
@@ -158,9 +158,12 @@ def check_placeholders(r: Reader, spec: TextSpec) -> None:
         if name not in allowed:
             r.error(
                 "unknown_placeholder",
-                f"unknown placeholder '{{{name}}}' in text"
-                + hint(name, allowed)
-                + " (write {{ and }} for literal braces)",
+                *suggest(
+                    f"unknown placeholder '{{{name}}}' in text",
+                    name,
+                    allowed,
+                    after=" (write {{ and }} for literal braces)",
+                ),
             )
 
 
@@ -254,15 +257,14 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
         if fact is None or name in r.scope.condition_facts:
             why = " (it is defined by a condition, not set by rules)" if name in r.scope.condition_facts else ""
             settable = [p[6:] for p, f in r.scope.facts.items() if p.startswith("facts.")]
-            s.error("unknown_fact", f"no derived fact '{name}' to set{why}" + hint(name, settable), on_key=True)
+            s.error("unknown_fact", *suggest(f"no derived fact '{name}' to set{why}", name, settable), on_key=True)
             continue
         if fact.type == "bool" and not isinstance(value, bool):
             s.error("type_mismatch", f"facts.{name} is true or false, not {value!r}")
         elif fact.type == "enum" and value not in fact.values:
             s.error(
                 "invalid_value",
-                f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}"
-                + (hint(value, fact.values) if isinstance(value, str) else ""),
+                *suggest(f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}", value, fact.values),
             )
         else:
             slots[f"facts.{name}"] = value
@@ -272,9 +274,12 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
         if step.action not in ACTIONS and not step.action.startswith("x_"):
             s.at("action").error(
                 "unknown_action",
-                f"unknown action '{step.action}'"
-                + hint(step.action, ACTIONS)
-                + " (a policy's own actions start with x_)",
+                *suggest(
+                    f"unknown action '{step.action}'",
+                    step.action,
+                    ACTIONS,
+                    after=" (a policy's own actions start with x_)",
+                ),
             )
             continue
         text = parse_text(s.at("text"), step.text)

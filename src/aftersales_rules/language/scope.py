@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import dotted, hint
+from ..diagnostics import dotted, suggest
 from ..errors import Problem, SourceLocation
 from ..loader import Document
 from .facts import FACTS, Fact
@@ -80,9 +80,13 @@ class Reader:
     def where(self) -> str:
         return dotted(self.path)
 
-    def error(self, code: str, message: str, on_key: bool = False) -> None:
+    def error(self, code: str, message: str, suggestion: str | None = None, *, on_key: bool = False) -> None:
+        """A problem here (at the key with ``on_key``); ``suggestion`` is the did-you-mean name, if any.
+
+        With ``diagnostics.suggest``: ``r.error(code, *suggest(text, word, known), on_key=True)``.
+        """
         loc = self.key_location if on_key else self.location
-        self.problems.append(Problem(loc, code, message, path=self.where))
+        self.problems.append(Problem(loc, code, message, path=self.where, suggestion=suggestion))
 
     def deref(self, value: Any, kind: str = "value") -> tuple[bool, Any]:
         """Resolve a ``$name`` reference; returns (ok, value). ``$$x`` is the literal ``$x``."""
@@ -93,7 +97,7 @@ class Reader:
             found = self.scope.lookup(name, kind)
             if found is None:
                 self.error(
-                    "unknown_reference", f"no shared {kind} named '{name}'" + hint(name, self.scope.names_of(kind))
+                    "unknown_reference", *suggest(f"no shared {kind} named '{name}'", name, self.scope.names_of(kind))
                 )
                 return False, None
             return True, found.value

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -103,7 +103,7 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: 
             raw = read_bounded(file, name)
             doc = parse_document(raw, name)
         except InputError as exc:
-            problems.append(Problem(exc.location or SourceLocation(name), exc.code, exc.problem.message))
+            problems.append(replace(exc.problem, location=exc.location or SourceLocation(name)))
             continue
         digest.update(name.encode() + b"\0" + raw + b"\0")
         docs[name] = doc
