@@ -149,6 +149,7 @@ def _as_text(document, fmt: str) -> str | None:
         return None
 
 
+@pytest.mark.slow
 @FUZZ
 @given(document=documents(), fmt=st.sampled_from(["yaml", "json"]))
 def test_arbitrary_documents_as_case_files_raise_only_library_errors(reference_policy, tmp_path, document, fmt):
@@ -162,6 +163,7 @@ def test_arbitrary_documents_as_case_files_raise_only_library_errors(reference_p
         assert_one_line_refusal(dry_run(path))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(raw=st.one_of(st.binary(max_size=400), st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass"))))
 def test_arbitrary_bytes_as_case_files_raise_only_library_errors(reference_policy, tmp_path, raw):
@@ -369,6 +371,7 @@ def broken_rule_file(draw):
     return name, draw(mutated(RULE_FILES[name], values, RULE_KEYS))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(broken=broken_rule_file())
 def test_reference_rules_with_one_place_broken_raise_only_library_errors(rules_copy, broken):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 import threading
 
+import pytest
+
 from aftersales_rules import Policy
 from aftersales_rules.testing import generate_cases
 
@@ -50,6 +52,7 @@ def _run_threads(work, count: int) -> list[BaseException]:
     return errors
 
 
+@pytest.mark.slow
 def test_eight_threads_give_exactly_the_sequential_plans(reference_policy):
     sequential = [reference_policy.evaluate(case).to_json() for case in CASES]
     got: list[list[str | None]] = [[None] * PER_THREAD for _ in range(THREADS)]

@@ -128,6 +128,7 @@ def test_raw_ruleset_refuses_the_1025th_live_session(raw):
     assert raw["ceiling"] == 1025  # MemoryError; each ruleset holds at most 1,024 undeleted sessions
 
 
+@pytest.mark.slow
 def test_five_thousand_evaluations_of_one_kind_never_reach_the_ceiling(reference_policy):
     """Every match opens a fresh session and deletes it; with branches a case takes several matches."""
     plans = [reference_policy.evaluate(case) for case in generate_cases(5000, seed=41, kinds=["wrong_item"])]

@@ -322,6 +322,7 @@ def test_effective_dates(tmp_path):
 # --------------------------------------------------------------------------- purity, sessions, threads, versions
 
 
+@pytest.mark.slow
 def test_same_inputs_give_byte_identical_json(reference_policy, root):
     for path in sorted((root / "examples").glob("*.yaml")):
         c = load_case(path)

@@ -82,6 +82,7 @@ def affected_goods(case: dict) -> Decimal:
     return sum((prices[a["sku"]][0] * (a.get("quantity") or prices[a["sku"]][1]) for a in affected), Decimal("0.00"))
 
 
+@pytest.mark.slow
 def test_fifteen_day_window_changes_exactly_the_no_reason_requests_of_days_8_to_15(tmp_path):
     cases = list(generate_cases(3000, seed=7))
     path = write_jsonl(tmp_path / "cases.jsonl", cases)

@@ -43,6 +43,7 @@ def paid_for(case: dict) -> Decimal:
     return goods + Decimal(order.get("shipping_fee", "0")) + Decimal(shipment.get("postage_paid") or "0")
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(case=cases())
 def test_refund_adds_up_and_stays_within_what_was_paid(reference_policy, case):
@@ -54,6 +55,7 @@ def test_refund_adds_up_and_stays_within_what_was_paid(reference_policy, case):
     assert (refund.release is None) == (not refund.lines and not refund.pending)
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(case=cases())
 def test_every_case_is_decided_with_valid_steps(reference_policy, case):
@@ -70,6 +72,7 @@ def test_every_case_is_decided_with_valid_steps(reference_policy, case):
         assert entry.source.startswith("rules/") and entry.because
 
 
+@pytest.mark.slow
 def test_every_kind_and_resolution_is_generated(reference_policy):
     """The strategies above reach every kind, so the properties are not checked on a few kinds only."""
     seen_kinds: set[str] = set()
@@ -97,6 +100,7 @@ def other_thread():
         yield pool
 
 
+@pytest.mark.slow
 @settings(max_examples=100)
 @given(case=cases())
 def test_a_plan_is_byte_identical_twice_in_another_thread_and_after_a_reload(
