@@ -193,7 +193,7 @@ def _our_words(err: Any) -> str:
     if words is None:
         return f"is not valid ({kind})"
     try:
-        return words.format(**{k: v for k, v in (err.get("ctx") or {}).items()})
+        return words.format(**(err.get("ctx") or {}))
     except (KeyError, IndexError, ValueError):
         return f"is not valid ({kind})"
 
@@ -206,10 +206,8 @@ def pydantic_problems(
     seen: set[tuple] = set()
     for err in exc.errors(include_url=False):
         raw, kind = err["loc"], err["type"]
-        if kind == "extra_forbidden" and raw:
-            loc = _without_tags(raw[:-1]) + (raw[-1],)  # the unknown key itself is the input's, never a tag
-        else:
-            loc = _without_tags(raw)
+        # the unknown key itself is the input's, never a tag
+        loc = _without_tags(raw[:-1]) + (raw[-1],) if kind == "extra_forbidden" and raw else _without_tags(raw)
         value = err.get("input")
         doc_path = prefix + loc
         shown = dotted(display_prefix + loc) or "(document)"

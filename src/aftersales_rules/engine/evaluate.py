@@ -201,7 +201,10 @@ class Engine:
     def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund]:
         """Resolution, postage and refund: the figures a what-if branch compares."""
         values = d.values
-        slot = lambda name, default=None: d.winners[name][0].slots[name] if name in d.winners else default
+
+        def slot(name: str, default: Any = None) -> Any:
+            return d.winners[name][0].slots[name] if name in d.winners else default
+
         resolution = slot("resolution", self.source.defaults.resolution)
         if resolution is None:
             raise EvaluationError(

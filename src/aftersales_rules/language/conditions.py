@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 from ..diagnostics import hint
 from ..errors import SourceLocation
@@ -91,7 +91,7 @@ class Ref:
         return f"facts.{self.name}"
 
 
-Condition = Union[Test, All, AnyOf, Not, Ref]
+Condition = Test | All | AnyOf | Not | Ref
 
 _SYMBOLS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _NEGATE = {"eq": "ne", "ne": "eq", "in": "not_in", "not_in": "in", "known": "unknown", "unknown": "known"}

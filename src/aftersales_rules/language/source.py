@@ -8,6 +8,7 @@ file:line:column. Nothing here compiles anything: that is the engine's part.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
@@ -111,10 +112,8 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: 
             problems.extend(pydantic_problems(exc, PolicyFile, doc))
             # keep what is readable so the other sections are still checked
             salvage = {k: v for k, v in data.items() if k in PolicyFile.model_fields}
-            try:
+            with contextlib.suppress(ValidationError):
                 parsed[name] = PolicyFile.model_validate(_drop_bad(salvage, exc))
-            except ValidationError:
-                pass
     if len(docs) < len(files):
         # a file that cannot be read may define what the others use: its errors come first, alone
         raise PolicyError(problems)
