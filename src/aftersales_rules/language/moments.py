@@ -50,6 +50,7 @@ class Moment:
             day = local.date() + timedelta(days=self.days)
             return _at(day, self.clock or time(0), zone)
         # next: the first clock time strictly after the base moment
+        assert self.clock is not None  # a "next" moment always names its clock time (parse_moment)
         candidate = _at(local.date(), self.clock, zone)
         if candidate <= local:
             candidate = _at(local.date() + timedelta(days=1), self.clock, zone)

@@ -25,9 +25,11 @@ from .rulefile import Defaults, PolicyFile, PolicyHeader
 from .rules import Rule
 from .scope import Scope
 
-__all__ = ["PolicySource", "read_policy"]
+__all__ = ["Paths", "PolicySource", "read_policy"]
 
 RULE_SUFFIXES = (".yaml", ".yml")
+
+Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]  # a rule file, a directory of them, or a list
 
 
 @dataclass
@@ -43,14 +45,14 @@ class PolicySource:
     documents: dict[str, Document]
 
 
-def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list[Path], Path]:
+def _files(paths: Paths) -> tuple[list[Path], Path]:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
-    if not paths:
+    given = [Path(p) for p in paths]
+    if not given:
         raise InputError("no policy files given", code="not_found")
     files: list[Path] = []
-    for p in paths:
+    for p in given:
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
             if not found:
@@ -60,8 +62,8 @@ def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list
             files.append(p)
         else:
             raise InputError("no such file or directory", SourceLocation(str(p)), "not_found")
-    if len(paths) == 1 and paths[0].is_dir():
-        root = paths[0].resolve()
+    if len(given) == 1 and given[0].is_dir():
+        root = given[0].resolve()
     else:
         root = Path(os.path.commonpath([f.resolve().parent for f in files]))
     return files, root
@@ -75,7 +77,7 @@ def _display(file: Path, root: Path) -> str:
 Check = Callable[[PolicySource], list[Problem]]
 
 
-def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: Iterable[Check] = ()) -> PolicySource:
+def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
     """Read and validate a policy without compiling it (raises ``PolicyError``).
 
     ``checks`` are further checks of the built policy that this package cannot make itself (the
