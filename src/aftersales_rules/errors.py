@@ -19,6 +19,7 @@ integration) get data rather than text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "AfterSalesError",
@@ -64,7 +65,7 @@ class Problem:
     severity: str = "error"  # "error" | "warning"
     path: str = ""  # the dotted path in the document, when known
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location or SourceLocation("")
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
@@ -73,7 +74,7 @@ class Problem:
         label = self.code if self.severity == "error" else f"{self.severity} {self.code}"
         return one_line(f"{where}{label}: {self.message}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         loc = self.location
         return {
             "file": loc.file if loc else None,
