@@ -188,7 +188,7 @@ def _our_words(err: Any) -> str:
             if msg.startswith(lead):
                 return msg[len(lead) :]
         return msg
-    words = PATTERN_WORDS.get((err.get("ctx") or {}).get("pattern")) if kind == "string_pattern_mismatch" else None
+    words = PATTERN_WORDS.get((err.get("ctx") or {}).get("pattern", "")) if kind == "string_pattern_mismatch" else None
     words = words or _WORDS.get(kind)
     if words is None:
         return f"is not valid ({kind})"
