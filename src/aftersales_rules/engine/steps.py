@@ -47,6 +47,7 @@ class StepTemplate:
         if built is not None:
             step = built.get(seq)
             if step is None:
+                assert self.text is not None  # a shared step is a static one: its text is known
                 step = built.setdefault(seq, self._make(seq, self.text, None))
             return step
         spec = self.spec

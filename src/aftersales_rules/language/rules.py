@@ -63,7 +63,7 @@ class LegSpec:
 @dataclass(frozen=True)
 class LineSpec:
     component: str
-    amount: Amount | None  # None: the component's own amount (goods, return_postage, original_shipping)
+    amount: Amount | None  # None: goods only, each affected item's own price (the others default to a fact)
     cap: Amount | None
 
 
