@@ -243,8 +243,8 @@ def _decisions(policy: Policy) -> list[Finding]:
         out.extend(_unreachable(source, matched, shown, beaten_by))
     for conflicts, kind, leaf in overlaps.values():
         out.append(_overlap(policy, space, conflicts, kind, leaf))
-    for kind, found in gaps.items():
-        merged = _merge(list(found.values()), space)
+    for kind, classes in gaps.items():
+        merged = _merge(list(classes.values()), space)
         for n, (values, leaf) in enumerate(merged):
             if n == MAX_GAPS_PER_KIND:
                 out.append(
