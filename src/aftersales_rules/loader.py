@@ -134,7 +134,9 @@ class Document:
         return self.keys.get(tuple(path)) or self.at(path)
 
 
-def load_document(path: str | os.PathLike, display: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load_document(
+    path: str | os.PathLike[str], display: str | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Document:
     """Read and parse one YAML or JSON file."""
     p = Path(path)
     name = display or str(path)

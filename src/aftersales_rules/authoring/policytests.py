@@ -68,7 +68,7 @@ class PolicyTest:
 # --------------------------------------------------------------------------- loading
 
 
-def load_tests(path: str | os.PathLike) -> list[PolicyTest]:
+def load_tests(path: str | os.PathLike[str]) -> list[PolicyTest]:
     """The tests of a tests directory (``*.yaml``, ``*.yml``, sorted) or of one file.
 
     Raises ``PolicyError`` listing every problem (file:line:col) when a file is malformed.

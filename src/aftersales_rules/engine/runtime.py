@@ -72,7 +72,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options
 SENTINEL = "s"  # the rule that matches every case (see above); never reported as fired
 
 
-def _never_runs(closure) -> None:  # pragma: no cover - matches are collected without running actions
+def _never_runs(closure: object) -> None:  # pragma: no cover - matches are collected without running actions
     raise AssertionError("rule actions are not run")
 
 

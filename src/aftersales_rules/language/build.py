@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..diagnostics import hint, pydantic_problems
 from ..errors import Problem
 from ..loader import Document
-from .conditions import NamedCondition, Ref, parse_condition, walk
+from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
 from .rules import Rule, TextSpec, check_placeholders, parse_outputs
@@ -266,7 +266,7 @@ def _without_nones(data: Any) -> Any:
     return data
 
 
-def _facts_read(when) -> set[str]:
+def _facts_read(when: Condition) -> set[str]:
     return {n.path for n in walk(when) if hasattr(n, "path") and not isinstance(n, Ref)}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ..diagnostics import hint
@@ -67,7 +67,7 @@ class Moment:
         return f"{self.clock or time(0):%H:%M} on the {day}"
 
 
-def _at(day, clock: time, zone: tzinfo) -> datetime:
+def _at(day: date, clock: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)
 
 

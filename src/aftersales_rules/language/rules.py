@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import hint, pydantic_problems
 from ..errors import SourceLocation
@@ -164,7 +164,10 @@ def check_placeholders(r: Reader, spec: TextSpec) -> None:
             )
 
 
-def _model(r: Reader, model, value: Any):
+M = TypeVar("M", bound=BaseModel)
+
+
+def _model(r: Reader, model: type[M], value: Any) -> M | None:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
