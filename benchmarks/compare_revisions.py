@@ -44,7 +44,7 @@ def _child(src: str, cases: int) -> None:
     policy = Policy.load(ROOT / "rules")
     out = {}
     for branches in (False, True):
-        t = time_calls("", lambda c: policy.evaluate(c, branches=branches), corpus, min(500, cases))
+        t = time_calls("", lambda c, branches=branches: policy.evaluate(c, branches=branches), corpus, min(500, cases))
         out["with branches" if branches else "without branches"] = {
             "per_second": t.per_second,
             "p50_ms": t.p50,

@@ -22,7 +22,7 @@ class Timing:
     def percentile(self, p: float) -> float:
         """Latency at percentile ``p`` (0-100), in milliseconds (nearest rank)."""
         lat = self.latencies_ns
-        index = min(len(lat) - 1, max(0, int(round(p / 100 * len(lat) + 0.5)) - 1))
+        index = min(len(lat) - 1, max(0, round(p / 100 * len(lat) + 0.5) - 1))
         return lat[index] / 1e6
 
     @property

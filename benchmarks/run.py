@@ -276,12 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(title="targets (issue 5)")
     for col in ("target", "wanted", "measured", "met"):
         table.add_column(col)
-    for (name, wanted), (measured, met) in zip(TARGETS.items(), checks):
+    for (name, wanted), (measured, met) in zip(TARGETS.items(), checks, strict=True):
         table.add_row(name, wanted, measured, "[green]yes[/]" if met else "[red]no[/]")
     console.print(table)
     report["targets"] = {
         name: {"wanted": wanted, "measured": measured, "met": met}
-        for (name, wanted), (measured, met) in zip(TARGETS.items(), checks)
+        for (name, wanted), (measured, met) in zip(TARGETS.items(), checks, strict=True)
     }
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

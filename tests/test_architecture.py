@@ -8,6 +8,7 @@ Every import statement counts, wherever it is written (inside a function, under
 from __future__ import annotations
 
 import ast
+import itertools
 from importlib import metadata
 from pathlib import Path
 
@@ -150,7 +151,7 @@ def test_the_import_graph_has_no_cycle():
     graph = _graph()
     shown = []
     for cycle in _cycles(graph):
-        steps = [f"  {a} imports {b} ({_where(a, graph[a][b])})" for a, b in zip(cycle, cycle[1:])]
+        steps = [f"  {a} imports {b} ({_where(a, graph[a][b])})" for a, b in itertools.pairwise(cycle)]
         shown.append(" → ".join(cycle) + "\n" + "\n".join(steps))
     assert not shown, "import cycles in src/aftersales_rules:\n" + "\n".join(shown)
 

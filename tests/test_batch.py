@@ -119,7 +119,8 @@ def test_reading_is_lazy(tmp_path):
 PEAK_RSS = """
 import resource, subprocess, sys
 done = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-sys.stdout.write(done.stdout + f"returncode={done.returncode}\\nmaxrss={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n")
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stdout.write(done.stdout + f"returncode={done.returncode}\\nmaxrss={peak}\\n")
 """
 
 

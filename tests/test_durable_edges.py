@@ -97,7 +97,8 @@ out["rules_4097"] = create("r4097", {"r%d" % i: {"all": [{"m": grid(i)}]} for i 
 out["same_condition_256"] = create("s256", {"r%d" % i: {"all": [{"m": {"k": 1}}]} for i in range(256)})
 out["same_condition_257"] = create("s257", {"r%d" % i: {"all": [{"m": {"k": 1}}]} for i in range(257)})
 for n in (64, 70):
-    lt = E.create_ruleset("lt%d" % n, json.dumps({"r%d" % i: {"all": [{"m": {"$lt": {"v": i + 10}}}]} for i in range(n)}))
+    below = {"r%d" % i: {"all": [{"m": {"$lt": {"v": i + 10}}}]} for i in range(n)}
+    lt = E.create_ruleset("lt%d" % n, json.dumps(below))
     try:
         code, _ = E.assert_fact(lt, json.dumps({"sid": "1", "id": "f", "v": 1}))
         out["holding_%d" % n] = "asserted"

@@ -123,7 +123,7 @@ def test_a_case_that_fails_under_one_policy_only_is_a_change(tmp_path):
     (change,) = report.changes
     assert change.changed == ["error"] and change.old.error is None
     assert change.new.error.startswith(f"case {case['case_id']} opened on 2026-03-02, before policy reference")
-    assert list(describe(change))[0].startswith("error none → case ")
+    assert next(iter(describe(change))).startswith("error none → case ")
     assert (report.cases, report.failed_both) == (2, 1)
 
 

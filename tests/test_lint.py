@@ -167,7 +167,7 @@ def test_the_abstract_model_agrees_with_the_engine(reference_policy):
     for data in generate_cases(1500, seed=11):
         case = parse_case(data)
         seen: dict = {}
-        leaf = space.leaf_of(case.issue.kind, lambda key: abstract_value(space, case, key, seen))
+        leaf = space.leaf_of(case.issue.kind, lambda key, case=case, seen=seen: abstract_value(space, case, key, seen))
         assert not leaf.conflicts
         expected = {rule.id for rule in leaf.applied if leaf.contributes(rule)}
         assert expected == {t.rule for t in reference_policy.evaluate(case, branches=False).trace}, data["case_id"]

@@ -144,6 +144,7 @@ def test_a_file_without_a_size_is_read_only_up_to_the_limit(device):
 
 
 def test_a_pipe_is_read_up_to_the_limit(tmp_path):
+    import contextlib
     import os
     import threading
 
@@ -151,11 +152,8 @@ def test_a_pipe_is_read_up_to_the_limit(tmp_path):
     os.mkfifo(fifo)
 
     def write() -> None:
-        with open(fifo, "wb") as stream:
-            try:
-                stream.write(b"a: 1\n" * 1000)
-            except BrokenPipeError:
-                pass
+        with open(fifo, "wb") as stream, contextlib.suppress(BrokenPipeError):
+            stream.write(b"a: 1\n" * 1000)
 
     writer = threading.Thread(target=write)
     writer.start()

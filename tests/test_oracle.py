@@ -71,7 +71,7 @@ def test_engine_agrees_with_oracle_on_a_corpus(reference_policy):
 def test_both_refuse_cases_opened_before_the_policy_takes_effect(reference_policy):
     case = next(generate_cases(1, seed=3))
     case["opened_at"] = "2025-12-31T23:59:59+08:00"
-    with pytest.raises(EvaluationError, match="before policy reference .* takes effect"):
+    with pytest.raises(EvaluationError, match=r"before policy reference .* takes effect"):
         reference_policy.evaluate(case)
     with pytest.raises(oracle.NotInForce):
         oracle.decide(case)

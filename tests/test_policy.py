@@ -79,10 +79,8 @@ def test_a_rule_file_named_twice_is_refused_by_name(root):
     with pytest.raises(InputError) as err:
         Policy.load([root / "rules", root / "rules" / "policy.yaml"])
     assert err.value.code == "duplicate_file"
-    assert (
-        str(err.value)
-        == f"{root / 'rules' / 'policy.yaml'}: duplicate_file: is given twice (also through the folder {root / 'rules'})"
-    )
+    folder, file = root / "rules", root / "rules" / "policy.yaml"
+    assert str(err.value) == f"{file}: duplicate_file: is given twice (also through the folder {folder})"
 
 
 def test_a_rule_file_linking_outside_the_policy_folder_is_refused_in_one_line(root, tmp_path):
@@ -93,5 +91,6 @@ def test_a_rule_file_linking_outside_the_policy_folder_is_refused_in_one_line(ro
         Policy.load(tmp_path / "rules")
     assert err.value.code == "outside_policy"
     assert str(err.value) == (
-        f"{tmp_path / 'rules' / 'zz.yaml'}: outside_policy: links to {tmp_path / 'elsewhere.yaml'}, outside the policy folder"
+        f"{tmp_path / 'rules' / 'zz.yaml'}: outside_policy: "
+        f"links to {tmp_path / 'elsewhere.yaml'}, outside the policy folder"
     )

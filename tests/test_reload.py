@@ -145,7 +145,7 @@ def test_a_good_reload_swaps_atomically_under_load(versions):
     service = PolicyService.load(versions["v1"])
     old = _plans(service.policy)
     new = _plans(Policy.load(versions["v2"]))
-    assert all(a != b for a, b in zip(old, new))
+    assert all(a != b for a, b in zip(old, new, strict=True))
     with Evaluators(service) as running:
         running.wait_for(40)
         loaded = service.reload(versions["v2"])

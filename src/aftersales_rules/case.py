@@ -280,7 +280,7 @@ def parse_case(data: Any, doc: Document | None = None) -> Case:
         raise CaseError(pydantic_problems(exc, Case, doc)) from None
 
 
-def load_case(path: str | os.PathLike) -> Case:
+def load_case(path: str | os.PathLike[str]) -> Case:
     """Read a case file (YAML or JSON)."""
     doc = load_document(path)
     return parse_case(doc.data, doc)

@@ -188,7 +188,7 @@ def _our_words(err: Any) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind in ("value_error", "assertion_error"):  # the validator's exception itself, not pydantic's text about it
         return str(ctx["error"]) if "error" in ctx else err["msg"]
-    words = PATTERN_WORDS.get(ctx.get("pattern")) if kind == "string_pattern_mismatch" else None
+    words = PATTERN_WORDS.get(ctx.get("pattern", "")) if kind == "string_pattern_mismatch" else None
     words = words or _WORDS.get(kind)
     if words is None:
         return f"is not valid ({kind})"
@@ -206,10 +206,8 @@ def pydantic_problems(
     seen: set[tuple] = set()
     for err in exc.errors(include_url=False):
         raw, kind, ctx = err["loc"], err["type"], err.get("ctx") or {}
-        if kind == "extra_forbidden" and raw:
-            loc = _without_tags(raw[:-1]) + (raw[-1],)  # the unknown key itself is the input's, never a tag
-        else:
-            loc = _without_tags(raw)
+        # an unknown key itself is the input's, never one of pydantic's tags
+        loc = _without_tags(raw[:-1]) + (raw[-1],) if kind == "extra_forbidden" and raw else _without_tags(raw)
         value = err.get("input")
         suggestion = None
         if kind == ERROR_AT:  # a validator's error below its model: the place is in the context

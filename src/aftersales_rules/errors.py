@@ -38,6 +38,7 @@ CLI prints every problem, and every error made of problems, through it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "AfterSalesError",
@@ -85,7 +86,7 @@ class Problem:
     path: str = ""  # the dotted path in the document, when known
     suggestion: str | None = None  # the name a misspelling most likely meant (the message's "did you mean")
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         loc = self.location or SourceLocation("")
         return (loc.file, loc.line, loc.column, self.code, self.message)
 
@@ -99,7 +100,7 @@ class Problem:
         where = f"{self.location}: " if self.location else ""
         return one_line(f"{where}{self.label}: {self.message}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         loc = self.location
         return {
             "file": loc.file if loc else None,

@@ -28,11 +28,11 @@ MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
 MAX_DEPTH = 64
 
 if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
     from yaml.composer import Composer
-    from yaml.cyaml import CParser
     from yaml.resolver import Resolver
 
-    class _Loader(Composer, CParser, Resolver):
+    class _ComposingCLoader(Composer, CParser, Resolver):
         """libyaml's parser with PyYAML's Python composer (the safe resolver, no constructor).
 
         libyaml's own composer recurses in C: a deeply nested flow collection
@@ -40,12 +40,24 @@ if yaml.__with_libyaml__:
         Python composer stops at the recursion limit with a RecursionError.
         """
 
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             Composer.__init__(self)
             Resolver.__init__(self)
+
+    _Loader: type[_ComposingCLoader | yaml.SafeLoader] = _ComposingCLoader
 else:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """``yaml.compose(text, Loader=_Loader)``, written out: its stub accepts only PyYAML's own loaders."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
@@ -172,7 +184,7 @@ def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX
     else:
         text = raw.lstrip("\ufeff")
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = SourceLocation(name, mark.line + 1, mark.column + 1) if mark else SourceLocation(name)
@@ -230,6 +242,7 @@ class _Builder:
             if node.tag not in ("tag:yaml.org,2002:seq",):
                 raise InputError(f"unsupported tag {node.tag!r}", self.loc(node), "unsupported_tag")
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # the composer makes only these three kinds of node
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, path: tuple, depth: int) -> dict:

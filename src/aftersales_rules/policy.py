@@ -9,15 +9,14 @@ was loaded before.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from .engine import Engine
 from .engine.compiler import width_problems
 from .language.rules import Rule
-from .language.source import PolicySource, read_policy
+from .language.source import Paths, PolicySource, read_policy
+from .plan import Plan
 
 __all__ = ["Policy"]
 
@@ -30,16 +29,18 @@ class Policy:
     """
 
     __slots__ = ("__weakref__", "_engine", "_source")
+    _source: PolicySource
+    _engine: Engine
 
-    def __init__(self, source: PolicySource):
+    def __init__(self, source: PolicySource) -> None:
         object.__setattr__(self, "_source", source)
         object.__setattr__(self, "_engine", Engine(source))
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Policy is immutable; load a new one instead")
 
     @classmethod
-    def load(cls, paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Policy:
+    def load(cls, paths: Paths) -> Policy:
         """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem)."""
         return cls(read_policy(paths, checks=[width_problems]))
 
@@ -73,7 +74,7 @@ class Policy:
         """The validated policy (rules, definitions, documents): for tools such as the linter."""
         return self._source
 
-    def evaluate(self, case: Any, *, branches: bool = True):
+    def evaluate(self, case: Any, *, branches: bool = True) -> Plan:
         """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``)."""
         return self._engine.evaluate(case, branches=branches)
 

@@ -14,23 +14,20 @@ evaluation.
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterable
 from typing import Any
 
+from .language.source import Paths
 from .plan import Plan
 from .policy import Policy
 
 __all__ = ["PolicyService"]
 
-Paths = str | os.PathLike | Iterable[str | os.PathLike]
-
 
 class PolicyService:
     """Holds the policy in service; ``evaluate`` from any thread, ``reload`` when the rules change."""
 
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy) -> None:
         self._policy = policy
         self._reload_lock = threading.Lock()  # one reload at a time; evaluations never wait for it
 

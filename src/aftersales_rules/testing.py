@@ -17,6 +17,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 from .case import ISSUE_KINDS
 
@@ -49,13 +50,13 @@ def _time(value: datetime) -> str:
     return value.isoformat()
 
 
-def random_case(rng: random.Random, kind: str | None = None, case_id: str | None = None) -> dict:
+def random_case(rng: random.Random, kind: str | None = None, case_id: str | None = None) -> dict[str, Any]:
     """One valid case; every random choice comes from ``rng``."""
     kind = kind or rng.choice(ISSUE_KINDS)
     lines = rng.sample(CATALOGUE, rng.choice([1, 1, 1, 2, 2, 3]))
     items = []
     for sku, name, price, cost in lines:
-        item = {"sku": sku, "name": name, "unit_price": price, "quantity": rng.choice([1, 1, 1, 2, 4])}
+        item: dict[str, Any] = {"sku": sku, "name": name, "unit_price": price, "quantity": rng.choice([1, 1, 1, 2, 4])}
         if cost is not None and rng.random() < 0.9:
             item["unit_cost"] = cost
         items.append(item)
@@ -65,7 +66,7 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         days=rng.choice([0, 1, 2, 5, 6, 7, 8, 9, 14, 30]), hours=rng.randrange(0, 14), minutes=rng.randrange(0, 60)
     )
     n = case_id or f"G-{rng.randrange(10**8):08d}"
-    case: dict = {
+    case: dict[str, Any] = {
         "case_id": n,
         "opened_at": _time(opened),
         "order": {
@@ -141,7 +142,7 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
     return case
 
 
-def generate_cases(count: int, seed: int = 0, kinds: list[str] | None = None) -> Iterator[dict]:
+def generate_cases(count: int, seed: int = 0, kinds: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """``count`` cases, the same for the same seed; kinds taken in turn when given."""
     rng = random.Random(seed)
     for i in range(count):

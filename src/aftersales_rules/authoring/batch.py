@@ -25,7 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..case import Case, load_case
 from ..errors import AfterSalesError, EvaluationError, InputError, SourceLocation
@@ -80,7 +80,7 @@ class BatchSummary:
 # --------------------------------------------------------------------------- input
 
 
-def read_cases(path: str | os.PathLike) -> Iterator[tuple[str, int | str, str]]:
+def read_cases(path: str | os.PathLike[str]) -> Iterator[tuple[str, int | str, str]]:
     """``(where, ref, payload)`` per case, lazily: ``("line", n, text)`` or ``("file", name, path)``."""
     p = Path(path)
     if p.is_dir():
@@ -97,7 +97,7 @@ def read_cases(path: str | os.PathLike) -> Iterator[tuple[str, int | str, str]]:
                 yield "line", n, line
 
 
-def count_cases(path: str | os.PathLike) -> int:
+def count_cases(path: str | os.PathLike[str]) -> int:
     """How many cases ``read_cases`` will yield (read through once, in constant memory)."""
     return sum(1 for _ in read_cases(path))
 
@@ -168,9 +168,9 @@ def _chunks(items: Iterator, size: int) -> Iterator[list]:
 
 
 def run_batch(
-    cases: str | os.PathLike,
-    out: str | os.PathLike,
-    rules: str | os.PathLike = "rules",
+    cases: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    rules: str | os.PathLike[str] = "rules",
     jobs: int = 1,
     branches: bool = True,
     progress: Callable[[BatchSummary], None] | None = None,
@@ -179,7 +179,7 @@ def run_batch(
     summary = BatchSummary()
     records = read_cases(cases)
 
-    def take(results: list[tuple[str, Figures | None]], sink) -> None:
+    def take(results: list[tuple[str, Figures | None]], sink: TextIO) -> None:
         for line, figures in results:
             sink.write(line + "\n")
             summary.add(figures)

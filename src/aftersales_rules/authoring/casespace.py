@@ -264,10 +264,11 @@ class Space:
                 if isinstance(node.value, (FactRef, Moment)):
                     key = Test(node.path, node.op, node.value)
                     out.add(key)
-                    paths = comparison_paths(key)
+                    paths: tuple[str, ...] = comparison_paths(key)
                 else:
                     paths = (node.path,)
-                for path in paths:
+                for first in paths:
+                    path: str | None = first
                     while path is not None:
                         out.add(path)
                         out.add(VIEWS.get(path, path))

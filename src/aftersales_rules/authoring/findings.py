@@ -82,7 +82,7 @@ class RuleLocator:
 
 def header_location(source: PolicySource) -> SourceLocation:
     """The policy header: where findings about the whole policy are reported."""
-    for name, doc in source.documents.items():
+    for doc in source.documents.values():
         if isinstance(doc.data, dict) and "policy" in doc.data:
             return doc.key_at(("policy",))
     return SourceLocation(source.files[0] if source.files else "")

@@ -149,7 +149,9 @@ def compare_policies(old: Policy, new: Policy, records: Iterable[tuple[str, int 
     return report
 
 
-def diff_policies(old_rules: str | os.PathLike, new_rules: str | os.PathLike, cases: str | os.PathLike) -> ImpactReport:
+def diff_policies(
+    old_rules: str | os.PathLike[str], new_rules: str | os.PathLike[str], cases: str | os.PathLike[str]
+) -> ImpactReport:
     """Load both policies and compare them on the cases of a JSONL file or a directory."""
     old, new = Policy.load(old_rules), Policy.load(new_rules)
     try:
@@ -159,7 +161,7 @@ def diff_policies(old_rules: str | os.PathLike, new_rules: str | os.PathLike, ca
         new.close()
 
 
-def _outcome(policy: Policy, case) -> Outcome:
+def _outcome(policy: Policy, case: Any) -> Outcome:
     try:
         return Outcome.of(policy.evaluate(case, branches=False))
     except AfterSalesError as exc:

@@ -85,7 +85,7 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
             out.extend(_missing(d.value, d.location, f"text '{d.name}'"))
     for rule in source.rules:
         steps = (where.raw(rule).get("then") or {}).get("steps") or []
-        for i, (raw, spec) in enumerate(zip(steps, rule.steps)):
+        for i, (raw, spec) in enumerate(zip(steps, rule.steps, strict=True)):
             text = raw.get("text") if isinstance(raw, dict) else None
             if isinstance(text, dict):  # inline; a $name is checked where it is defined
                 out.extend(
@@ -144,7 +144,7 @@ def _refund_bounds(source: PolicySource, where: RuleLocator) -> list[Finding]:
         if not lines:
             continue
         for goods, fee, postage in SCENARIOS:
-            bounds = dict(zip(PAID_FACTS, (goods, fee, postage)))
+            bounds = dict(zip(PAID_FACTS, (goods, fee, postage), strict=True))
             bounds["affected.profit"] = goods
             total, unbounded = Decimal(0), None
             for line in lines:
@@ -243,8 +243,8 @@ def _decisions(policy: Policy) -> list[Finding]:
         out.extend(_unreachable(source, matched, shown, beaten_by))
     for conflicts, kind, leaf in overlaps.values():
         out.append(_overlap(policy, space, conflicts, kind, leaf))
-    for kind, found in gaps.items():
-        merged = _merge(list(found.values()), space)
+    for kind, classes in gaps.items():
+        merged = _merge(list(classes.values()), space)
         for n, (values, leaf) in enumerate(merged):
             if n == MAX_GAPS_PER_KIND:
                 out.append(

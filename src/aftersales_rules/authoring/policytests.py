@@ -68,7 +68,7 @@ class PolicyTest:
 # --------------------------------------------------------------------------- loading
 
 
-def load_tests(path: str | os.PathLike) -> list[PolicyTest]:
+def load_tests(path: str | os.PathLike[str]) -> list[PolicyTest]:
     """The tests of a tests directory (``*.yaml``, ``*.yml``, sorted) or of one file.
 
     Raises ``PolicyError`` listing every problem (file:line:col) when a file is malformed.
@@ -245,7 +245,7 @@ def _match(want: Any, got: Any, path: tuple, out: list[str]) -> None:
                 f"[{', '.join(shown)}]"
             )
             return
-        for i, (w, g) in enumerate(zip(want, got)):
+        for i, (w, g) in enumerate(zip(want, got, strict=True)):
             if bare and isinstance(w, str) and isinstance(g, dict):
                 if g.get(bare) != w:
                     out.append(f"{dotted(path + (i,))}: expected {w}, got {_brief(g, bare)}")

@@ -81,7 +81,7 @@ def _tests() -> dict[str, Any]:
     case = Case.model_json_schema()
     defs = case.pop("$defs", {})
     defs["Case"] = case
-    expect = {
+    expect: dict[str, Any] = {
         "type": "object",
         "description": "a fragment of the plan; steps_in_order and due are checks of their own",
         "properties": {
@@ -93,7 +93,7 @@ def _tests() -> dict[str, Any]:
         "minProperties": 1,
     }
     assert set(EXTRA_KEYS) <= set(expect["properties"])
-    test = {
+    test: dict[str, Any] = {
         "type": "object",
         "properties": {
             "name": {"type": "string", "minLength": 1},

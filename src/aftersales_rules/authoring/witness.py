@@ -112,7 +112,9 @@ def abstract_value(space: Space, case: Case, key: Any, seen: dict | None = None)
 def _concrete(space: Space, case: Case, path: str) -> Any:
     if path.startswith("attributes."):
         return attribute_value(case, space.facts[path])
-    return FACTS[path].read(case)
+    read = FACTS[path].read
+    assert read is not None  # every fact in FACTS reads the case
+    return read(case)
 
 
 def _base_day(space: Space) -> date:
@@ -125,7 +127,7 @@ def _base_day(space: Space) -> date:
     return day
 
 
-def _shape(rng: random.Random) -> tuple[list[dict], list[dict] | None]:
+def _shape(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None]:
     """Order lines (one to three, varied prices, quantities and costs) and the units the issue names (None: all).
 
     Made from the case model alone, with no shop's catalogue: all the search needs is order figures
@@ -134,7 +136,11 @@ def _shape(rng: random.Random) -> tuple[list[dict], list[dict] | None]:
     items = []
     for n in range(rng.choice([1, 1, 1, 2, 2, 3])):
         price = Decimal(rng.choice(PRICES))
-        item = {"sku": f"LINT-{n + 1}", "unit_price": f"{price:.2f}", "quantity": rng.choice([1, 1, 1, 2, 4])}
+        item: dict[str, Any] = {
+            "sku": f"LINT-{n + 1}",
+            "unit_price": f"{price:.2f}",
+            "quantity": rng.choice([1, 1, 1, 2, 4]),
+        }
         if rng.random() < 0.9:
             item["unit_cost"] = f"{price * rng.choice(COST_SHARES):.2f}"
         items.append(item)

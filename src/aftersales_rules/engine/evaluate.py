@@ -139,6 +139,7 @@ class Engine:
         for path in self.needed[part.kind]:
             fact = FACTS.get(path)
             if fact is not None:
+                assert fact.read is not None  # every fact in FACTS reads the case
                 values[path] = fact.read(case)
         for name in case.attributes:  # every declared attribute is checked, read here or not
             path = f"attributes.{name}"
@@ -179,7 +180,10 @@ class Engine:
     def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund]:
         """Resolution, postage and refund: the figures a what-if branch compares."""
         values = d.values
-        slot = lambda name, default=None: d.winners[name][0].slots[name] if name in d.winners else default
+
+        def slot(name: str, default: Any = None) -> Any:
+            return d.winners[name][0].slots[name] if name in d.winners else default
+
         resolution = slot("resolution", self.source.defaults.resolution)
         if resolution is None:
             raise UndecidedError(
@@ -216,7 +220,7 @@ class Engine:
         return resolution, postage, refund
 
     def _steps(self, d: Decision, refund: Refund) -> list[Step]:
-        collected = []
+        collected: list[tuple[int, int, int, StepTemplate]] = []
         for rule in d.applied:
             collected.extend(self.rule_steps[rule.index])
         collected.sort()  # stage, then load order of the rule, then the step's place in it (all distinct)
@@ -276,6 +280,7 @@ def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> t
                 group = _cap(group, cap)
             lines.extend(line for line in group if line.amount > 0)
             continue
+        assert spec.amount is not None  # only a goods line goes without an amount of its own (rules._line)
         amount = spec.amount.value(values)
         if amount is None:
             pending.append(spec.component)

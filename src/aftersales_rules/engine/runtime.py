@@ -36,6 +36,7 @@ What this module knows about durable_rules (2.0.28, unmaintained) and does about
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -71,7 +72,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options
 SENTINEL = "s"  # the rule that matches every case (see above); never reported as fired
 
 
-def _never_runs(closure) -> None:  # pragma: no cover - matches are collected without running actions
+def _never_runs(closure: object) -> None:  # pragma: no cover - matches are collected without running actions
     raise AssertionError("rule actions are not run")
 
 
@@ -134,7 +135,8 @@ class Runtime:
 
     @staticmethod
     def _delete(handle: int, sid: str) -> None:
-        try:
+        # once per match: try/except costs 0.05 µs here, contextlib.suppress 0.6 µs
+        try:  # noqa: SIM105
             _engine.delete_state(handle, sid)
         except Exception:  # nothing was stored: nothing to delete
             pass
@@ -165,10 +167,8 @@ class Runtime:
         except EngineError:
             raise
         except Exception as exc:
-            try:
+            with contextlib.suppress(Exception):
                 _engine.abandon_action(handle, state)
-            except Exception:
-                pass
             raise _error(exc, "collect the matching rules") from None
 
     def close(self) -> None:
@@ -178,8 +178,6 @@ class Runtime:
                 return
             self._closed = True
             for handle in self._handles.values():
-                try:
+                with contextlib.suppress(Exception):
                     _engine.delete_ruleset(handle)
-                except Exception:
-                    pass
             self._handles.clear()

@@ -9,14 +9,16 @@ frozen). Placeholders show money with two places, times in the shop's zone as
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from ..language.rules import PLACEHOLDER, Rule
+from ..language.rules import PLACEHOLDER, Rule, StepSpec, TextSpec
 from ..plan import Refund, Step, StepText
 
 __all__ = ["StepTemplate"]
+
+Parts = str | tuple[str, ...] | None  # a text as (literal, name, literal, …, literal), or literal, or none
 
 
 class StepTemplate:
@@ -32,7 +34,7 @@ class StepTemplate:
 
     __slots__ = ("_built", "en", "key", "rule_id", "spec", "text", "zh")
 
-    def __init__(self, rule: Rule, spec, keys: dict[tuple, int]):
+    def __init__(self, rule: Rule, spec: StepSpec, keys: dict[tuple[str, str, TextSpec], int]) -> None:
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
         self.spec = spec
         self.rule_id = rule.id
@@ -42,11 +44,12 @@ class StepTemplate:
         self.text = StepText(zh=self.zh, en=self.en) if static else None
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
-    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz) -> Step:
+    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz: tzinfo | None) -> Step:
         built = self._built
         if built is not None:
             step = built.get(seq)
             if step is None:
+                assert self.text is not None  # a shared step is a static one: its text is known
                 step = built.setdefault(seq, self._make(seq, self.text, None))
             return step
         spec = self.spec
@@ -59,14 +62,14 @@ class StepTemplate:
             text = StepText(zh=_render(self.zh, values, extras, tz), en=_render(self.en, values, extras, tz))
         return self._make(seq, text, due)
 
-    def _make(self, seq: int, text: StepText, due) -> Step:
+    def _make(self, seq: int, text: StepText, due: datetime | None) -> Step:
         spec = self.spec
         return Step(
             seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage, rule=self.rule_id
         )
 
 
-def _render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | None:
+def _render(parts: Parts, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:
     if not isinstance(parts, tuple):
         return parts
     out = [parts[0]]
@@ -80,7 +83,7 @@ def _render(parts, values: dict[str, Any], extras: dict[str, Any], tz) -> str | 
     return "".join(out)
 
 
-def _split(text: str | None) -> str | tuple[str, ...] | None:
+def _split(text: str | None) -> Parts:
     """``text`` as (literal, name, literal, …, literal), or the literal text when it has no placeholder."""
     if text is None:
         return None
@@ -89,7 +92,7 @@ def _split(text: str | None) -> str | tuple[str, ...] | None:
     return parts[0] if len(parts) == 1 else tuple(parts)
 
 
-def _show(value: Any, tz) -> str:
+def _show(value: Any, tz: tzinfo | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, Decimal):

@@ -40,18 +40,20 @@ class Amount:
         if form == "fact":
             return facts.get(self.path)
         if form == "percent":
+            assert self.percent is not None  # every percentage has one (parse_amount)
             base = self.items[0].value(facts)
             return None if base is None else percent_of(self.percent, base)
         values = [item.value(facts) for item in self.items]
         if form == "first_known":
             return next((v for v in values if v is not None), None)
-        if any(v is None for v in values):
+        known = [v for v in values if v is not None]
+        if len(known) < len(values):
             return None
         if form == "min":
-            return min(values)
+            return min(known)
         if form == "max":
-            return max(values)
-        return quantize(sum(values, Decimal(0)))
+            return max(known)
+        return quantize(sum(known, Decimal(0)))
 
     def facts_read(self) -> set[str]:
         if self.form == "fact":
@@ -68,15 +70,16 @@ class Amount:
         if self.form == "fact":
             return bounds.get(self.path)
         if self.form == "percent":
+            assert self.percent is not None  # every percentage has one (parse_amount)
             base = self.items[0].upper_bound(bounds)
             return None if base is None else percent_of(self.percent, base)
         ups = [item.upper_bound(bounds) for item in self.items]
+        known = [u for u in ups if u is not None]
         if self.form == "min":
-            known = [u for u in ups if u is not None]
             return min(known) if known else None
-        if any(u is None for u in ups):
+        if len(known) < len(ups):
             return None
-        return max(ups) if self.form in ("max", "first_known") else sum(ups, Decimal(0))
+        return max(known) if self.form in ("max", "first_known") else sum(known, Decimal(0))
 
     def describe(self) -> str:
         if self.form == "fixed":
@@ -84,6 +87,7 @@ class Amount:
         if self.form == "fact":
             return self.path
         if self.form == "percent":
+            assert self.percent is not None  # every percentage has one (parse_amount)
             return f"{self.percent.normalize():f}% of {self.items[0].describe()}"
         return f"{self.form}({', '.join(i.describe() for i in self.items)})"
 
@@ -156,9 +160,10 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         r.at(form).error("invalid_amount", f"{form} takes a list of amounts")
         return None
     parsed = [parse_amount(r.at(form, i), item) for i, item in enumerate(items)]
-    if any(p is None for p in parsed):
+    known = [p for p in parsed if p is not None]
+    if len(known) < len(parsed):
         return None
-    return Amount(form, items=tuple(parsed))
+    return Amount(form, items=tuple(known))
 
 
 def _looks_numeric(text: str) -> bool:

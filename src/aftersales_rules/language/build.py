@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..diagnostics import pydantic_problems, suggest
 from ..errors import Problem
 from ..loader import Document
-from .conditions import NamedCondition, Ref, parse_condition, walk
+from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
 from .rules import Rule, TextSpec, check_placeholders, parse_outputs
@@ -50,7 +50,6 @@ class _Builder:
 
     def build(self, parsed: dict[str, PolicyFile]) -> Built | None:
         header_files = [f for f, p in parsed.items() if p.policy is not None]
-        header = defaults = None
         if not header_files and parsed:
             first = next(iter(parsed))
             self.reader(first).error(
@@ -61,15 +60,15 @@ class _Builder:
             self.reader(f, "policy").error(
                 "duplicate_definition", f"the policy header is declared again (first in {header_files[0]})", on_key=True
             )
-        if header_files:
-            header = parsed[header_files[0]].policy
+        header = parsed[header_files[0]].policy if header_files else None
+        if header is not None:
             self._check_header(header_files[0], header)
         default_files = [f for f, p in parsed.items() if p.defaults is not None]
         for f in default_files[1:]:
             self.reader(f, "defaults").error(
                 "duplicate_definition", f"defaults are declared again (first in {default_files[0]})", on_key=True
             )
-        defaults = parsed[default_files[0]].defaults if default_files else Defaults()
+        defaults = next((p.defaults for p in parsed.values() if p.defaults is not None), Defaults())
         # the file with the header first, then the rest by name: this is the rules' load order
         order = sorted(parsed, key=lambda f: (f not in header_files[:1], f))
         for f in order:
@@ -115,19 +114,19 @@ class _Builder:
                 r.error("invalid_value", f"a shared value is a single amount, number, time or text, not {value!r}")
                 continue
             self._define(r, name, "value", value)
-        for name, decl in pf.attributes.items():
+        for name, attr in pf.attributes.items():
             r = self.reader(file, "attributes", name)
-            if decl.type == "enum" and not decl.values:
+            if attr.type == "enum" and not attr.values:
                 r.error("missing_field", f"attribute '{name}' is an enum: list its values")
                 continue
-            if self._define(r, name, "attribute", decl):
+            if self._define(r, name, "attribute", attr):
                 self.scope.facts[f"attributes.{name}"] = Fact(
                     f"attributes.{name}",
-                    decl.type,
-                    decl.description,
-                    values=tuple(decl.values or ()),
+                    attr.type,
+                    attr.description,
+                    values=tuple(attr.values or ()),
                     nullable=True,
-                    awaitable=decl.awaitable and decl.type in ("bool", "enum"),
+                    awaitable=attr.awaitable and attr.type in ("bool", "enum"),
                 )
         for name, decl in pf.facts.items():
             r = self.reader(file, "facts", name)
@@ -147,6 +146,7 @@ class _Builder:
             if decl.when is not None:
                 self.scope.condition_facts[name] = NamedCondition(name, decl.when, r.at("when"))
                 continue
+            assert decl.type is not None  # a fact without a condition has a type (refused above otherwise)
             values = tuple(decl.values or ())
             if decl.type == "enum" and not values:
                 r.error("missing_field", f"facts.{name} is an enum: list its values")
@@ -194,13 +194,13 @@ class _Builder:
             except ValidationError as exc:
                 self.problems.extend(pydantic_problems(exc, RuleModel, r.doc, prefix=r.path, display_prefix=r.path))
                 # check the rest of the rule too, so every problem is reported in one go
-                model = _salvage(raw, exc)
-                if model is None:
+                salvaged = _salvage(raw, exc)
+                if salvaged is None:
                     if isinstance(raw, dict) and raw.get("when") is not None:
                         parse_condition(r.at("when"), raw["when"])
                     continue
-                parse_condition(r.at("when"), model.when)
-                parse_outputs(r, model)
+                parse_condition(r.at("when"), salvaged.when)
+                parse_outputs(r, salvaged)
                 continue
             if model.id in seen:
                 r.at("id").error("duplicate_id", f"rule id '{model.id}' is already used at {seen[model.id].location}")
@@ -240,7 +240,7 @@ def _salvage(raw: Any, exc: ValidationError) -> RuleModel | None:
         loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
         if err["type"] == "missing" or not loc:
             return None
-        parent = data
+        parent: Any = data
         for part in loc[:-1]:
             try:
                 parent = parent[part]
@@ -265,7 +265,7 @@ def _without_nones(data: Any) -> Any:
     return data
 
 
-def _facts_read(when) -> set[str]:
+def _facts_read(when: Condition) -> set[str]:
     return {n.path for n in walk(when) if hasattr(n, "path") and not isinstance(n, Ref)}
 
 

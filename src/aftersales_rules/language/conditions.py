@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 from ..diagnostics import suggest
 from ..errors import SourceLocation
@@ -92,7 +92,7 @@ class Ref:
         return f"facts.{self.name}"
 
 
-Condition = Union[Test, All, AnyOf, Not, Ref]
+Condition = Test | All | AnyOf | Not | Ref
 
 _SYMBOLS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 NUMBER_OPS = {"at_least": "ge", "at_most": "le", "above": "gt", "below": "lt"}
@@ -146,7 +146,7 @@ def _condition(r: Reader, value: Any) -> Condition | None:
     if value is None:
         return All((), r.location)
     if isinstance(value, list):
-        items = [_condition(r.at(i), v) for i, v in enumerate(value)]
+        items: list[Condition | None] = [_condition(r.at(i), v) for i, v in enumerate(value)]
         return None if None in items else _all(items, r.location)
     if not isinstance(value, dict):
         r.error(
@@ -154,7 +154,7 @@ def _condition(r: Reader, value: Any) -> Condition | None:
             "a condition is a mapping of facts to tests, such as {issue.kind: damaged, customer.tier: vip}",
         )
         return None
-    items: list[Condition | None] = []
+    items = []
     for key, spec in value.items():
         sub = r.at(key)
         if key in ("all", "any"):
@@ -168,7 +168,7 @@ def _condition(r: Reader, value: Any) -> Condition | None:
             elif key == "all":
                 items.append(_all(parts, sub.location))
             else:
-                items.append(AnyOf(tuple(parts), sub.location) if len(parts) > 1 else parts[0])
+                items.append(AnyOf(tuple(filter(None, parts)), sub.location) if len(parts) > 1 else parts[0])
         elif key == "not":
             inner = _condition(sub, spec)
             items.append(None if inner is None else Not(inner, sub.location))
@@ -271,7 +271,7 @@ def _operator(r: Reader, fact: Fact, op: str, operand: Any) -> Condition | None:
         if not isinstance(operand, list) or not operand:
             r.error("invalid_condition", f"'{op}' takes a list of values")
             return None
-        values = [_scalar(r.at(i), fact, v) for i, v in enumerate(operand)]
+        values: list[Any] | tuple[Any, ...] = [_scalar(r.at(i), fact, v) for i, v in enumerate(operand)]
         if any(v is _BAD for v in values):
             return None
         values = tuple(dict.fromkeys(values))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ..diagnostics import suggest
@@ -50,6 +50,7 @@ class Moment:
             day = local.date() + timedelta(days=self.days)
             return _at(day, self.clock or time(0), zone)
         # next: the first clock time strictly after the base moment
+        assert self.clock is not None  # a "next" moment always names its clock time (parse_moment)
         candidate = _at(local.date(), self.clock, zone)
         if candidate <= local:
             candidate = _at(local.date() + timedelta(days=1), self.clock, zone)
@@ -66,7 +67,7 @@ class Moment:
         return f"{self.clock or time(0):%H:%M} on the {day}"
 
 
-def _at(day, clock: time, zone: tzinfo) -> datetime:
+def _at(day: date, clock: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone)
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import pydantic_problems, suggest
 from ..errors import SourceLocation
@@ -63,7 +63,7 @@ class LegSpec:
 @dataclass(frozen=True)
 class LineSpec:
     component: str
-    amount: Amount | None  # None: the component's own amount (goods, return_postage, original_shipping)
+    amount: Amount | None  # None: goods only, each affected item's own price (the others default to a fact)
     cap: Amount | None
 
 
@@ -167,7 +167,10 @@ def check_placeholders(r: Reader, spec: TextSpec) -> None:
             )
 
 
-def _model(r: Reader, model, value: Any):
+M = TypeVar("M", bound=BaseModel)
+
+
+def _model(r: Reader, model: type[M], value: Any) -> M | None:
     try:
         return model.model_validate(value)
     except ValidationError as exc:

@@ -8,6 +8,7 @@ file:line:column. Nothing here compiles anything: that is the engine's part.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable
@@ -24,9 +25,11 @@ from .rulefile import Defaults, PolicyFile, PolicyHeader
 from .rules import Rule
 from .scope import Scope
 
-__all__ = ["PolicySource", "read_policy"]
+__all__ = ["Paths", "PolicySource", "read_policy"]
 
 RULE_SUFFIXES = (".yaml", ".yml")
+
+Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]  # a rule file, a directory of them, or a list
 
 
 @dataclass
@@ -42,14 +45,14 @@ class PolicySource:
     documents: dict[str, Document]
 
 
-def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list[Path], Path]:
+def _files(paths: Paths) -> tuple[list[Path], Path]:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
-    if not paths:
+    named = [Path(p) for p in paths]
+    if not named:
         raise InputError("no policy files given", code="not_found")
     given: dict[Path, tuple[Path, Path]] = {}  # each file by where it really is: as named, and through what
-    for p in paths:
+    for p in named:
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
             if not found:
@@ -66,8 +69,8 @@ def _files(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> tuple[list
                 raise InputError(f"is given twice (also through {how})", SourceLocation(str(f)), "duplicate_file")
             given[real] = (f, p)
     files = [f for f, _ in given.values()]
-    if len(paths) == 1 and paths[0].is_dir():
-        root = paths[0].resolve()
+    if len(named) == 1 and named[0].is_dir():
+        root = named[0].resolve()
         for real, (f, _) in given.items():
             if not real.is_relative_to(root):
                 raise InputError(
@@ -86,7 +89,7 @@ def _display(file: Path, root: Path) -> str:
 Check = Callable[[PolicySource], list[Problem]]
 
 
-def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: Iterable[Check] = ()) -> PolicySource:
+def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
     """Read and validate a policy without compiling it (raises ``PolicyError``).
 
     ``checks`` are further checks of the built policy that this package cannot make itself (the
@@ -123,10 +126,8 @@ def read_policy(paths: str | os.PathLike | Iterable[str | os.PathLike], checks: 
             problems.extend(pydantic_problems(exc, PolicyFile, doc))
             # keep what is readable so the other sections are still checked
             salvage = {k: v for k, v in data.items() if k in PolicyFile.model_fields}
-            try:
+            with contextlib.suppress(ValidationError):
                 parsed[name] = PolicyFile.model_validate(_drop_bad(salvage, exc))
-            except ValidationError:
-                pass
     if len(docs) < len(files):
         # a file that cannot be read may define what the others use: its errors come first, alone
         raise PolicyError(problems)
