@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..case import ISSUE_KINDS
 from ..diagnostics import dotted
 from ..errors import Problem
 from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, negate_op, walk
@@ -40,6 +39,7 @@ from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
 from ..money import to_cents
+from ..vocabulary import ISSUE_KINDS
 
 __all__ = ["MAX_PATHS_PER_RULESET", "CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems"]
 
@@ -120,7 +120,7 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
 
 def kinds_of(node: Condition) -> frozenset[str]:
     """The issue kinds a condition can match (all of them when it does not say)."""
-    every = frozenset(ISSUE_KINDS)
+    every: frozenset[str] = frozenset(ISSUE_KINDS)
     if isinstance(node, Test) and node.path == "issue.kind":
         values = node.value if isinstance(node.value, tuple) else (node.value,)
         if node.op in ("eq", "in"):
