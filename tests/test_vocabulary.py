@@ -1,18 +1,26 @@
-"""The after-sales vocabulary is written once, in aftersales_rules/vocabulary.py."""
+"""The after-sales vocabulary is written once, in aftersales_rules/vocabulary.py.
+
+Display names are not vocabulary: they live in catalogues/<language>.json, and a
+catalogue must name every value of an enumeration it covers, and nothing else.
+"""
 
 from __future__ import annotations
 
 import ast
+import json
 from typing import get_args
 
-from aftersales_rules import case, vocabulary
+import pytest
+
+from aftersales_rules import case, render, vocabulary
 from aftersales_rules.language import rulefile
 from aftersales_rules.plan import Plan
 
-from conftest import ROOT
+from conftest import EXAMPLES, ROOT
 
 PACKAGE = ROOT / "src" / "aftersales_rules"
 VOCABULARY = PACKAGE / "vocabulary.py"
+CATALOGUES = PACKAGE / "catalogues"
 ENUMERATIONS = vocabulary.ENUMERATIONS
 
 # -- the vocabulary module itself --------------------------------------------------------------
@@ -71,3 +79,38 @@ def test_the_old_names_are_the_vocabulary():
     assert rulefile.ACTIONS is vocabulary.ACTIONS
     assert rulefile.STAGES is vocabulary.STAGES
     assert get_args(case.Issue.model_fields["kind"].annotation) == vocabulary.ISSUE_KINDS
+
+
+# -- display names -------------------------------------------------------------------------------
+
+CATALOGUE_FILES = sorted(CATALOGUES.glob("*.json"))
+
+
+def test_there_is_an_english_catalogue():
+    assert CATALOGUES / "en.json" in CATALOGUE_FILES
+
+
+@pytest.mark.parametrize("path", CATALOGUE_FILES, ids=lambda p: p.name)
+def test_a_catalogue_names_every_value_of_what_it_covers_and_nothing_else(path):
+    catalogue = json.loads(path.read_text(encoding="utf-8"))
+    assert catalogue, path.name
+    assert set(catalogue) <= set(ENUMERATIONS), set(catalogue) - set(ENUMERATIONS)
+    for name, names in catalogue.items():
+        values = ENUMERATIONS[name]
+        assert list(names) == list(values), f"{path.name}: {name} must name {', '.join(values)} in that order"
+        assert all(isinstance(n, str) and n.strip() for n in names.values()), f"{path.name}: {name}"
+    assert catalogue == render.load_catalogue(path.stem)
+
+
+def test_render_takes_display_names_from_the_catalogue(reference_policy, monkeypatch):
+    plan = reference_policy.evaluate(case.load_case(EXAMPLES / "wrong_item_reship_after_cutoff.yaml"))
+    assert "   1. CS         message_buyer" in render.render_text(plan)
+    monkeypatch.setitem(render._NAMES, "actor", {**render._NAMES["actor"], "customer_service": "客服"})
+    monkeypatch.setitem(render._NAMES, "method", {**render._NAMES["method"], "prepaid": "PREPAID"})
+    text = render.render_text(plan)
+    assert "   1. 客服" in text and "PREPAID" in text and "   1. CS" not in text
+
+
+def test_the_catalogues_are_package_data():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"catalogues/*.json"' in pyproject

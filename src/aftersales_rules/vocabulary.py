@@ -5,7 +5,9 @@ checker) and the tuple of its values, taken from the type with ``get_args``
 (for loops, the fact catalogue and "did you mean"). The order of the values is
 the order the JSON Schemas list them in, the order the fact catalogue offers
 them for what-if branches and the order the linter tries them in: append new
-values, do not reorder. ``ENUMERATIONS`` names each tuple.
+values, do not reorder. ``ENUMERATIONS`` names each tuple (the keys of the
+display-name catalogues in ``catalogues/``). Display names are not vocabulary:
+they live in those catalogues, one file per language.
 
 Every other module names these types and tuples instead of spelling the values
 again. This module imports nothing from the package.
@@ -195,4 +197,4 @@ ENUMERATIONS: dict[str, tuple[str, ...]] = {
     "stage": STAGES,
     "action": ACTIONS,
 }
-"""Every enumeration by name."""
+"""Every enumeration by name: the keys a display-name catalogue uses."""
