@@ -10,7 +10,8 @@ display-name catalogues in ``catalogues/``). Display names are not vocabulary:
 they live in those catalogues, one file per language.
 
 Every other module names these types and tuples instead of spelling the values
-again. This module imports nothing from the package.
+again (tests/test_vocabulary.py checks it). This module imports nothing from
+the package.
 """
 
 from __future__ import annotations
