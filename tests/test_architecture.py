@@ -21,7 +21,8 @@ RUNTIME = "aftersales_rules.engine.runtime"
 DURABLE = {"durable", "durable_rules", "durable_rules_engine", "rules"}
 # (the modules a rule is about, the modules they must not import)
 CONTRACTS = tuple(
-    f"aftersales_rules.{m}" for m in ("errors", "money", "loader", "diagnostics", "case", "plan", "render")
+    f"aftersales_rules.{m}"
+    for m in ("errors", "money", "vocabulary", "loader", "diagnostics", "case", "plan", "render")
 )
 LAYERS = [
     (

@@ -11,7 +11,7 @@ import os
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -32,6 +32,7 @@ from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, error_at, pydantic_prob
 from .errors import CaseError, Problem
 from .loader import Document, load_document
 from .money import MAX_AMOUNT, MoneyError, parse_money
+from .vocabulary import ACTORS, ISSUE_KINDS, Fault, IssueKind, OutboundCheck, ReturnStatus, Severity, Tier, Wants
 
 __all__ = [
     "ACTORS",
@@ -50,21 +51,6 @@ __all__ = [
     "load_case",
     "parse_case",
 ]
-
-ISSUE_KINDS = (
-    "not_as_described",
-    "damaged",
-    "wrong_item",
-    "missing_item",
-    "return_request",
-    "exchange_request",
-    "refund_request",
-    "courier_change",
-    "lost_parcel",
-    "price_difference",
-    "add_to_order",
-)
-ACTORS = ("customer_service", "warehouse", "operations", "buyer", "courier")
 
 
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
@@ -105,20 +91,6 @@ def _in_range(value: datetime) -> datetime:
 
 
 Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
-
-IssueKind = Literal[
-    "not_as_described",
-    "damaged",
-    "wrong_item",
-    "missing_item",
-    "return_request",
-    "exchange_request",
-    "refund_request",
-    "courier_change",
-    "lost_parcel",
-    "price_difference",
-    "add_to_order",
-]
 
 
 class _Strict(BaseModel):
@@ -161,7 +133,7 @@ class Order(_Strict):
 
 class Customer(_Strict):
     customer_id: StrictStr = ""
-    tier: Literal["regular", "vip"] = "regular"
+    tier: Tier = "regular"
     urgent: StrictBool = False
 
 
@@ -173,9 +145,9 @@ class AffectedItem(_Strict):
 class Issue(_Strict):
     kind: IssueKind
     items: list[AffectedItem] | None = None  # omitted: every line of the order
-    severity: Literal["minor", "severe"] | None = None
-    fault: Literal["buyer", "seller", "unknown"] = "unknown"
-    wants: Literal["return", "exchange", "refund", "reship", "partial_refund", "keep"] | None = None
+    severity: Severity | None = None
+    fault: Fault = "unknown"
+    wants: Wants | None = None
     requested_amount: Money | None = None
     requested_courier: Annotated[StrictStr, Field(max_length=100)] | None = None
     reason: Text = ""
@@ -183,14 +155,14 @@ class Issue(_Strict):
 
 class Evidence(_Strict):
     photos: StrictBool = False
-    outbound_check: Literal["error_confirmed", "no_error_found"] | None = None
+    outbound_check: OutboundCheck | None = None
     courier_confirmed: StrictBool = False
 
 
 class ReturnShipment(_Strict):
     tracking_number: Annotated[StrictStr, Field(max_length=100)] | None = None
     postage_paid: Money | None = None
-    status: Literal["created", "in_transit", "at_hub", "received"] = "created"
+    status: ReturnStatus = "created"
 
 
 class Inspection(_Strict):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from .case import Money
+from .vocabulary import Actor, Component, GestureKind, Method, Party, Release, Resolution
 
 __all__ = [
     "Branch",
@@ -27,8 +28,6 @@ __all__ = [
     "StepText",
     "TraceEntry",
 ]
-
-Party = Literal["buyer", "seller", "courier"]
 
 
 class _Out(BaseModel):
@@ -47,7 +46,7 @@ class Leg(_Out):
     advanced_by: Party | None
     borne_by: Party
     amount: Money | None = None
-    method: Literal["prepaid", "freight_collect"] = "prepaid"
+    method: Method = "prepaid"
 
 
 class Postage(_Out):
@@ -56,7 +55,7 @@ class Postage(_Out):
 
 
 class RefundLine(_Out):
-    component: Literal["goods", "return_postage", "original_shipping", "price_difference", "partial"]
+    component: Component
     sku: str | None = None
     amount: Money
 
@@ -65,13 +64,13 @@ class Refund(_Out):
     total: Money
     currency: str
     lines: list[RefundLine]
-    release: Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"] | None
+    release: Release | None
     pending: list[str] = []  # components due but not yet known (e.g. return postage before the parcel ships)
     capped_at: Money | None = None  # set when the lines were cut back to what the buyer paid
 
 
 class Gesture(_Out):
-    kind: Literal["coupon", "gift"]
+    kind: GestureKind
     detail: str
 
 
@@ -82,7 +81,7 @@ class StepText(_Out):
 
 class Step(_Out):
     seq: int
-    actor: Literal["customer_service", "warehouse", "operations", "buyer", "courier"]
+    actor: Actor
     action: str
     text: StepText
     due_by: datetime | None = None
@@ -110,17 +109,7 @@ class TraceEntry(_Out):
 class Plan(_Out):
     case_id: str
     policy: PolicyInfo
-    resolution: Literal[
-        "explain",
-        "reship",
-        "exchange",
-        "return_and_refund",
-        "refund_without_return",
-        "partial_refund",
-        "charge_postage_difference",
-        "decline",
-        "escalate",
-    ]
+    resolution: Resolution
     postage: Postage
     refund: Refund
     gestures: list[Gesture]

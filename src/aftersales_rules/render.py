@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 from .plan import Leg, Plan
 
-__all__ = ["render_text"]
+__all__ = ["load_catalogue", "render_text"]
 
-_ACTOR = {
-    "customer_service": "CS",
-    "warehouse": "warehouse",
-    "operations": "operations",
-    "buyer": "buyer",
-    "courier": "courier",
-}
+CATALOGUES = "catalogues"  # display names by language: {enumeration: {value: name}}, one JSON file per language
+
+
+def load_catalogue(language: str = "en") -> dict[str, dict[str, str]]:
+    """The display names of the vocabulary's values in ``language``, from ``catalogues/<language>.json``."""
+    text = resources.files("aftersales_rules").joinpath(CATALOGUES, f"{language}.json").read_text(encoding="utf-8")
+    catalogue: dict[str, dict[str, str]] = json.loads(text)
+    return catalogue
+
+
+_NAMES = load_catalogue("en")
 
 
 def _when(value: datetime | None) -> str:
@@ -29,8 +35,7 @@ def _leg(leg: Leg | None) -> str:
         return "none"
     advanced = f"advanced by {leg.advanced_by}, " if leg.advanced_by and leg.advanced_by != leg.borne_by else ""
     amount = f"{leg.amount:.2f}" if leg.amount is not None else "amount not known yet"
-    method = "freight collect" if leg.method == "freight_collect" else "prepaid"
-    return f"{advanced}borne by {leg.borne_by} ({amount}, {method})"
+    return f"{advanced}borne by {leg.borne_by} ({amount}, {_NAMES['method'][leg.method]})"
 
 
 def _value(v: Any) -> str:
@@ -67,7 +72,7 @@ def render_text(plan: Plan) -> str:
     out.append("Steps:")
     for step in plan.steps:
         due = f"  [due {_when(step.due_by)}]" if step.due_by else ""
-        out.append(f"  {step.seq:>2}. {_ACTOR[step.actor]:<10} {step.action}{due}")
+        out.append(f"  {step.seq:>2}. {_NAMES['actor'][step.actor]:<10} {step.action}{due}")
         for text in (step.text.en, step.text.zh):
             if text:
                 out.append(f"      {text}")

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from .case import ISSUE_KINDS
+from .vocabulary import FAULTS, ISSUE_KINDS, OUTBOUND_CHECKS, RETURN_STATUSES, SEVERITIES, TIERS
 
 __all__ = ["CATALOGUE", "generate_cases", "random_case"]
 
@@ -40,6 +40,18 @@ CATALOGUE = [
 ]
 COURIERS = ["sf_express", "freight", "jd_express", "ems", "zto", None]
 START = datetime(2026, 2, 1, tzinfo=CST)
+
+
+def _weighted(values: tuple[str, ...], weights: tuple[int, ...]) -> list[str]:
+    """``values`` each repeated by its weight: a list for ``rng.choice`` that picks them in those odds."""
+    return [value for value, weight in zip(values, weights, strict=True) for _ in range(weight)]
+
+
+# The order of every list ``rng.choice`` picks from is part of the seeded stream (the approved
+# golden plans of tests/test_golden_plans.py depend on it): the per-kind lists of what the buyer
+# wants below keep their own order rather than the vocabulary's.
+_TIER_ODDS = _weighted(TIERS, (4, 1))  # one buyer in five is a VIP
+_FAULT_ODDS = _weighted(FAULTS, (2, 1, 1))  # the buyer's fault as often as the other two together
 
 
 def _money(value: Decimal) -> str:
@@ -79,7 +91,7 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         },
         "customer": {
             "customer_id": "U-" + n,
-            "tier": rng.choice(["regular"] * 4 + ["vip"]),
+            "tier": rng.choice(_TIER_ODDS),
             "urgent": rng.random() < 0.25,
         },
         "issue": {"kind": kind},
@@ -97,7 +109,7 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         progress["buyer_accepts_explanation"] = rng.choice([True, False, None])
         returns = progress["buyer_accepts_explanation"] is False
     elif kind == "damaged":
-        issue["severity"] = rng.choice(["minor", "severe", None])
+        issue["severity"] = rng.choice([*SEVERITIES, None])
         issue["wants"] = rng.choice(["return", "refund", "exchange", "reship", "partial_refund", "keep", None])
         evidence["courier_confirmed"] = rng.random() < 0.3
         returns = issue["wants"] in ("return", "refund", "exchange", "reship")
@@ -105,10 +117,10 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
             progress["agreed_partial_refund"] = rng.choice(["10.00", "20.00", "50.00", "120.00"])
     elif kind in ("wrong_item", "missing_item"):
         issue["wants"] = rng.choice(["reship", "return", "refund", "exchange", None])
-        evidence["outbound_check"] = rng.choice(["error_confirmed", "no_error_found", None])
+        evidence["outbound_check"] = rng.choice([*OUTBOUND_CHECKS, None])
         returns = kind == "wrong_item" and issue["wants"] in ("return", "refund", "exchange")
     elif kind in ("return_request", "exchange_request", "refund_request"):
-        issue["fault"] = rng.choice(["buyer", "buyer", "seller", "unknown"])
+        issue["fault"] = rng.choice(_FAULT_ODDS)
         issue["wants"] = {"return_request": "return", "exchange_request": "exchange"}.get(kind, "refund")
         returns = True
         if rng.random() < 0.1:
@@ -130,7 +142,7 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         progress["return_shipment"] = {
             "tracking_number": f"YT{rng.randrange(10**9):09d}",
             "postage_paid": rng.choice(["8.00", "12.00", "18.00", "25.00"]),
-            "status": rng.choice(["created", "in_transit", "at_hub", "received"]),
+            "status": rng.choice(RETURN_STATUSES),
         }
         if progress["return_shipment"]["status"] == "received" and rng.random() < 0.6:
             progress["inspection"] = {

@@ -32,7 +32,6 @@ import os
 from collections.abc import Iterable
 from decimal import Decimal
 
-from ..case import ISSUE_KINDS
 from ..engine.compiler import width_problems
 from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation, UndecidedError
 from ..language.conditions import FactRef, Ref, Test, walk
@@ -40,6 +39,7 @@ from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource, read_policy
 from ..policy import Policy
+from ..vocabulary import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
@@ -201,6 +201,7 @@ def _decisions(policy: Policy) -> list[Finding]:
     gaps: dict[str, dict[frozenset, tuple[dict, Leaf]]] = {}
     out: list[Finding] = []
     complete = True
+    kind: str
     for kind in ISSUE_KINDS:
         rules = space.rules_of(kind)
         # a rule with no single-valued output and no group only adds steps or gestures: it changes no other

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..case import ISSUE_KINDS
 from ..diagnostics import dotted
 from ..errors import Problem
 from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, walk
@@ -43,6 +42,7 @@ from ..language.rules import Rule
 from ..language.source import PolicySource
 from ..language.truth import holds_when_unknown, negate_known
 from ..money import to_cents
+from ..vocabulary import ISSUE_KINDS
 
 __all__ = ["MAX_PATHS_PER_RULESET", "CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems"]
 
@@ -122,7 +122,7 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
 
 def kinds_of(node: Condition) -> frozenset[str]:
     """The issue kinds a condition can match (all of them when it does not say)."""
-    every = frozenset(ISSUE_KINDS)
+    every: frozenset[str] = frozenset(ISSUE_KINDS)
     if isinstance(node, Test) and node.path == "issue.kind":
         values = node.value if isinstance(node.value, tuple) else (node.value,)
         if node.op in ("eq", "in"):

@@ -15,9 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ..case import ISSUE_KINDS, YEARS, Case
+from ..case import YEARS, Case
 from ..errors import CaseError, Problem
 from ..money import ZERO, MoneyError, parse_money, quantize
+from ..vocabulary import FAULTS, ISSUE_KINDS, OUTBOUND_CHECKS, RETURN_STATUSES, SEVERITIES, TIERS, WANTS
 
 __all__ = ["FACTS", "Fact", "FactType", "attribute_value", "engine_key"]
 
@@ -130,14 +131,14 @@ FACTS: dict[str, Fact] = {
         ),
         _F("order.item_count", "int", "units on the order", read=lambda c: sum(i.quantity for i in c.order.items)),
         _F("customer.customer_id", "text", "the buyer's id", read=lambda c: c.customer.customer_id),
-        _F("customer.tier", "enum", "the buyer's tier", values=("regular", "vip"), read=lambda c: c.customer.tier),
+        _F("customer.tier", "enum", "the buyer's tier", values=TIERS, read=lambda c: c.customer.tier),
         _F("customer.urgent", "bool", "the buyer needs the goods fast", read=lambda c: c.customer.urgent),
         _F("issue.kind", "enum", "what the dispute is about", values=ISSUE_KINDS, read=lambda c: c.issue.kind),
         _F(
             "issue.severity",
             "enum",
             "how bad the damage is",
-            values=("minor", "severe"),
+            values=SEVERITIES,
             nullable=True,
             awaitable=True,
             read=lambda c: c.issue.severity,
@@ -146,7 +147,7 @@ FACTS: dict[str, Fact] = {
             "issue.fault",
             "enum",
             "whose fault a buyer-initiated return is",
-            values=("buyer", "seller", "unknown"),
+            values=FAULTS,
             unknown="unknown",
             awaitable=True,
             read=lambda c: c.issue.fault,
@@ -155,7 +156,7 @@ FACTS: dict[str, Fact] = {
             "issue.wants",
             "enum",
             "what the buyer asks for",
-            values=("return", "exchange", "refund", "reship", "partial_refund", "keep"),
+            values=WANTS,
             nullable=True,
             read=lambda c: c.issue.wants,
         ),
@@ -200,7 +201,7 @@ FACTS: dict[str, Fact] = {
             "evidence.outbound_check",
             "enum",
             "what the outbound record and packing video show",
-            values=("error_confirmed", "no_error_found"),
+            values=OUTBOUND_CHECKS,
             nullable=True,
             awaitable=True,
             read=lambda c: c.evidence.outbound_check,
@@ -251,7 +252,7 @@ FACTS: dict[str, Fact] = {
             "progress.return_shipment.status",
             "enum",
             "where the return parcel is",
-            values=("created", "in_transit", "at_hub", "received"),
+            values=RETURN_STATUSES,
             nullable=True,
             read=lambda c: _rs(c, "status"),
         ),

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
+from ..vocabulary import ACTIONS, STAGES, Actor, Component, GestureKind, Method, Party, Release, Resolution, Stage
 
 __all__ = [
     "ACTIONS",
@@ -32,55 +33,6 @@ __all__ = [
     "TextModel",
     "ThenModel",
 ]
-
-Resolution = Literal[
-    "explain",
-    "reship",
-    "exchange",
-    "return_and_refund",
-    "refund_without_return",
-    "partial_refund",
-    "charge_postage_difference",
-    "decline",
-    "escalate",
-]
-Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"]
-Party = Literal["buyer", "seller", "courier"]
-Method = Literal["prepaid", "freight_collect"]
-Component = Literal["goods", "return_postage", "original_shipping", "price_difference", "partial"]
-Actor = Literal["customer_service", "warehouse", "operations", "buyer", "courier"]
-Stage = Literal["intake", "investigate", "resolve", "fulfil", "settle", "close"]
-STAGES: tuple[str, ...] = ("intake", "investigate", "resolve", "fulfil", "settle", "close")
-
-ACTIONS: tuple[str, ...] = (
-    "call_buyer",
-    "apologize",
-    "explain_material_variance",
-    "request_photos",
-    "check_outbound_record",
-    "verify_with_courier",
-    "verify_with_warehouse",
-    "ask_return_or_exchange",
-    "negotiate_partial_refund",
-    "remind_inspect_on_delivery",
-    "file_return_request",
-    "ship_return",
-    "receive_return",
-    "inspect_return",
-    "restock",
-    "create_replacement_order",
-    "reship",
-    "refund",
-    "issue_coupon",
-    "send_gift",
-    "request_postage_difference",
-    "claim_with_courier",
-    "decline_with_reason",
-    "note_order",
-    "register_case",
-    "message_buyer",
-    "follow_up",
-)
 
 Identifier = Annotated[StrictStr, Field(pattern=IDENTIFIER_PATTERN)]
 Name = Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
@@ -153,7 +105,7 @@ class RefundModel(_Model):
 
 
 class GestureModel(_Model):
-    kind: Literal["coupon", "gift"]
+    kind: GestureKind
     detail: Annotated[StrictStr, Field(min_length=1)]
 
 

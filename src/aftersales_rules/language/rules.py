@@ -15,10 +15,11 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import pydantic_problems, suggest
 from ..errors import SourceLocation
+from ..vocabulary import ACTIONS, STAGES, Component
 from .amounts import Amount, parse_amount
 from .conditions import Condition
 from .moments import Moment, parse_moment
-from .rulefile import ACTIONS, STAGES, LegModel, LineModel, RefundModel, RuleModel
+from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
 
 __all__ = [
@@ -118,7 +119,11 @@ class Rule:
         return {k[6:]: v for k, v in self.slots.items() if k.startswith("facts.")}
 
 
-DEFAULT_AMOUNT = {"return_postage": "progress.return_shipment.postage_paid", "original_shipping": "order.shipping_fee"}
+# the fact a refund line of these components refunds when it names no amount
+DEFAULT_AMOUNT: dict[Component, str] = {
+    "return_postage": "progress.return_shipment.postage_paid",
+    "original_shipping": "order.shipping_fee",
+}
 
 
 def parse_text(r: Reader, value: Any) -> TextSpec | None:
@@ -302,4 +307,4 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
     return slots, tuple(steps), gestures
 
 
-STAGE_ORDER = {name: i for i, name in enumerate(STAGES)}
+STAGE_ORDER: dict[str, int] = {name: i for i, name in enumerate(STAGES)}
