@@ -24,34 +24,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-KINDS = (
-    "not_as_described",
-    "damaged",
-    "wrong_item",
-    "missing_item",
-    "return_request",
-    "exchange_request",
-    "refund_request",
-    "courier_change",
-    "lost_parcel",
-    "price_difference",
-    "add_to_order",
-)
-WANTS = ("return", "exchange", "refund", "reship", "partial_refund", "keep", None)
-TIERS = ("regular", "vip")
+from aftersales_rules.vocabulary import ISSUE_KINDS, RESOLUTIONS
+from aftersales_rules.vocabulary import TIERS as TIER_VALUES
+from aftersales_rules.vocabulary import WANTS as WANTS_VALUES
+
+KINDS = ISSUE_KINDS
+WANTS = (*WANTS_VALUES, None)
+TIERS = TIER_VALUES
 URGENT = (False, True)
 BANDS = ((None, "300.00"), ("300.00", "1000.00"), ("1000.00", None))  # [at_least, below)
-RESOLUTIONS = (
-    "explain",
-    "reship",
-    "exchange",
-    "return_and_refund",
-    "refund_without_return",
-    "partial_refund",
-    "charge_postage_difference",
-    "decline",
-    "escalate",
-)
 REFUNDING = {"return_and_refund", "refund_without_return", "partial_refund", "exchange"}
 CENT = Decimal("0.01")
 RULES = 1000

@@ -15,6 +15,20 @@ RULES = ROOT / "rules"
 EXAMPLES = ROOT / "examples"
 FIXTURES = ROOT / "tests" / "fixtures"
 
+# the smallest whole case: one order line, delivered, a damaged item the buyer wants to return
+SMALL_CASE = {
+    "case_id": "T-1",
+    "opened_at": "2026-07-15T14:05:00+08:00",
+    "order": {
+        "order_id": "O-1",
+        "shipping_fee": "15.00",
+        "delivered_at": "2026-07-12T10:00:00+08:00",
+        "items": [{"sku": "STOOL", "unit_price": "299.00", "quantity": 1, "unit_cost": "180.00"}],
+    },
+    "customer": {"tier": "regular"},
+    "issue": {"kind": "damaged", "wants": "return"},
+}
+
 settings.register_profile(
     "ci",
     derandomize=True,

@@ -14,22 +14,11 @@ from aftersales_rules.authoring.casespace import Space
 from aftersales_rules.authoring.witness import abstract_value
 from aftersales_rules.engine import decision
 
-from conftest import ROOT
+from conftest import ROOT, SMALL_CASE
 
 PACKAGE = ROOT / "src" / "aftersales_rules"
 
-CASE = {
-    "case_id": "T-1",
-    "opened_at": "2026-07-15T14:05:00+08:00",
-    "order": {
-        "order_id": "O-1",
-        "shipping_fee": "15.00",
-        "delivered_at": "2026-07-12T10:00:00+08:00",
-        "items": [{"sku": "STOOL", "unit_price": "299.00", "quantity": 1, "unit_cost": "180.00"}],
-    },
-    "customer": {"tier": "vip"},
-    "issue": {"kind": "damaged", "wants": "return"},
-}
+CASE = {**SMALL_CASE, "customer": {"tier": "vip"}}
 
 FLAG = {"flag": {"type": "bool", "default": False}}
 

@@ -20,6 +20,8 @@ from aftersales_rules import Policy
 from aftersales_rules.engine.compiler import encode
 from aftersales_rules.engine.runtime import SENTINEL
 from aftersales_rules.testing import generate_cases
+from aftersales_rules.vocabulary import ISSUE_KINDS
+from aftersales_rules.vocabulary import RESOLUTIONS as RESOLUTIONS_VALUES
 
 from conftest import ROOT, RULES
 
@@ -349,30 +351,7 @@ def test_our_runtime_turns_the_limits_into_engine_errors():
     }
 
 
-KINDS = (
-    "not_as_described",
-    "damaged",
-    "wrong_item",
-    "missing_item",
-    "return_request",
-    "exchange_request",
-    "refund_request",
-    "courier_change",
-    "lost_parcel",
-    "price_difference",
-    "add_to_order",
-)
-RESOLUTIONS = (
-    "explain",
-    "reship",
-    "exchange",
-    "return_and_refund",
-    "refund_without_return",
-    "partial_refund",
-    "charge_postage_difference",
-    "decline",
-    "escalate",
-)
+KINDS, RESOLUTIONS = ISSUE_KINDS, RESOLUTIONS_VALUES
 LADDER, TALLY = 50, 40  # per kind: 11 x 90 = 990 rules
 
 

@@ -10,20 +10,11 @@ import yaml
 
 from aftersales_rules import ConflictError, EvaluationError, Policy, load_case
 
+from conftest import SMALL_CASE
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-CASE = {
-    "case_id": "T-1",
-    "opened_at": "2026-07-15T14:05:00+08:00",
-    "order": {
-        "order_id": "O-1",
-        "shipping_fee": "15.00",
-        "delivered_at": "2026-07-12T10:00:00+08:00",
-        "items": [{"sku": "STOOL", "unit_price": "299.00", "quantity": 1, "unit_cost": "180.00"}],
-    },
-    "customer": {"tier": "regular"},
-    "issue": {"kind": "damaged", "wants": "return"},
-}
+CASE = SMALL_CASE
 
 
 def step(action: str, stage: str = "resolve") -> dict:
