@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..authoring.batch import BatchSummary, count_cases, run_batch
 from .errors import handle_errors
+from .options import no_branches_option, rules_option
 
 
 @click.command("batch")
@@ -24,15 +25,8 @@ from .errors import handle_errors
     help="Where to write the plans, one JSON line per case (error records for cases that fail).",
 )
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
-@click.option(
-    "--rules",
-    "rules_dir",
-    default="rules",
-    show_default="rules/",
-    type=click.Path(path_type=str),
-    help="Policy directory (or file) to evaluate with.",
-)
-@click.option("--no-branches", is_flag=True, help="Skip the what-if branches (faster).")
+@rules_option
+@no_branches_option
 @handle_errors
 def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) -> None:
     """Evaluate every case in CASES (a JSONL file or a directory of case files) and write the plans to --out.

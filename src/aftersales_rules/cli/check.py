@@ -8,18 +8,12 @@ import click
 
 from ..authoring.lint import CheckReport, check_policy
 from .errors import handle_errors
+from .options import format_option
 
 
 @click.command("check")
 @click.argument("rules_dir", default="rules", type=click.Path(path_type=str))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one line per finding; json: one document with every finding.",
-)
+@format_option("text: one line per finding; json: one document with every finding.")
 @handle_errors
 def check(rules_dir: str, fmt: str) -> None:
     """Check the policy in RULES_DIR: load errors, unreachable rules, overlaps, gaps, texts, amounts.

@@ -8,20 +8,14 @@ import click
 
 from ..authoring.impact import ImpactReport, describe, diff_policies
 from .errors import handle_errors
+from .options import format_option
 
 
 @click.command("diff")
 @click.argument("old_rules", type=click.Path(exists=True, path_type=str))
 @click.argument("new_rules", type=click.Path(exists=True, path_type=str))
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: a line per changed case and a summary; json: one document.",
-)
+@format_option("text: a line per changed case and a summary; json: one document.")
 @handle_errors
 def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
     """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed."""

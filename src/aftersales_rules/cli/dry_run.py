@@ -8,27 +8,14 @@ from ..case import load_case
 from ..policy import Policy
 from ..render import render_text
 from .errors import handle_errors
+from .options import format_option, no_branches_option, rules_option
 
 
 @click.command("dry-run")
 @click.argument("case_file", type=click.Path(dir_okay=False, path_type=str))
-@click.option(
-    "--rules",
-    "rules_dir",
-    default="rules",
-    show_default="rules/",
-    type=click.Path(path_type=str),
-    help="Policy directory (or file) to evaluate with.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for a person, json for a program (exactly one JSON document).",
-)
-@click.option("--no-branches", is_flag=True, help="Skip the what-if branches (faster).")
+@rules_option
+@format_option("text for a person, json for a program (exactly one JSON document).")
+@no_branches_option
 @handle_errors
 def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool) -> None:
     """Evaluate CASE_FILE against the policy and print the plan."""
