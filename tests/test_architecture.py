@@ -206,3 +206,22 @@ def test_no_module_is_over_400_lines():
     assert not long, f"modules over {MAX_LINES} lines (split them by what they do):\n" + "\n".join(
         f"  {p}: {n} lines" for p, n in sorted(long.items())
     )
+
+
+def test_the_readme_draws_every_module():
+    """The design section's map lists each module under its package, so a new module is drawn or this fails."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    design = readme[readme.index("## Design") : readme.index("### Dependencies and why")]
+    tree = design[design.index("src/aftersales_rules/") :]
+    lines = tree.splitlines()
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parent = path.parent.relative_to(PACKAGE).as_posix()
+        if parent == ".":  # a top-level module: a line of its own at the first indentation
+            drawn = any(line.startswith(f"  {path.name} ") for line in lines)
+        else:  # a module of a subpackage: a line below the subpackage's heading, before the next blank line
+            block = tree[tree.index(f"\n  {parent}/") :].split("\n\n")[0].splitlines()
+            drawn = any(line.startswith(f"    {path.name} ") for line in block)
+        if not drawn:
+            missing.append(path.relative_to(PACKAGE).as_posix())
+    assert not missing, f"modules the README's design section does not draw: {missing}"
