@@ -8,6 +8,8 @@ import pytest
 from aftersales_rules import InputError, Policy, PolicyError
 from aftersales_rules.language.source import read_policy
 
+from conftest import SMALL_CASE
+
 INVALID = Path(__file__).parent / "fixtures" / "policies" / "invalid"
 CASES = sorted(p for p in INVALID.iterdir() if p.is_dir())
 
@@ -66,6 +68,11 @@ def test_digest_changes_with_a_file(tmp_path, root):
 def test_policy_is_immutable(reference_policy):
     with pytest.raises(AttributeError, match="immutable"):
         reference_policy.version = "2"
+    with pytest.raises(AttributeError, match="immutable"):
+        reference_policy._engine = None
+    with pytest.raises(AttributeError, match="immutable"):
+        del reference_policy._engine
+    assert reference_policy.evaluate(SMALL_CASE).resolution  # still whole
 
 
 def test_a_list_of_files_is_a_policy(root):

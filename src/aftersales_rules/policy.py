@@ -39,6 +39,9 @@ class Policy:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Policy is immutable; load a new one instead")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a Policy is immutable; load a new one instead")
+
     @classmethod
     def load(cls, paths: Paths) -> Policy:
         """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem)."""
