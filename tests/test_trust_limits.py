@@ -9,16 +9,21 @@ adds up to more than MAX_AMOUNT is refused, so every amount of a plan fits.
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
 import pytest
 import yaml
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from aftersales_rules import Policy
 from aftersales_rules.case import MAX_NAME, MAX_TEXT, Case
-from aftersales_rules.errors import CaseError, PolicyError
+from aftersales_rules.errors import AfterSalesError, CaseError, EvaluationError, PolicyError
+from aftersales_rules.money import MAX_AMOUNT
+from aftersales_rules.vocabulary import ISSUE_KINDS
 
 from conftest import SMALL_CASE
 
@@ -147,3 +152,111 @@ def test_a_long_declared_value_is_a_load_problem(tmp_path: Path) -> None:
     first = caught.value.problems[0]
     assert first.path == "attributes.channel.values[1]" and first.location is not None
     assert f"at most {MAX_TEXT} characters" in first.message
+
+
+# ------------------------------------------------------------------ point 6: amounts within the plan's limits
+
+
+def _big(unit_price: str, quantity: int = 1, **changes: Any) -> dict[str, Any]:
+    case = _case(**changes)
+    case["order"]["items"][0].update(unit_price=unit_price, quantity=quantity)
+    return case
+
+
+@pytest.mark.parametrize(
+    ("case", "where"),
+    [
+        (_big("600000000.00", 2), "order.items[0]"),
+        (_big("1000000000.00", order__shipping_fee="0.01"), "order.shipping_fee"),
+        (
+            _big("999999990.00", order__shipping_fee="5.00", progress__return_shipment={"postage_paid": "5.01"}),
+            "progress.return_shipment.postage_paid",
+        ),
+    ],
+)
+def test_an_order_past_the_amount_limit_is_a_case_error(reference_policy: Policy, case: dict, where: str) -> None:
+    with pytest.raises(CaseError) as caught:
+        reference_policy.evaluate(case)
+    (problem,) = caught.value.problems
+    assert problem.path == where
+    assert f"more than the {MAX_AMOUNT:,.2f} an order may come to" in problem.message
+
+
+def test_an_order_at_the_amount_limit_gets_its_plan(reference_policy: Policy) -> None:
+    case = _big("499999995.00", 2, order__shipping_fee="5.00", progress__return_shipment={"postage_paid": "5.00"})
+    plan = reference_policy.evaluate(case)
+    assert plan.refund.total <= MAX_AMOUNT
+    assert all(line.amount <= MAX_AMOUNT for line in plan.refund.lines)
+
+
+def _then_policy(folder: Path, then: dict[str, Any]) -> Policy:
+    folder.mkdir()
+    (folder / "policy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "policy": {"name": "formulas", "version": "1"},
+                "defaults": {"resolution": "escalate"},
+                "rules": [{"id": "big", "when": None, "then": {"resolution": "refund_without_return", **then}}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    return Policy.load(folder)
+
+
+def test_a_formula_past_the_limit_is_capped_at_what_was_paid(tmp_path: Path) -> None:
+    twice = {"sum": ["order.total_paid", "order.total_paid"]}
+    policy = _then_policy(tmp_path / "rules", {"refund": {"lines": [{"component": "partial", "amount": twice}]}})
+    plan = policy.evaluate(_big("999999000.00", order__shipping_fee="15.00"))
+    assert [line.amount for line in plan.refund.lines] == [Decimal("999999015.00")]
+    assert plan.refund.total == plan.refund.capped_at == Decimal("999999015.00")
+
+
+def test_a_postage_leg_past_the_limit_is_an_evaluation_error(tmp_path: Path) -> None:
+    twice = {"sum": ["order.total_paid", "order.total_paid"]}
+    policy = _then_policy(tmp_path / "rules", {"return_leg": {"borne_by": "seller", "amount": twice}})
+    with pytest.raises(EvaluationError, match=r"a postage leg comes to 1,999,998,030\.00"):
+        policy.evaluate(_big("999999000.00", order__shipping_fee="15.00"))
+
+
+AMOUNTS = st.one_of(
+    st.decimals(min_value=0, max_value=MAX_AMOUNT, places=2, allow_nan=False, allow_infinity=False),
+    st.integers(0, 10**6).map(lambda cents: Decimal(cents) / 100),
+    st.sampled_from([Decimal("0"), Decimal("0.01"), MAX_AMOUNT, MAX_AMOUNT / 2, Decimal("600000000.00")]),
+).map(lambda d: f"{d:.2f}")
+
+
+@given(
+    kind=st.sampled_from(ISSUE_KINDS),
+    prices=st.lists(st.tuples(AMOUNTS, st.integers(1, 3) | st.integers(1, 100_000)), min_size=1, max_size=3),
+    shipping=AMOUNTS,
+    postage=st.none() | AMOUNTS,
+    requested=st.none() | AMOUNTS,
+    agreed=st.none() | AMOUNTS,
+)
+@settings(max_examples=60)
+def test_evaluate_raises_only_the_librarys_errors(
+    reference_policy: Policy,
+    kind: str,
+    prices: list[tuple[str, int]],
+    shipping: str,
+    postage: str | None,
+    requested: str | None,
+    agreed: str | None,
+) -> None:
+    case = _case(order__shipping_fee=shipping, issue__kind=kind, issue__requested_amount=requested)
+    case["order"]["items"] = [
+        {"sku": f"S{i}", "unit_price": price, "quantity": qty, "unit_cost": price}
+        for i, (price, qty) in enumerate(prices)
+    ]
+    case["progress"] = {"agreed_partial_refund": agreed}
+    if postage is not None:
+        case["progress"]["return_shipment"] = {"postage_paid": postage}
+    try:
+        plan = reference_policy.evaluate(case)
+    except AfterSalesError as exc:
+        event(type(exc).__name__)
+        return
+    event("plan")
+    amounts = [plan.refund.total, *(line.amount for line in plan.refund.lines)]
+    assert all(Decimal(0) <= amount <= MAX_AMOUNT for amount in amounts)

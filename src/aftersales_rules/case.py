@@ -31,7 +31,7 @@ from pydantic import (
 from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, error_at, pydantic_problems, suggest
 from .errors import CaseError, Problem
 from .loader import Document, load_document
-from .money import MAX_AMOUNT, MoneyError, parse_money
+from .money import MAX_AMOUNT, ZERO, MoneyError, parse_money
 from .vocabulary import ACTORS, ISSUE_KINDS, Fault, IssueKind, OutboundCheck, ReturnStatus, Severity, Tier, Wants
 
 __all__ = [
@@ -233,6 +233,30 @@ class Case(_Strict):
                 raise error_at(
                     ("issue", "items", i, "quantity"),
                     f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'",
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _within_amount_limit(self) -> Case:
+        # Every amount of a plan is at most what the buyer paid (the refund is capped there), so an
+        # order that adds up to at most MAX_AMOUNT keeps every plan amount within the plan's limit too.
+        total = ZERO
+        shipment = self.progress.return_shipment
+        parts: list[tuple[tuple[str | int, ...], Decimal | None]] = [
+            *((("order", "items", i), item.unit_price * item.quantity) for i, item in enumerate(self.order.items)),
+            (("order", "shipping_fee"), self.order.shipping_fee),
+            (("progress", "return_shipment", "postage_paid"), shipment.postage_paid if shipment else None),
+        ]
+        grand = sum((amount or ZERO for _, amount in parts), ZERO)
+        if grand <= MAX_AMOUNT:
+            return self
+        for where, amount in parts:  # named where the running total first goes over
+            total += amount or ZERO
+            if total > MAX_AMOUNT:
+                raise error_at(
+                    where,
+                    f"the order adds up to {grand:,.2f} (goods at their quantity, shipping and return postage), "
+                    f"more than the {MAX_AMOUNT:,.2f} an order may come to",
                 )
         return self
 
