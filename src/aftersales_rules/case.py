@@ -31,7 +31,7 @@ from pydantic import (
 from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, error_at, pydantic_problems, suggest
 from .errors import CaseError, Problem
 from .loader import Document, load_document
-from .money import MAX_AMOUNT, MoneyError, parse_money
+from .money import MAX_AMOUNT, ZERO, MoneyError, parse_money
 from .vocabulary import ACTORS, ISSUE_KINDS, Fault, IssueKind, OutboundCheck, ReturnStatus, Severity, Tier, Wants
 
 __all__ = [
@@ -76,8 +76,19 @@ def _show_money(value: Decimal) -> str:
 
 
 Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_show_money, return_type=str)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-Text = Annotated[StrictStr, Field(max_length=5000)]
+
+# Every text of a case is bounded. durable_rules compares strings by a 16-bit length, so a text of
+# 65,536 + n UTF-8 bytes would compare as its first n bytes ("U-STAFF" and 65,536 more characters
+# matching a rule on "U-STAFF"). MAX_TEXT characters take at most 4 bytes each, far below that;
+# ids and names are shorter still. language/ bounds a rule's text constants by the same MAX_TEXT.
+MAX_TEXT = 5_000  # characters: reason, item names, attribute texts
+MAX_NAME = 200  # characters: ids, SKUs
+MAX_SHORT = 100  # characters: a courier, a tracking number
+
+Text = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
+Id = Annotated[StrictStr, Field(max_length=MAX_NAME)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=MAX_NAME)]
+Short = Annotated[StrictStr, Field(max_length=MAX_SHORT)]
 Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
 
 
@@ -132,7 +143,7 @@ class Order(_Strict):
 
 
 class Customer(_Strict):
-    customer_id: StrictStr = ""
+    customer_id: Id = ""
     tier: Tier = "regular"
     urgent: StrictBool = False
 
@@ -149,7 +160,7 @@ class Issue(_Strict):
     fault: Fault = "unknown"
     wants: Wants | None = None
     requested_amount: Money | None = None
-    requested_courier: Annotated[StrictStr, Field(max_length=100)] | None = None
+    requested_courier: Short | None = None
     reason: Text = ""
 
 
@@ -160,7 +171,7 @@ class Evidence(_Strict):
 
 
 class ReturnShipment(_Strict):
-    tracking_number: Annotated[StrictStr, Field(max_length=100)] | None = None
+    tracking_number: Short | None = None
     postage_paid: Money | None = None
     status: ReturnStatus = "created"
 
@@ -177,7 +188,7 @@ class Progress(_Strict):
     inspection: Inspection | None = None
 
 
-Scalar = StrictBool | StrictInt | Decimal | StrictStr | None
+Scalar = StrictBool | StrictInt | Decimal | Text | None
 
 
 def _attribute_value(value: Any) -> Any:
@@ -185,6 +196,8 @@ def _attribute_value(value: Any) -> Any:
         return Decimal(repr(value))
     if isinstance(value, (dict, list)):
         raise ValueError("an attribute must be a single value (text, number, true/false), not a list or mapping")
+    if isinstance(value, str) and len(value) > MAX_TEXT:  # one message, not one for each type of Scalar
+        raise ValueError(f"must have at most {MAX_TEXT} characters")
     return value
 
 
@@ -220,6 +233,30 @@ class Case(_Strict):
                 raise error_at(
                     ("issue", "items", i, "quantity"),
                     f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'",
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _within_amount_limit(self) -> Case:
+        # Every amount of a plan is at most what the buyer paid (the refund is capped there), so an
+        # order that adds up to at most MAX_AMOUNT keeps every plan amount within the plan's limit too.
+        total = ZERO
+        shipment = self.progress.return_shipment
+        parts: list[tuple[tuple[str | int, ...], Decimal | None]] = [
+            *((("order", "items", i), item.unit_price * item.quantity) for i, item in enumerate(self.order.items)),
+            (("order", "shipping_fee"), self.order.shipping_fee),
+            (("progress", "return_shipment", "postage_paid"), shipment.postage_paid if shipment else None),
+        ]
+        grand = sum((amount or ZERO for _, amount in parts), ZERO)
+        if grand <= MAX_AMOUNT:
+            return self
+        for where, amount in parts:  # named where the running total first goes over
+            total += amount or ZERO
+            if total > MAX_AMOUNT:
+                raise error_at(
+                    where,
+                    f"the order adds up to {grand:,.2f} (goods at their quantity, shipping and return postage), "
+                    f"more than the {MAX_AMOUNT:,.2f} an order may come to",
                 )
         return self
 

@@ -15,13 +15,15 @@ import weakref
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..case import Case, parse_case
 from ..errors import EvaluationError, UndecidedError
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
 from ..language.source import PolicySource
-from ..money import ZERO, quantize
+from ..money import MAX_AMOUNT, ZERO, quantize
 from ..plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
@@ -82,6 +84,12 @@ class Engine:
 
     def evaluate(self, data: Any, branches: bool = True) -> Plan:
         case = parse_case(data)
+        try:
+            return self._evaluate(case, branches)
+        except ValidationError as exc:  # a plan it cannot state: the library's error, never pydantic's
+            raise EvaluationError(f"case {case.case_id}: the plan cannot be stated: {_first(exc)}") from None
+
+    def _evaluate(self, case: Case, branches: bool) -> Plan:
         self._check_effective(case)
         part = self.compiled.partitions[case.issue.kind]
         values = self._facts(case, part)
@@ -196,13 +204,12 @@ class Engine:
             return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
             outbound_leg=_leg(slot("outbound_leg"), values, None),
         )
-        lines, pending = _lines(case, slot("refund.lines", ()), values)
-        total = quantize(sum((line.amount for line in lines), ZERO))
         paid = (
             values["affected.goods"]
             + values["order.shipping_fee"]
             + (values.get("progress.return_shipment.postage_paid") or ZERO)
         )
+        lines, pending, total = _lines(case, slot("refund.lines", ()), values, paid)
         capped_at = None
         if total > paid:
             lines, total, capped_at = _cap(lines, paid), paid, paid
@@ -261,14 +268,27 @@ def _leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | Non
         return None
     if spec.amount is not None:
         amount = spec.amount.value(values)
+        if amount is not None and amount > MAX_AMOUNT:
+            raise EvaluationError(
+                f"a postage leg comes to {amount:,.2f} ({spec.amount.describe()}), "
+                f"more than the {MAX_AMOUNT:,.2f} a plan states"
+            )
     else:
         amount = values.get(default_amount) if default_amount else None
     return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
 
 
-def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> tuple[list[RefundLine], list[str]]:
+def _lines(
+    case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any], paid: Decimal
+) -> tuple[list[RefundLine], list[str], Decimal]:
+    """The refund lines, the components still pending and the lines' total before any cap.
+
+    A line is stated at most at ``paid`` (the refund is capped there; the case keeps that within
+    MAX_AMOUNT), however large a formula makes it; the total is of the amounts as worked out.
+    """
     lines: list[RefundLine] = []
     pending: list[str] = []
+    total = ZERO
     for spec in specs:
         cap = spec.cap.value(values) if spec.cap is not None else None
         if spec.component == "goods" and spec.amount is None:
@@ -279,6 +299,7 @@ def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> t
             if cap is not None:
                 group = _cap(group, cap)
             lines.extend(line for line in group if line.amount > 0)
+            total += sum((line.amount for line in group), ZERO)
             continue
         assert spec.amount is not None  # only a goods line goes without an amount of its own (rules._line)
         amount = spec.amount.value(values)
@@ -288,8 +309,14 @@ def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> t
         if cap is not None:
             amount = min(amount, cap)
         if amount > 0:
-            lines.append(RefundLine(component=spec.component, amount=quantize(amount)))
-    return lines, pending
+            total += quantize(amount)
+            lines.append(RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
+    return lines, pending, quantize(total)
+
+
+def _first(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
 
 
 def _cap(lines: list[RefundLine], bound: Decimal) -> list[RefundLine]:

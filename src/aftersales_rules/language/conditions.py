@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..case import MAX_TEXT
 from ..diagnostics import suggest
 from ..errors import SourceLocation
 from ..money import MoneyError, parse_money
@@ -314,6 +315,12 @@ def _scalar(r: Reader, fact: Fact, value: Any) -> Any:
                 if isinstance(value, (int, Decimal)) and not isinstance(value, bool)
                 else _type_error(r, fact, value)
             )
+        if len(value) > MAX_TEXT:  # durable_rules would compare a text of 65,536 bytes and more as its tail
+            r.error(
+                "invalid_value",
+                f"{fact.path}: a text to compare has at most {MAX_TEXT:,} characters, this one has {len(value):,}",
+            )
+            return _BAD
         return value
     return _type_error(r, fact, value)
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
+from ..case import MAX_TEXT
 from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
 from ..vocabulary import ACTIONS, STAGES, Actor, Component, GestureKind, Method, Party, Release, Resolution, Stage
 
@@ -36,6 +37,7 @@ __all__ = [
 
 Identifier = Annotated[StrictStr, Field(pattern=IDENTIFIER_PATTERN)]
 Name = Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
+Value = Annotated[StrictStr, Field(max_length=MAX_TEXT)]  # a value the engine compares: as bounded as a case's texts
 
 
 class _Model(BaseModel):
@@ -71,7 +73,7 @@ class AttributeDecl(_Model):
     """A policy-specific case fact, read from ``attributes.<name>`` of the case."""
 
     type: Literal["bool", "enum", "money", "int", "text", "time"]
-    values: list[StrictStr] | None = None
+    values: list[Value] | None = None
     description: StrictStr = ""
     awaitable: StrictBool = Field(False, description="when unknown, show what-if branches for its values")
 
@@ -82,7 +84,7 @@ class FactDecl(_Model):
     description: StrictStr = ""
     when: Any = None
     type: Literal["bool", "enum"] | None = None
-    values: list[StrictStr] | None = None
+    values: list[Value] | None = None
     default: Any = None
 
 
