@@ -131,7 +131,10 @@ def write_policy(directory: Path) -> int:
         'policy:\n  name: generated\n  version: "1"\n  description: 1,000 generated rules for the benchmark\n'
         "  timezone: Asia/Shanghai\n"
         "defaults:\n  resolution: escalate\n  release: on_agreement\n"
-        "attributes:\n  negative_review: {type: bool, description: the buyer left a negative review}\n",
+        "attributes:\n  negative_review: {type: bool, description: the buyer left a negative review}\n"
+        # read by no rule: declared because generated cases (aftersales_rules.testing.ATTRIBUTES) may set them
+        "  custom_made: {type: bool, description: made to the buyer's measurements}\n"
+        "  price_protected: {type: bool, description: the price dropped within the protection window}\n",
         encoding="utf-8",
     )
     by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}

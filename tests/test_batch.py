@@ -41,6 +41,24 @@ def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+SYNTAX = "syntax: invalid JSON at column 36: Expecting value"
+NEGATIVE = "order.items[0].unit_price: amount -1 is negative"
+
+
+def problem(code: str, message: str, path: str | None = None, file: str | None = None, line=None, column=None) -> dict:
+    """One problem of an error record, as data."""
+    return {
+        "file": file,
+        "line": line,
+        "column": column,
+        "severity": "error",
+        "code": code,
+        "message": message,
+        "path": path,
+        "suggestion": None,
+    }
+
+
 def test_jsonl_batch_writes_one_record_per_case_in_order(tmp_path):
     cases = tmp_path / "cases.jsonl"
     bad = write_cases(cases, 1500)
@@ -50,16 +68,18 @@ def test_jsonl_batch_writes_one_record_per_case_in_order(tmp_path):
     assert len(records) == 1500 and bad == 4
     errors = [r for r in records if "error" in r]
     assert errors == [
-        {"case_id": None, "error": "syntax: invalid JSON at column 36: Expecting value", "line": 8},
+        {"case_id": None, "error": SYNTAX, "problems": [problem("syntax", SYNTAX[8:])], "line": 8},
         {
             "case_id": "G1-000013",
-            "error": "invalid_value: order.items[0].unit_price: amount -1 is negative",
+            "error": f"invalid_value: {NEGATIVE}",
+            "problems": [problem("invalid_value", NEGATIVE, "order.items[0].unit_price")],
             "line": 14,
         },
-        {"case_id": None, "error": "syntax: invalid JSON at column 36: Expecting value", "line": 1008},
+        {"case_id": None, "error": SYNTAX, "problems": [problem("syntax", SYNTAX[8:])], "line": 1008},
         {
             "case_id": "G1-001013",
-            "error": "invalid_value: order.items[0].unit_price: amount -1 is negative",
+            "error": f"invalid_value: {NEGATIVE}",
+            "problems": [problem("invalid_value", NEGATIVE, "order.items[0].unit_price")],
             "line": 1014,
         },
     ]
@@ -103,6 +123,11 @@ def test_a_directory_of_case_files(tmp_path):
         "case_id": None,
         "file": str(tmp_path / "broken.yaml"),
         "error": f"{tmp_path / 'broken.yaml'}:2:1: syntax: invalid YAML: a value is missing here",
+        "problems": [
+            problem(
+                "syntax", "invalid YAML: a value is missing here", file=str(tmp_path / "broken.yaml"), line=2, column=1
+            )
+        ],
     }
     assert [r["case_id"] for r in records[1:]] == ["C-1208", "C-1902"]
     assert (summary.cases, summary.errors) == (3, 1)

@@ -110,10 +110,11 @@ def test_bad_cases_name_the_field(path, value, expected):
     assert error(with_(path, value)) == expected
 
 
-def test_several_problems_are_counted():
+def test_several_problems_are_counted_and_each_shown():
     data = with_("isue", {})
     data["order"]["shiping_fee"] = "1"
-    assert error(data).endswith("(and 1 more problem)")
+    lines = error(data).splitlines()
+    assert lines[0] == "2 errors occurred:" and len(lines) == 3
 
 
 def test_case_file_errors_carry_line_and_column(tmp_path):

@@ -197,6 +197,18 @@ def test_batch_writes_plans_and_prints_the_summary(tmp_path):
     assert records[1] == {
         "case_id": None,
         "error": "syntax: invalid JSON at column 2: Expecting property name enclosed in double quotes",
+        "problems": [
+            {
+                "file": None,
+                "line": None,
+                "column": None,
+                "severity": "error",
+                "code": "syntax",
+                "message": "invalid JSON at column 2: Expecting property name enclosed in double quotes",
+                "path": None,
+                "suggestion": None,
+            }
+        ],
         "line": 2,
     }
 

@@ -18,7 +18,7 @@ from aftersales_rules import Policy, parse_case
 from aftersales_rules.engine.compiler import CASE_MARK, condition_json, kinds_of, paths_of
 from aftersales_rules.language.conditions import All, Not, Test
 from aftersales_rules.language.facts import FACTS
-from aftersales_rules.testing import random_case
+from aftersales_rules.testing import ATTRIBUTES, random_case
 
 from ir_eval import holds
 
@@ -191,6 +191,7 @@ def test_engine_matches_exactly_what_the_conditions_say(tmp_path, seed):
             {
                 "policy": {"name": "prop", "version": "1", "timezone": "Asia/Shanghai"},
                 "defaults": {"resolution": "escalate"},
+                "attributes": ATTRIBUTES,
                 "rules": rules,
             },
             allow_unicode=True,

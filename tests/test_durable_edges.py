@@ -19,7 +19,7 @@ import yaml
 from aftersales_rules import Policy
 from aftersales_rules.engine.compiler import encode
 from aftersales_rules.engine.runtime import SENTINEL
-from aftersales_rules.testing import generate_cases
+from aftersales_rules.testing import ATTRIBUTES, generate_cases
 from aftersales_rules.vocabulary import ISSUE_KINDS
 from aftersales_rules.vocabulary import RESOLUTIONS as RESOLUTIONS_VALUES
 
@@ -389,7 +389,12 @@ def _wide_policy() -> dict:
                     },
                 }
             )
-    return {"policy": {"name": "wide", "version": "1"}, "defaults": {"resolution": "escalate"}, "rules": rules}
+    return {
+        "policy": {"name": "wide", "version": "1"},
+        "defaults": {"resolution": "escalate"},
+        "attributes": ATTRIBUTES,
+        "rules": rules,
+    }
 
 
 def _expected(case: dict) -> tuple[str, list[str], str, int]:
@@ -472,6 +477,7 @@ def _vip_only_policy(tmp_path) -> Policy:
             {
                 "policy": {"name": "vip_only", "version": "1"},
                 "defaults": {"resolution": "escalate"},
+                "attributes": ATTRIBUTES,
                 "rules": [
                     {
                         "id": "vip",

@@ -6,7 +6,7 @@ API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
     AfterSalesError                 base class, exit code 1
      ├── InputError                 a file cannot be read or parsed at all
      ├── PolicyError                a policy failed to load: every problem, sorted
-     ├── CaseError                  a case is not valid: every problem, first shown
+     ├── CaseError                  a case is not valid: every problem, sorted
      └── EvaluationError            a valid policy could not decide a valid case
           ├── ConflictError         two rules decided one thing differently, equal priority
           ├── UndecidedError        no rule decided a resolution, and there is no default
@@ -18,7 +18,7 @@ and nothing in the library reads it back)::
     every error         message, exit_code
     InputError          problem (one Problem), code (its word: syntax, too_large, ...), location
     PolicyError         problems, sorted by location
-    CaseError           problems, sorted by location (the message shows the first)
+    CaseError           problems, sorted by location
     EvaluationError     the message only (raised as itself for a case outside the policy's dates,
                         and by a batch whose worker process died)
     ConflictError       rules (the two rule ids), output (what they decided differently)
@@ -153,30 +153,23 @@ class _ProblemsError(AfterSalesError):
         self.problems = sorted(problems, key=Problem.sort_key)
         super().__init__(self._render())
 
-    def _render(self) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def __str__(self) -> str:
         return self.message  # made of the problems' one-line texts
 
-
-class PolicyError(_ProblemsError):
-    """A policy failed to load; ``problems`` lists every one, sorted by location."""
-
     def _render(self) -> str:
+        """One problem as its line; several as ``N errors occurred:`` and then a line each, sorted."""
         if len(self.problems) == 1:
             return str(self.problems[0])
         head = f"{len(self.problems)} errors occurred:"
         return "\n".join([head] + [str(p) for p in self.problems])
 
 
-class CaseError(_ProblemsError):
-    """A case is not valid; the message is one line naming the first bad field."""
+class PolicyError(_ProblemsError):
+    """A policy failed to load; ``problems`` lists every one, sorted by location."""
 
-    def _render(self) -> str:
-        first = str(self.problems[0])
-        more = len(self.problems) - 1
-        return first if not more else f"{first} (and {more} more problem{'s' if more > 1 else ''})"
+
+class CaseError(_ProblemsError):
+    """A case is not valid; ``problems`` lists every one, sorted by location, and the message a line each."""
 
 
 class EvaluationError(AfterSalesError):

@@ -21,9 +21,17 @@ from typing import Any
 
 from .vocabulary import FAULTS, ISSUE_KINDS, OUTBOUND_CHECKS, RETURN_STATUSES, SEVERITIES, TIERS
 
-__all__ = ["CATALOGUE", "generate_cases", "random_case"]
+__all__ = ["ATTRIBUTES", "CATALOGUE", "generate_cases", "random_case"]
 
 CST = timezone(timedelta(hours=8))
+
+# the attributes a generated case may set, as a policy declares them (``attributes:``): a policy that
+# evaluates generated cases declares these, since a case attribute the policy does not declare is an error
+ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "custom_made": {"type": "bool", "description": "made to the buyer's measurements"},
+    "negative_review": {"type": "bool", "description": "the buyer left a negative review"},
+    "price_protected": {"type": "bool", "description": "the price dropped within the protection window"},
+}
 
 # sku, name, price, cost (None: cost not recorded)
 CATALOGUE = [

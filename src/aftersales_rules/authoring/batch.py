@@ -3,8 +3,11 @@
 Cases come from a JSONL file (one case per line) or a directory of case files
 (``*.yaml``, ``*.yml``, ``*.json``), read lazily. Plans go out as JSONL in the
 input's order, one line each as soon as it is known; a case that fails becomes
-an error record ``{"case_id": ..., "error": ..., "line": n}`` (``"file"`` for
-a directory) and the batch goes on.
+an error record ``{"case_id": ..., "error": ..., "problems": [...], "line": n}``
+(``"file"`` for a directory) and the batch goes on: ``case_id`` when it could be
+read, ``error`` the text (a line per problem), ``problems`` every problem as data
+(file, line, column, severity, code, message, path, suggestion; empty for an
+error that is not about the input).
 
 A ``Policy`` cannot be pickled (it owns durable_rules handles), so each worker
 process loads the policy itself. Work is sent in chunks with a bounded number
@@ -27,11 +30,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..case import Case, load_case
+from ..case import load_case, parse_case
 from ..errors import AfterSalesError, EvaluationError, InputError, SourceLocation
+from ..loader import Document, load_document
 from ..policy import Policy
 
-__all__ = ["BatchSummary", "count_cases", "evaluate_record", "load_record", "read_cases", "run_batch"]
+__all__ = [
+    "BatchSummary",
+    "count_cases",
+    "error_problems",
+    "error_record",
+    "error_text",
+    "evaluate_record",
+    "load_record",
+    "read_cases",
+    "read_record",
+    "run_batch",
+]
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
 CHUNK = 64  # cases per task sent to a worker
@@ -120,14 +135,13 @@ def evaluate_record(
     """One output line (a plan, or an error record) and the figures of the plan (None for an error)."""
     case_id = None
     try:
-        data = load_record(where, payload)
-        case_id = data.case_id if isinstance(data, Case) else data.get("case_id") if isinstance(data, dict) else None
-        case_id = case_id if isinstance(case_id, str) else None
-        plan = policy.evaluate(data, branches=branches)
+        data, doc = read_record(where, payload)
+        case_id = _case_id(data)  # read before the case is validated: an error record names a case that is wrong
+        plan = policy.evaluate(parse_case(data, doc), branches=branches)
     except AfterSalesError as exc:
-        return _error(case_id, str(exc), where, ref), None
+        return error_record(case_id, exc, where, ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure
-        return _error(case_id, f"internal error (please report): {type(exc).__name__}: {exc}", where, ref), None
+        return error_record(case_id, exc, where, ref), None
     legs = tuple(
         (name, leg.amount)
         for name, leg in (("return", plan.postage.return_leg), ("outbound", plan.postage.outbound_leg))
@@ -137,8 +151,35 @@ def evaluate_record(
     return plan.model_dump_json(), figures
 
 
-def _error(case_id: str | None, message: str, where: str, ref: int | str) -> str:
-    return json.dumps({"case_id": case_id, "error": message, where: ref}, ensure_ascii=False)
+def read_record(where: str, payload: str) -> tuple[Any, Document | None]:
+    """The data of one record of ``read_cases``, parsed but not yet validated, and its document (a file's)."""
+    if where == "file":
+        doc = load_document(payload)
+        return doc.data, doc
+    return load_record(where, payload), None
+
+
+def _case_id(data: Any) -> str | None:
+    case_id = data.get("case_id") if isinstance(data, dict) else None
+    return case_id if isinstance(case_id, str) else None
+
+
+def error_problems(exc: BaseException) -> list[dict[str, Any]]:
+    """The problems an error is made of, as data (none for an error that is not about the input)."""
+    return [p.to_dict() for p in getattr(exc, "problems", ())] if isinstance(exc, AfterSalesError) else []
+
+
+def error_text(exc: BaseException) -> str:
+    """An error as a person reads it: every problem a line; a bug named as one."""
+    if isinstance(exc, AfterSalesError):
+        return str(exc)
+    return f"internal error (please report): {type(exc).__name__}: {exc}"
+
+
+def error_record(case_id: str | None, exc: BaseException, where: str, ref: int | str) -> str:
+    """The output line of a case that failed: its id if readable, the text, and every problem as data."""
+    record = {"case_id": case_id, "error": error_text(exc), "problems": error_problems(exc), where: ref}
+    return json.dumps(record, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- workers

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import parse_case
-from ..errors import AfterSalesError
+from ..errors import AfterSalesError, Problem
 from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
@@ -37,7 +37,8 @@ class Outcome:
     return_borne_by: str | None = None
     outbound_borne_by: str | None = None
     steps: tuple[tuple[str, str], ...] = ()  # (actor, action)
-    error: str | None = None
+    error: str | None = None  # the error's text: a line per problem
+    problems: tuple[Problem, ...] = ()  # the problems the error is made of, as data
 
     @classmethod
     def of(cls, plan: Plan) -> Outcome:
@@ -52,7 +53,7 @@ class Outcome:
 
     def to_dict(self) -> dict:
         if self.error is not None:
-            return {"error": self.error}
+            return {"error": self.error, "problems": [p.to_dict() for p in self.problems]}
         return {
             "resolution": self.resolution,
             "refund_total": f"{self.refund_total:.2f}",
@@ -165,7 +166,7 @@ def _outcome(policy: Policy, case: Any) -> Outcome:
     try:
         return Outcome.of(policy.evaluate(case, branches=False))
     except AfterSalesError as exc:
-        return Outcome(error=str(exc))
+        return Outcome(error=str(exc), problems=tuple(getattr(exc, "problems", ())))
 
 
 def describe(change: CaseChange) -> Iterator[str]:

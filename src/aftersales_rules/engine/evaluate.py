@@ -18,7 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..case import Case, parse_case
-from ..errors import EvaluationError, UndecidedError
+from ..diagnostics import suggest
+from ..errors import CaseError, EvaluationError, Problem, UndecidedError
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
@@ -59,6 +60,7 @@ class Engine:
         self.runtime = Runtime(self.compiled.definitions)
         self._finalizer = weakref.finalize(self, self.runtime.close)
         self.fact_defaults = source.scope.derived_defaults()
+        self.attribute_names = tuple(p[len("attributes.") :] for p in source.scope.facts if p.startswith("attributes."))
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
         # computed once per policy rather than per evaluation (docs/performance.md)
         self.message_keys = {
@@ -149,14 +151,34 @@ class Engine:
             if fact is not None:
                 assert fact.read is not None  # every fact in FACTS reads the case
                 values[path] = fact.read(case)
-        for name in case.attributes:  # every declared attribute is checked, read here or not
+        problems: list[Problem] = []
+        for name in case.attributes:  # every attribute is checked, read here or not: declared, and of its type
             path = f"attributes.{name}"
             fact = self.source.scope.facts.get(path)
-            if fact is not None:
+            if fact is None:
+                problems.append(self._unknown_attribute(name))
+                continue
+            try:
                 values[path] = attribute_value(case, fact)
+            except CaseError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise CaseError(problems)
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values
+
+    def _unknown_attribute(self, name: str) -> Problem:
+        """An attribute the policy does not declare: a misspelling would otherwise be read as "not set"."""
+        declared = sorted(self.attribute_names)
+        path = f"attributes.{name}"
+        message, suggestion = suggest(
+            f"{path}: policy {self.info.name} declares no attribute '{name}'",
+            name,
+            declared,
+            otherwise=f" (it declares {', '.join(declared)})" if declared else " (it declares none)",
+        )
+        return Problem(None, "unknown_attribute", message, path=path, suggestion=suggestion)
 
     # ------------------------------------------------------------------ matching
 
