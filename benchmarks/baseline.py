@@ -141,11 +141,11 @@ def decide_derived(d: dict) -> dict:
         elif wants in ("return", "refund") or (severe and wants is None):
             res, ret, total = "return_and_refund", ("buyer", "seller"), goods + rp
         elif severe:  # keep / partial_refund
-            agreed = d["agreed"]
-            res, total = "refund_without_return", min(goods if agreed is None else agreed, goods)
+            agreed = d["agreed"]  # an offer of at most the goods: nothing is paid until agreed
+            res, total = "refund_without_return", 0 if agreed is None else min(agreed, goods)
         else:
             agreed, cap = d["agreed"], d["cap"]
-            res, total = "partial_refund", min(cap if agreed is None else agreed, cap)
+            res, total = "partial_refund", 0 if agreed is None else min(agreed, cap)
     elif kind == "wrong_item":
         error = d["seller_error"]
         if error == "refuted" and wants not in ("return", "refund"):

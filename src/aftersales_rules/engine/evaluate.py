@@ -86,20 +86,20 @@ class Engine:
         part = self.compiled.partitions[case.issue.kind]
         values = self._facts(case, part)
         decision = self._decide(part, values)
-        resolution, postage, refund = self._settle(case, decision)
-        awaiting: list[str] = []
+        resolution, postage, refund, offered = self._settle(case, decision)
+        awaiting: list[str] = list(offered)  # the agreement an offer waits for
         branch_list: list[Branch] = []
         if branches:
-            base = key_figures(resolution, refund.total, refund.release, postage)
+            base = key_figures(resolution, refund.total, refund.release, postage, refund.offer_limit)
             for fact in part.awaitables:
                 if not fact.is_unknown(values.get(fact.path)):
                     continue
                 found = []
                 for value in fact.branch_values():
                     what_if = _with_fact(values, fact, value)
-                    r2, p2, f2 = self._settle(case, self._decide(part, what_if))
-                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2)))
-                if any(figures != base for _, figures in found):
+                    r2, p2, f2, _ = self._settle(case, self._decide(part, what_if))
+                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit)))
+                if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
                     branch_list.extend(Branch(when=when, **figures) for when, figures in found)
         steps = self._steps(decision, refund)
@@ -177,8 +177,8 @@ class Engine:
 
     # ------------------------------------------------------------------ assembly
 
-    def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund]:
-        """Resolution, postage and refund: the figures a what-if branch compares."""
+    def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund, tuple[str, ...]]:
+        """Resolution, postage and refund (the figures a what-if branch compares), and what an offer awaits."""
         values = d.values
 
         def slot(name: str, default: Any = None) -> Any:
@@ -196,7 +196,7 @@ class Engine:
             return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
             outbound_leg=_leg(slot("outbound_leg"), values, None),
         )
-        lines, pending = _lines(case, slot("refund.lines", ()), values)
+        lines, pending, offer, offered = _lines(case, slot("refund.lines", ()), values)
         total = quantize(sum((line.amount for line in lines), ZERO))
         paid = (
             values["affected.goods"]
@@ -206,8 +206,12 @@ class Engine:
         capped_at = None
         if total > paid:
             lines, total, capped_at = _cap(lines, paid), paid, paid
+        if offer is not None:  # an offer never takes the refund past what was paid
+            offer = quantize(min(offer, paid - total))
+            if offer <= 0:
+                offer, offered = None, ()
         release = None
-        if lines or pending:
+        if lines or pending or offered:
             release = slot("refund.release", self.source.defaults.release) or "immediately"
         refund = Refund(
             total=total,
@@ -216,8 +220,9 @@ class Engine:
             release=release,
             pending=pending,
             capped_at=capped_at,
+            offer_limit=offer,
         )
-        return resolution, postage, refund
+        return resolution, postage, refund, offered
 
     def _steps(self, d: Decision, refund: Refund) -> list[Step]:
         collected: list[tuple[int, int, int, StepTemplate]] = []
@@ -266,12 +271,21 @@ def _leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | Non
     return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
 
 
-def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> tuple[list[RefundLine], list[str]]:
+def _lines(
+    case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]
+) -> tuple[list[RefundLine], list[str], Decimal | None, tuple[str, ...]]:
+    """The decided lines, the components due but not known, and the open offers: their limit and the facts they await.
+
+    An offer (a line with ``agreed``) is a line of the agreed amount, capped, once that is known;
+    until then it is no line: its cap is the most that may be offered (``offer_limit``).
+    """
     lines: list[RefundLine] = []
     pending: list[str] = []
+    offer: Decimal | None = None
+    offered: list[str] = []
     for spec in specs:
         cap = spec.cap.value(values) if spec.cap is not None else None
-        if spec.component == "goods" and spec.amount is None:
+        if spec.component == "goods" and spec.amount is None and spec.agreed is None:
             group = [
                 RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
                 for item, qty in case.affected()
@@ -280,8 +294,17 @@ def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> t
                 group = _cap(group, cap)
             lines.extend(line for line in group if line.amount > 0)
             continue
-        assert spec.amount is not None  # only a goods line goes without an amount of its own (rules._line)
-        amount = spec.amount.value(values)
+        if spec.agreed is not None:
+            amount = spec.agreed.value(values)
+            if amount is None:
+                if cap is None or cap > 0:  # a limit of nothing is no offer
+                    offered.extend(p for p in sorted(spec.agreed.facts_read()) if p not in offered)
+                if cap is not None and cap > 0:
+                    offer = cap if offer is None else offer + cap
+                continue
+        else:
+            assert spec.amount is not None  # only a goods line goes without an amount of its own (rules._line)
+            amount = spec.amount.value(values)
         if amount is None:
             pending.append(spec.component)
             continue
@@ -289,7 +312,7 @@ def _lines(case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any]) -> t
             amount = min(amount, cap)
         if amount > 0:
             lines.append(RefundLine(component=spec.component, amount=quantize(amount)))
-    return lines, pending
+    return lines, pending, offer, tuple(offered)
 
 
 def _cap(lines: list[RefundLine], bound: Decimal) -> list[RefundLine]:
