@@ -319,10 +319,13 @@ def _lost_parcel(f: _Facts):
 
 
 def _price_difference(f: _Facts):
-    if f.case.attributes.get("price_protected") is False:
+    protected = f.case.attributes.get("price_protected")
+    if protected is False:
         return "decline", None, None, None, None
-    requested = f.case.issue.requested_amount
-    amount = None if requested is None else min(requested, f.goods)
+    if protected is None:  # not verified yet: nothing is paid
+        return "refund_without_return", None, None, None, None
+    requested, drop = f.case.issue.requested_amount, f.case.attributes.get("price_drop")
+    amount = None if requested is None or drop is None else min(requested, Decimal(str(drop)), f.goods)
     return "refund_without_return", None, None, _Refund(f).add("price_difference", amount), "immediately"
 
 

@@ -124,3 +124,25 @@ def test_steps_of_any_case_name_only_the_plans_figures(reference_policy, data):
 @given(data=corpus_cases("damaged"))
 def test_steps_of_damage_cases_name_only_the_plans_figures(reference_policy, data):
     assert _stray_amounts(reference_policy.evaluate(data, branches=False)) == []
+
+
+# ------------------------------------------------------------------ 3. a price difference is the verified drop
+
+
+def test_an_unverified_price_difference_pays_nothing_and_awaits_the_protection(reference_policy):
+    plan = reference_policy.evaluate(load_case(EXAMPLES / "price_difference_unverified_full_price.yaml"))
+    assert (str(plan.refund.total), plan.refund.lines, plan.refund.release) == ("0.00", [], None)
+    assert plan.awaiting == ["attributes.price_protected"]
+    assert not any(branch.refund_total > 0 for branch in plan.branches)  # the drop is not known either
+
+
+def test_a_price_difference_is_at_most_the_verified_drop(reference_policy):
+    data = load_case(EXAMPLES / "price_difference_unverified_full_price.yaml").model_dump(mode="json")
+    data["attributes"] = {"price_protected": True}
+    plan = reference_policy.evaluate(data)  # protected, but how much the price dropped is not entered yet
+    assert (str(plan.refund.total), plan.refund.pending) == ("0.00", ["price_difference"])
+    data["attributes"]["price_drop"] = "200.00"
+    plan = reference_policy.evaluate(data)
+    assert [(line.component, str(line.amount)) for line in plan.refund.lines] == [("price_difference", "200.00")]
+    data["issue"]["requested_amount"] = "150.00"  # a claim below the drop is paid as claimed
+    assert str(reference_policy.evaluate(data).refund.total) == "150.00"

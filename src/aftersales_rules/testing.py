@@ -138,6 +138,8 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         flag = rng.choice([True, False, None])
         if flag is not None:
             attributes["price_protected"] = flag
+        if flag:  # verified: the drop in price is known (here: what the buyer claims)
+            attributes["price_drop"] = issue["requested_amount"]
     if returns and rng.random() < 0.6:
         progress["return_shipment"] = {
             "tracking_number": f"YT{rng.randrange(10**9):09d}",
