@@ -106,6 +106,7 @@ def derive(case: dict) -> dict:
         "received": shipment.get("status") == "received",
         "custom_made": attributes.get("custom_made"),
         "price_protected": attributes.get("price_protected"),
+        "drop": cents(attributes.get("price_drop")),
         "picked": bool(order.get("picked_for_packing", False)),
         "goods": goods,
         "fee": fee,
@@ -141,11 +142,11 @@ def decide_derived(d: dict) -> dict:
         elif wants in ("return", "refund") or (severe and wants is None):
             res, ret, total = "return_and_refund", ("buyer", "seller"), goods + rp
         elif severe:  # keep / partial_refund
-            agreed = d["agreed"]
-            res, total = "refund_without_return", min(goods if agreed is None else agreed, goods)
+            agreed = d["agreed"]  # an offer of at most the goods: nothing is paid until agreed
+            res, total = "refund_without_return", 0 if agreed is None else min(agreed, goods)
         else:
             agreed, cap = d["agreed"], d["cap"]
-            res, total = "partial_refund", min(cap if agreed is None else agreed, cap)
+            res, total = "partial_refund", 0 if agreed is None else min(agreed, cap)
     elif kind == "wrong_item":
         error = d["seller_error"]
         if error == "refuted" and wants not in ("return", "refund"):
@@ -219,9 +220,11 @@ def decide_derived(d: dict) -> dict:
     elif kind == "price_difference":
         if d["price_protected"] is False:
             res = "decline"
+        elif d["price_protected"] is None:  # not verified yet: nothing is paid
+            res = "refund_without_return"
         else:
-            requested = d["requested"]
-            res, total = "refund_without_return", 0 if requested is None else min(requested, goods)
+            requested, drop = d["requested"], d["drop"]
+            res, total = "refund_without_return", 0 if None in (requested, drop) else min(requested, drop, goods)
     elif kind == "add_to_order":
         if d["picked"]:
             res, out = "charge_postage_difference", ("buyer", "prepaid")

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from aftersales_rules.testing import ATTRIBUTES
 from aftersales_rules.vocabulary import ISSUE_KINDS, RESOLUTIONS
 from aftersales_rules.vocabulary import TIERS as TIER_VALUES
 from aftersales_rules.vocabulary import WANTS as WANTS_VALUES
@@ -131,10 +133,9 @@ def write_policy(directory: Path) -> int:
         'policy:\n  name: generated\n  version: "1"\n  description: 1,000 generated rules for the benchmark\n'
         "  timezone: Asia/Shanghai\n"
         "defaults:\n  resolution: escalate\n  release: on_agreement\n"
-        "attributes:\n  negative_review: {type: bool, description: the buyer left a negative review}\n"
-        # read by no rule: declared because generated cases (aftersales_rules.testing.ATTRIBUTES) may set them
-        "  custom_made: {type: bool, description: made to the buyer's measurements}\n"
-        "  price_protected: {type: bool, description: the price dropped within the protection window}\n",
+        # every attribute a generated case may set (only negative_review is read by a rule)
+        + "attributes:\n"
+        + "".join(f"  {name}: {json.dumps(decl)}\n" for name, decl in ATTRIBUTES.items()),
         encoding="utf-8",
     )
     by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}

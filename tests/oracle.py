@@ -50,6 +50,7 @@ class Outcome:
     total: Decimal = ZERO
     release: str | None = None
     pending: tuple[str, ...] = ()  # refund components due but not known yet
+    offer_limit: Decimal | None = None  # the most that may be offered while an amount is still to be agreed
 
     @property
     def return_borne_by(self) -> str | None:
@@ -127,6 +128,7 @@ class _Refund:
         self.facts = facts
         self.amounts: list[Decimal] = []
         self.pending: list[str] = []
+        self.offer: Decimal | None = None
 
     def goods(self) -> _Refund:
         return self.add("goods", self.facts.goods)
@@ -140,6 +142,20 @@ class _Refund:
         elif amount > 0:  # a zero amount is no line
             self.amounts.append(amount)
         return self
+
+    def agreed(self, component: str, agreed: Decimal | None, cap: Decimal) -> _Refund:
+        """An offer: the agreed amount, capped, once known; until then only its limit."""
+        if agreed is None:
+            self.offer = cap if cap > 0 else None  # a limit of nothing is no offer
+            return self
+        return self.add(component, min(agreed, cap))
+
+    def offer_limit(self) -> Decimal | None:
+        if self.offer is None:
+            return None
+        f = self.facts
+        limit = min(self.offer, f.goods + f.fee + (f.return_postage or ZERO) - self.total())
+        return limit if limit > 0 else None
 
     def total(self) -> Decimal:
         f = self.facts
@@ -157,9 +173,11 @@ def decide(data: Case | dict) -> Outcome:
     resolution, return_leg, outbound_leg, refund, release = _DECIDE[kind](f)
     if refund is None:
         return Outcome(resolution, return_leg, outbound_leg)
-    if not refund.amounts and not refund.pending:
+    if not refund.amounts and not refund.pending and refund.offer_limit() is None:
         release = None  # nothing to pay and nothing still to learn: no release
-    return Outcome(resolution, return_leg, outbound_leg, refund.total(), release, tuple(refund.pending))
+    return Outcome(
+        resolution, return_leg, outbound_leg, refund.total(), release, tuple(refund.pending), refund.offer_limit()
+    )
 
 
 # Each clause below returns (resolution, return leg, outbound leg, refund or None, release).
@@ -193,13 +211,11 @@ def _damaged(f: _Facts):
         )
     agreed = f.case.progress.agreed_partial_refund
     if severity == "severe":  # wants keep / partial_refund: refund without return, at most the goods
-        amount = min(agreed if agreed is not None else f.goods, f.goods)
-        return "refund_without_return", None, None, _Refund(f).add("partial", amount), "on_agreement"
+        return "refund_without_return", None, None, _Refund(f).agreed("partial", agreed, f.goods), "on_agreement"
     # 2.A minor (or not assessed): partial refund, at most the order's profit (the postage when cost is
     # unknown), and never more than the damaged goods' price
     cap = min(f.profit_cap, f.goods)
-    amount = min(agreed if agreed is not None else cap, cap)
-    return "partial_refund", None, None, _Refund(f).add("partial", amount), "on_agreement"
+    return "partial_refund", None, None, _Refund(f).agreed("partial", agreed, cap), "on_agreement"
 
 
 def _wrong_item(f: _Facts):
@@ -303,10 +319,13 @@ def _lost_parcel(f: _Facts):
 
 
 def _price_difference(f: _Facts):
-    if f.case.attributes.get("price_protected") is False:
+    protected = f.case.attributes.get("price_protected")
+    if protected is False:
         return "decline", None, None, None, None
-    requested = f.case.issue.requested_amount
-    amount = None if requested is None else min(requested, f.goods)
+    if protected is None:  # not verified yet: nothing is paid
+        return "refund_without_return", None, None, None, None
+    requested, drop = f.case.issue.requested_amount, f.case.attributes.get("price_drop")
+    amount = None if requested is None or drop is None else min(requested, Decimal(str(drop)), f.goods)
     return "refund_without_return", None, None, _Refund(f).add("price_difference", amount), "immediately"
 
 

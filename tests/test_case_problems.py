@@ -52,7 +52,7 @@ def test_an_attribute_unlike_any_declared_lists_the_declared_ones(reference_poli
         reference_policy.evaluate(custom_made_case({"colour": "red"}))
     (problem,) = caught.value.problems
     assert problem.suggestion is None
-    assert problem.message.endswith("(it declares custom_made, negative_review, price_protected)")
+    assert problem.message.endswith("(it declares custom_made, negative_review, price_drop, price_protected)")
 
 
 def test_every_attribute_problem_of_a_case_is_reported(reference_policy):

@@ -76,6 +76,7 @@ def test_json_is_exactly_one_document():
         "release": "on_return_at_hub",
         "return_postage_borne_by": "buyer",
         "outbound_postage_borne_by": None,
+        "offer_limit": None,
     }
     assert plan["steps"][1]["due_by"] == "2026-07-15T20:00:00+08:00"
 

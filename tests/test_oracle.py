@@ -36,6 +36,7 @@ def outcome_of(plan: Plan) -> oracle.Outcome:
         total=plan.refund.total,
         release=plan.refund.release,
         pending=tuple(plan.refund.pending),
+        offer_limit=plan.refund.offer_limit,
     )
 
 

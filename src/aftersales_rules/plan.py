@@ -67,6 +67,7 @@ class Refund(_Out):
     release: Release | None
     pending: list[str] = []  # components due but not yet known (e.g. return postage before the parcel ships)
     capped_at: Money | None = None  # set when the lines were cut back to what the buyer paid
+    offer_limit: Money | None = None  # the most customer service may offer where an amount is still to be agreed
 
 
 class Gesture(_Out):
@@ -96,6 +97,7 @@ class Branch(_Out):
     release: str | None
     return_postage_borne_by: Party | None
     outbound_postage_borne_by: Party | None
+    offer_limit: Money | None = None
 
 
 class TraceEntry(_Out):
@@ -120,17 +122,22 @@ class Plan(_Out):
 
     def figures(self) -> dict[str, Any]:
         """The key figures a what-if branch reports."""
-        return key_figures(self.resolution, self.refund.total, self.refund.release, self.postage)
+        return key_figures(
+            self.resolution, self.refund.total, self.refund.release, self.postage, self.refund.offer_limit
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
 
 
-def key_figures(resolution: str, total: Decimal, release: str | None, postage: Postage) -> dict[str, Any]:
+def key_figures(
+    resolution: str, total: Decimal, release: str | None, postage: Postage, offer_limit: Decimal | None = None
+) -> dict[str, Any]:
     return {
         "resolution": resolution,
         "refund_total": total,
         "release": release,
         "return_postage_borne_by": postage.return_leg.borne_by if postage.return_leg else None,
         "outbound_postage_borne_by": postage.outbound_leg.borne_by if postage.outbound_leg else None,
+        "offer_limit": offer_limit,
     }

@@ -60,8 +60,12 @@ def render_text(plan: Plan) -> str:
             out.append(f"  {component:<40} {'pending':>10}")
         if refund.capped_at is not None:
             out.append(f"  (cut back to {refund.capped_at:.2f}, what the buyer paid)")
-    else:
+    elif refund.offer_limit is None:
         out.append(f"Refund: none ({refund.total:.2f} {refund.currency})")
+    if refund.offer_limit is not None:
+        out.append(
+            f"Offer: at most {refund.offer_limit:.2f} {refund.currency}, to be agreed, released {refund.release}"
+        )
     out.append("Postage:")
     out.append(f"  return leg:   {_leg(plan.postage.return_leg)}")
     out.append(f"  outbound leg: {_leg(plan.postage.outbound_leg)}")

@@ -31,6 +31,7 @@ ATTRIBUTES: dict[str, dict[str, Any]] = {
     "custom_made": {"type": "bool", "description": "made to the buyer's measurements"},
     "negative_review": {"type": "bool", "description": "the buyer left a negative review"},
     "price_protected": {"type": "bool", "description": "the price dropped within the protection window"},
+    "price_drop": {"type": "money", "description": "the verified drop in price of the claimed goods"},
 }
 
 # sku, name, price, cost (None: cost not recorded)
@@ -146,6 +147,8 @@ def random_case(rng: random.Random, kind: str | None = None, case_id: str | None
         flag = rng.choice([True, False, None])
         if flag is not None:
             attributes["price_protected"] = flag
+        if flag:  # verified: the drop in price is known (here: what the buyer claims)
+            attributes["price_drop"] = issue["requested_amount"]
     if returns and rng.random() < 0.6:
         progress["return_shipment"] = {
             "tracking_number": f"YT{rng.randrange(10**9):09d}",

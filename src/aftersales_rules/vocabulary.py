@@ -22,6 +22,7 @@ __all__ = [
     "ACTIONS",
     "ACTORS",
     "COMPONENTS",
+    "COMPONENT_WORDS",
     "ENUMERATIONS",
     "FAULTS",
     "GESTURE_KINDS",
@@ -133,6 +134,14 @@ Component = Literal["goods", "return_postage", "original_shipping", "price_diffe
 """What a refund line pays back: the affected goods, the return postage the buyer paid, the order's
 shipping fee, a price difference, or an agreed part of the price."""
 COMPONENTS: tuple[Component, ...] = get_args(Component)
+COMPONENT_WORDS: dict[Component, tuple[str, str]] = {
+    "goods": ("the goods", "貨款"),
+    "return_postage": ("the return postage", "退貨運費"),
+    "original_shipping": ("the original postage", "原運費"),
+    "price_difference": ("the price difference", "差價"),
+    "partial": ("the partial refund", "部分退款"),
+}
+"""What a step calls a refund component whose amount is not known yet (English, Chinese)."""
 
 GestureKind = Literal["coupon", "gift"]
 """A goodwill gesture on top of the resolution: a coupon for a next order, or a small gift."""

@@ -12,7 +12,6 @@ answer, …), the case is re-decided under each value it can take.
 from __future__ import annotations
 
 import weakref
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,12 +21,13 @@ from ..diagnostics import suggest
 from ..errors import CaseError, EvaluationError, Problem, UndecidedError
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
-from ..language.rules import STAGE_ORDER, LegSpec, LineSpec, Rule
+from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
-from ..money import MAX_AMOUNT, ZERO, quantize
-from ..plan import Branch, Gesture, Leg, Plan, PolicyInfo, Postage, Refund, RefundLine, Step, TraceEntry, key_figures
+from ..money import ZERO, quantize
+from ..plan import Branch, Gesture, Plan, PolicyInfo, Postage, Refund, Step, TraceEntry, key_figures
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
+from .refund import cap_lines, leg, refund_lines
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate
 
@@ -96,20 +96,20 @@ class Engine:
         part = self.compiled.partitions[case.issue.kind]
         values = self._facts(case, part)
         decision = self._decide(part, values)
-        resolution, postage, refund = self._settle(case, decision)
-        awaiting: list[str] = []
+        resolution, postage, refund, offered = self._settle(case, decision)
+        awaiting: list[str] = list(offered)  # the agreement an offer waits for
         branch_list: list[Branch] = []
         if branches:
-            base = key_figures(resolution, refund.total, refund.release, postage)
+            base = key_figures(resolution, refund.total, refund.release, postage, refund.offer_limit)
             for fact in part.awaitables:
                 if not fact.is_unknown(values.get(fact.path)):
                     continue
                 found = []
                 for value in fact.branch_values():
                     what_if = _with_fact(values, fact, value)
-                    r2, p2, f2 = self._settle(case, self._decide(part, what_if))
-                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2)))
-                if any(figures != base for _, figures in found):
+                    r2, p2, f2, _ = self._settle(case, self._decide(part, what_if))
+                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit)))
+                if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
                     branch_list.extend(Branch(when=when, **figures) for when, figures in found)
         steps = self._steps(decision, refund)
@@ -207,8 +207,8 @@ class Engine:
 
     # ------------------------------------------------------------------ assembly
 
-    def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund]:
-        """Resolution, postage and refund: the figures a what-if branch compares."""
+    def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund, tuple[str, ...]]:
+        """Resolution, postage and refund (the figures a what-if branch compares), and what an offer awaits."""
         values = d.values
 
         def slot(name: str, default: Any = None) -> Any:
@@ -223,20 +223,24 @@ class Engine:
                 kind=case.issue.kind,
             )
         postage = Postage(
-            return_leg=_leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
-            outbound_leg=_leg(slot("outbound_leg"), values, None),
+            return_leg=leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
+            outbound_leg=leg(slot("outbound_leg"), values, None),
         )
         paid = (
             values["affected.goods"]
             + values["order.shipping_fee"]
             + (values.get("progress.return_shipment.postage_paid") or ZERO)
         )
-        lines, pending, total = _lines(case, slot("refund.lines", ()), values, paid)
+        lines, pending, total, offer, offered = refund_lines(case, slot("refund.lines", ()), values, paid)
         capped_at = None
         if total > paid:
-            lines, total, capped_at = _cap(lines, paid), paid, paid
+            lines, total, capped_at = cap_lines(lines, paid), paid, paid
+        if offer is not None:  # an offer never takes the refund past what was paid
+            offer = quantize(min(offer, paid - total))
+            if offer <= 0:
+                offer, offered = None, ()
         release = None
-        if lines or pending:
+        if lines or pending or offered:
             release = slot("refund.release", self.source.defaults.release) or "immediately"
         refund = Refund(
             total=total,
@@ -245,8 +249,9 @@ class Engine:
             release=release,
             pending=pending,
             capped_at=capped_at,
+            offer_limit=offer,
         )
-        return resolution, postage, refund
+        return resolution, postage, refund, offered
 
     def _steps(self, d: Decision, refund: Refund) -> list[Step]:
         collected: list[tuple[int, int, int, StepTemplate]] = []
@@ -285,72 +290,9 @@ def _with_fact(values: dict[str, Any], fact: Fact, value: Any) -> dict[str, Any]
     return out
 
 
-def _leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
-    if spec is None:
-        return None
-    if spec.amount is not None:
-        amount = spec.amount.value(values)
-        if amount is not None and amount > MAX_AMOUNT:
-            raise EvaluationError(
-                f"a postage leg comes to {amount:,.2f} ({spec.amount.describe()}), "
-                f"more than the {MAX_AMOUNT:,.2f} a plan states"
-            )
-    else:
-        amount = values.get(default_amount) if default_amount else None
-    return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
-
-
-def _lines(
-    case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any], paid: Decimal
-) -> tuple[list[RefundLine], list[str], Decimal]:
-    """The refund lines, the components still pending and the lines' total before any cap.
-
-    A line is stated at most at ``paid`` (the refund is capped there; the case keeps that within
-    MAX_AMOUNT), however large a formula makes it; the total is of the amounts as worked out.
-    """
-    lines: list[RefundLine] = []
-    pending: list[str] = []
-    total = ZERO
-    for spec in specs:
-        cap = spec.cap.value(values) if spec.cap is not None else None
-        if spec.component == "goods" and spec.amount is None:
-            group = [
-                RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
-                for item, qty in case.affected()
-            ]
-            if cap is not None:
-                group = _cap(group, cap)
-            lines.extend(line for line in group if line.amount > 0)
-            total += sum((line.amount for line in group), ZERO)
-            continue
-        assert spec.amount is not None  # only a goods line goes without an amount of its own (rules._line)
-        amount = spec.amount.value(values)
-        if amount is None:
-            pending.append(spec.component)
-            continue
-        if cap is not None:
-            amount = min(amount, cap)
-        if amount > 0:
-            total += quantize(amount)
-            lines.append(RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
-    return lines, pending, quantize(total)
-
-
 def _first(exc: ValidationError) -> str:
     error = exc.errors()[0]
     return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-
-
-def _cap(lines: list[RefundLine], bound: Decimal) -> list[RefundLine]:
-    """Cut lines back, first ones first kept, so that they add up to at most ``bound``."""
-    out: list[RefundLine] = []
-    left = bound
-    for line in lines:
-        amount = min(line.amount, left)
-        left -= amount
-        if amount > 0:
-            out.append(line.model_copy(update={"amount": amount}))
-    return out
 
 
 def _gestures(applied: list[Rule]) -> list[Gesture]:

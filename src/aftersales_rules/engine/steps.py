@@ -15,6 +15,7 @@ from typing import Any
 
 from ..language.rules import PLACEHOLDER, Rule, StepSpec, TextSpec
 from ..plan import Refund, Step, StepText
+from ..vocabulary import COMPONENT_WORDS
 
 __all__ = ["StepTemplate"]
 
@@ -58,8 +59,10 @@ class StepTemplate:
             due = due.astimezone(tz or values["opened_at"].tzinfo)
         text = self.text
         if text is None:
-            extras = {"refund.total": refund.total, "due_by": due}
-            text = StepText(zh=_render(self.zh, values, extras, tz), en=_render(self.en, values, extras, tz))
+            text = StepText(
+                zh=_render(self.zh, values, _extras(refund, due, "zh"), tz),
+                en=_render(self.en, values, _extras(refund, due, "en"), tz),
+            )
         return self._make(seq, text, due)
 
     def _make(self, seq: int, text: StepText, due: datetime | None) -> Step:
@@ -69,17 +72,57 @@ class StepTemplate:
         )
 
 
+_AGREED_WORDS = ("the agreed amount", "談妥的金額")
+_UNIT = "元"  # a currency word after a placeholder that is shown as words, not a figure, is left out
+
+
+class _Words(str):
+    """A money placeholder shown as words: the plan holds no figure for it."""
+
+
+def _extras(refund: Refund, due: datetime | None, lang: str) -> dict[str, Any]:
+    """``{refund.total}``, ``{refund.offer_limit}`` and ``{due_by}`` for one language.
+
+    A step names only figures the plan holds: a refund total of 0.00 is shown as what it is still
+    waiting for (the agreed amount of an offer, with its limit; the components due but not known
+    yet), and an offer limit where there is no open offer as the agreed amount.
+    """
+    en = lang == "en"
+    agreed = _AGREED_WORDS[0 if en else 1]
+    total: Any = refund.total
+    if total == 0:
+        if refund.offer_limit is not None:
+            total = _Words(
+                f"{agreed} (at most {refund.offer_limit:.2f})"
+                if en
+                else f"{agreed}（最多 {refund.offer_limit:.2f} 元）"
+            )
+        elif refund.pending:
+            words = [COMPONENT_WORDS[c][0 if en else 1] for c in refund.pending if c in COMPONENT_WORDS]
+            total = _Words(f"{' and '.join(words)} (amount not known yet)" if en else f"{'和'.join(words)}（金額待定）")
+        else:
+            total = _Words("nothing" if en else "不退款")
+    offer: Any = refund.offer_limit
+    if offer is None:  # no open offer: agreed already, or nothing may be offered
+        offer = _Words(agreed) if refund.total > 0 else _Words("nothing" if en else "零")
+    return {"refund.total": total, "refund.offer_limit": offer, "due_by": due}
+
+
 def _render(parts: Parts, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:
     if not isinstance(parts, tuple):
         return parts
     out = [parts[0]]
     for i in range(1, len(parts), 2):
         name = parts[i]
-        value = _show(extras[name] if name in extras else values.get(name), tz)
+        raw = extras[name] if name in extras else values.get(name)
+        value = _show(raw, tz)
         if "\0" in value or "\1" in value:  # as the literal text's braces are restored
             value = value.replace("\0", "{").replace("\1", "}")
         out.append(value)
-        out.append(parts[i + 1])
+        after = parts[i + 1]
+        if isinstance(raw, _Words) and after.lstrip(" ").startswith(_UNIT):
+            after = after.lstrip(" ")[len(_UNIT) :]
+        out.append(after)
     return "".join(out)
 
 

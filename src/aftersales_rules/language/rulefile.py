@@ -99,6 +99,7 @@ class LineModel(_Model):
     component: Component
     amount: Any = None
     cap: Any = None
+    agreed: Any = None
 
 
 class RefundModel(_Model):

@@ -36,7 +36,7 @@ __all__ = [
     "parse_text",
 ]
 
-PLACEHOLDER_EXTRAS = ("refund.total", "due_by")
+PLACEHOLDER_EXTRAS = ("refund.total", "refund.offer_limit", "due_by")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -66,6 +66,7 @@ class LineSpec:
     component: str
     amount: Amount | None  # None: goods only, each affected item's own price (the others default to a fact)
     cap: Amount | None
+    agreed: Amount | None = None  # an offer: the amount agreed with the buyer, at most ``cap``; no line until known
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class Rule:
         read: set[str] = set()
         for value in self.slots.values():
             for spec in value if isinstance(value, tuple) else (value,):
-                for amount in (getattr(spec, "amount", None), getattr(spec, "cap", None)):
+                for name in ("amount", "cap", "agreed"):
+                    amount = getattr(spec, name, None)
                     if amount is not None:
                         read |= amount.facts_read()
         for step in self.steps:
@@ -205,12 +207,14 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
         r.error(
             "invalid_value",
             "a refund line is a component name (goods, return_postage, original_shipping) "
-            "or {component: ..., amount: ..., cap: ...}",
+            "or {component: ..., amount: ..., cap: ...} or an offer {component: ..., agreed: ..., cap: ...}",
         )
         return None
     model = _model(r, LineModel, value)
     if model is None:
         return None
+    if model.agreed is not None:
+        return _offer(r, model)
     amount = cap = None
     if model.amount is not None:
         amount = parse_amount(r.at("amount"), model.amount)
@@ -226,6 +230,25 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
         if cap is None:
             return None
     return LineSpec(model.component, amount, cap)
+
+
+def _offer(r: Reader, model: LineModel) -> LineSpec | None:
+    """``{component, agreed, cap}``: an amount still to be agreed with the buyer, at most ``cap``."""
+    if model.amount is not None:
+        r.at("amount").error(
+            "invalid_value",
+            "a line with 'agreed' is an offer: its amount is the agreed one, capped; drop 'amount'",
+            on_key=True,
+        )
+        return None
+    if model.cap is None:
+        r.error("missing_field", "an offer ('agreed') needs a 'cap': the most that may be offered")
+        return None
+    agreed = parse_amount(r.at("agreed"), model.agreed)
+    cap = parse_amount(r.at("cap"), model.cap)
+    if agreed is None or cap is None:
+        return None
+    return LineSpec(model.component, None, cap, agreed)
 
 
 def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | None:

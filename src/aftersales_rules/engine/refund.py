@@ -1,0 +1,95 @@
+"""The money of a plan: postage legs and refund lines from the winning rules' specs.
+
+Lines hold only decided amounts, each stated at most at what was paid; an amount still to be
+agreed is an offer (``offer_limit``), not a line; ``cap_lines`` cuts lines back to a bound.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..case import Case
+from ..errors import EvaluationError
+from ..language.rules import LegSpec, LineSpec
+from ..money import MAX_AMOUNT, ZERO, quantize
+from ..plan import Leg, RefundLine
+
+__all__ = ["cap_lines", "leg", "refund_lines"]
+
+
+def leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
+    if spec is None:
+        return None
+    if spec.amount is not None:
+        amount = spec.amount.value(values)
+        if amount is not None and amount > MAX_AMOUNT:
+            raise EvaluationError(
+                f"a postage leg comes to {amount:,.2f} ({spec.amount.describe()}), "
+                f"more than the {MAX_AMOUNT:,.2f} a plan states"
+            )
+    else:
+        amount = values.get(default_amount) if default_amount else None
+    return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
+
+
+def refund_lines(
+    case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any], paid: Decimal
+) -> tuple[list[RefundLine], list[str], Decimal, Decimal | None, tuple[str, ...]]:
+    """The decided lines, the components still pending, the lines' total before any cap, and the open
+    offers: their limit and the facts they await.
+
+    A line is stated at most at ``paid`` (the refund is capped there; the case keeps that within
+    MAX_AMOUNT), however large a formula makes it; the total is of the amounts as worked out.
+    An offer (a line with ``agreed``) is a line of the agreed amount, capped, once that is known;
+    until then it is no line: its cap is the most that may be offered (``offer_limit``).
+    """
+    lines: list[RefundLine] = []
+    pending: list[str] = []
+    total = ZERO
+    offer: Decimal | None = None
+    offered: list[str] = []
+    for spec in specs:
+        cap = spec.cap.value(values) if spec.cap is not None else None
+        if spec.component == "goods" and spec.amount is None and spec.agreed is None:
+            group = [
+                RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
+                for item, qty in case.affected()
+            ]
+            if cap is not None:
+                group = cap_lines(group, cap)
+            lines.extend(line for line in group if line.amount > 0)
+            total += sum((line.amount for line in group), ZERO)
+            continue
+        if spec.agreed is not None:
+            amount = spec.agreed.value(values)
+            if amount is None:
+                if cap is None or cap > 0:  # a limit of nothing is no offer
+                    offered.extend(p for p in sorted(spec.agreed.facts_read()) if p not in offered)
+                if cap is not None and cap > 0:
+                    offer = cap if offer is None else offer + cap
+                continue
+        else:
+            assert spec.amount is not None  # only a goods line goes without an amount of its own (rules._line)
+            amount = spec.amount.value(values)
+        if amount is None:
+            pending.append(spec.component)
+            continue
+        if cap is not None:
+            amount = min(amount, cap)
+        if amount > 0:
+            total += quantize(amount)
+            lines.append(RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
+    return lines, pending, quantize(total), offer, tuple(offered)
+
+
+def cap_lines(lines: list[RefundLine], bound: Decimal) -> list[RefundLine]:
+    """Cut lines back, first ones first kept, so that they add up to at most ``bound``."""
+    out: list[RefundLine] = []
+    left = bound
+    for line in lines:
+        amount = min(line.amount, left)
+        left -= amount
+        if amount > 0:
+            out.append(line.model_copy(update={"amount": amount}))
+    return out
