@@ -7,6 +7,7 @@ API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
      ├── InputError                 a file cannot be read or parsed at all
      ├── PolicyError                a policy failed to load: every problem, sorted
      ├── CaseError                  a case is not valid: every problem, first shown
+ ├── OutputError                an output file cannot be written (missing folder, a folder, no permission, disk full)
      └── EvaluationError            a valid policy could not decide a valid case
           ├── ConflictError         two rules decided one thing differently, equal priority
           ├── UndecidedError        no rule decided a resolution, and there is no default
@@ -19,6 +20,7 @@ and nothing in the library reads it back)::
     InputError          problem (one Problem), code (its word: syntax, too_large, ...), location
     PolicyError         problems, sorted by location
     CaseError           problems, sorted by location (the message shows the first)
+    OutputError         path, cause (the operating system's words: "No such file or directory", ...)
     EvaluationError     the message only (raised as itself for a case outside the policy's dates,
                         and by a batch whose worker process died)
     ConflictError       rules (the two rule ids), output (what they decided differently)
@@ -47,6 +49,7 @@ __all__ = [
     "EngineError",
     "EvaluationError",
     "InputError",
+    "OutputError",
     "PolicyError",
     "Problem",
     "SourceLocation",
@@ -153,6 +156,15 @@ class InputError(AfterSalesError):
     @property
     def problems(self) -> list[Problem]:
         return [self.problem]
+
+
+class OutputError(AfterSalesError):
+    """An output file could not be opened or written: one line, ``path: cannot write: cause``."""
+
+    def __init__(self, path: str, cause: str):
+        self.path = path
+        self.cause = cause
+        super().__init__(f"{path}: cannot write: {cause}")
 
 
 class _ProblemsError(AfterSalesError):
