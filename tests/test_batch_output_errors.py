@@ -48,6 +48,10 @@ def test_a_read_only_file_is_named_with_its_cause(tmp_path):
     assert out.read_text(encoding="utf-8") == "old plans\n"
 
 
+def test_a_folder_as_output_is_named_with_its_cause(tmp_path):
+    assert_one_line(batch(str(tmp_path)), str(tmp_path), "Is a directory")
+
+
 def test_run_batch_raises_output_error_for_a_folder(tmp_path):
     with pytest.raises(OutputError) as raised:
         run_batch(CASE, tmp_path, RULES)

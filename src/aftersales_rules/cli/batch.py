@@ -23,7 +23,7 @@ from .options import no_branches_option, rules_option
     "--out",
     "out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=str),
+    type=click.Path(path_type=str),  # a folder is refused by run_batch, like any output it cannot write
     help="Where to write the plans, one JSON line per case (error records for cases that fail).",
 )
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
