@@ -7,6 +7,7 @@ API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
      ├── InputError                 a file cannot be read or parsed at all
      ├── PolicyError                a policy failed to load: every problem, sorted
      ├── CaseError                  a case is not valid: every problem, sorted
+     ├── OutputError                an output file cannot be written (no folder, a folder, disk full)
      └── EvaluationError            a valid policy could not decide a valid case
           ├── ConflictError         two rules decided one thing differently, equal priority
           ├── UndecidedError        no rule decided a resolution, and there is no default
@@ -18,7 +19,8 @@ and nothing in the library reads it back)::
     every error         message, exit_code
     InputError          problem (one Problem), code (its word: syntax, too_large, ...), location
     PolicyError         problems, sorted by location
-    CaseError           problems, sorted by location
+    CaseError           problems, sorted by location (the message shows every one, a line each)
+    OutputError         path, cause (the operating system's words: "No such file or directory", ...)
     EvaluationError     the message only (raised as itself for a case outside the policy's dates,
                         and by a batch whose worker process died)
     ConflictError       rules (the two rule ids), output (what they decided differently)
@@ -47,6 +49,7 @@ __all__ = [
     "EngineError",
     "EvaluationError",
     "InputError",
+    "OutputError",
     "PolicyError",
     "Problem",
     "SourceLocation",
@@ -55,7 +58,16 @@ __all__ = [
 
 
 def one_line(text: str) -> str:
-    """``text`` with what is not printable shown escaped (a newline or carriage return in a key, a NUL)."""
+    """``text`` with what is not printable shown escaped (a newline or carriage return in a key, a NUL).
+
+    The one way text from a case or a rule file reaches a terminal: error messages and
+    every text view (``render_text``, ``diff``, the batch summary, policy test reports)
+    pass their lines through it. ``str.isprintable`` is false for every control
+    character (ESC, BEL, CR, U+0080–U+009F) and for every format character, which
+    includes the bidi controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), so
+    none of them can clear the screen, set a title or reorder what is shown;
+    each is shown as its escape (``\\x1b``, ``\\r``, ``\\u202e``).
+    """
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
@@ -144,6 +156,15 @@ class InputError(AfterSalesError):
     @property
     def problems(self) -> list[Problem]:
         return [self.problem]
+
+
+class OutputError(AfterSalesError):
+    """An output file could not be opened or written: one line, ``path: cannot write: cause``."""
+
+    def __init__(self, path: str, cause: str):
+        self.path = path
+        self.cause = cause
+        super().__init__(f"{path}: cannot write: {cause}")
 
 
 class _ProblemsError(AfterSalesError):

@@ -7,6 +7,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any
 
+from .errors import one_line
 from .plan import Leg, Plan
 
 __all__ = ["load_catalogue", "render_text"]
@@ -45,6 +46,7 @@ def _value(v: Any) -> str:
 
 
 def render_text(plan: Plan) -> str:
+    """The plan for a person, one line per fact; what is not printable in it is shown escaped (``one_line``)."""
     out: list[str] = []
     p = plan.policy
     out.append(f"Case {plan.case_id} · policy {p.name} {p.version} ({p.digest[:19]}…)")
@@ -97,4 +99,4 @@ def render_text(plan: Plan) -> str:
     for entry in plan.trace:
         out.append(f"  {entry.rule} ({entry.source}): {', '.join(entry.decided)}")
         out.append(f"      because {'; '.join(entry.because)}")
-    return "\n".join(out) + "\n"
+    return "".join(one_line(line) + "\n" for line in out)  # case and rule text shown escaped, never raw

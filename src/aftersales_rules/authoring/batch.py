@@ -18,6 +18,7 @@ stops the batch with an error instead of hanging it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -28,10 +29,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..case import load_case, parse_case
-from ..errors import AfterSalesError, EvaluationError, InputError, SourceLocation
+from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, SourceLocation
 from ..loader import Document, load_document
 from ..policy import Policy
 
@@ -182,6 +183,36 @@ def error_record(case_id: str | None, exc: BaseException, where: str, ref: int |
     return json.dumps(record, ensure_ascii=False)
 
 
+# --------------------------------------------------------------------------- output
+
+
+class _Output:
+    """The output file: an ``OSError`` opening, writing or closing it becomes an ``OutputError`` naming it."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = str(path)
+        self._file = self._do(open, path, "w", encoding="utf-8")
+
+    def _do(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return action(*args, **kwargs)
+        except OSError as exc:
+            raise OutputError(self.path, exc.strerror or str(exc)) from None
+
+    def write(self, text: str) -> None:
+        self._do(self._file.write, text)
+
+    def __enter__(self) -> _Output:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        if kind is None:
+            self._do(self._file.close)  # the last buffer is written here: a full disk can show now
+            return
+        with contextlib.suppress(OSError):  # the error already on its way is the one to report
+            self._file.close()
+
+
 # --------------------------------------------------------------------------- workers
 
 _worker_policy: Policy | None = None
@@ -216,18 +247,22 @@ def run_batch(
     branches: bool = True,
     progress: Callable[[BatchSummary], None] | None = None,
 ) -> BatchSummary:
-    """Evaluate every case of ``cases`` with the policy in ``rules``; write JSONL to ``out``."""
+    """Evaluate every case of ``cases`` with the policy in ``rules``; write JSONL to ``out``.
+
+    An output that cannot be opened or written (a missing folder, no permission, a full disk)
+    raises ``OutputError`` naming it and the cause.
+    """
     summary = BatchSummary()
     records = read_cases(cases)
 
-    def take(results: list[tuple[str, Figures | None]], sink: TextIO) -> None:
+    def take(results: list[tuple[str, Figures | None]], sink: _Output) -> None:
         for line, figures in results:
             sink.write(line + "\n")
             summary.add(figures)
         if progress is not None:
             progress(summary)
 
-    with open(out, "w", encoding="utf-8") as sink:
+    with _Output(out) as sink:
         if jobs <= 1:
             policy = Policy.load(rules)
             try:

@@ -9,8 +9,10 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..authoring.batch import BatchSummary, count_cases, run_batch
+from ..errors import one_line
 from .errors import handle_errors
 from .options import no_branches_option, rules_option
 
@@ -21,7 +23,7 @@ from .options import no_branches_option, rules_option
     "--out",
     "out",
     required=True,
-    type=click.Path(dir_okay=False, path_type=str),
+    type=click.Path(path_type=str),  # a folder is refused by run_batch, like any output it cannot write
     help="Where to write the plans, one JSON line per case (error records for cases that fail).",
 )
 @click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
@@ -67,8 +69,16 @@ def _plain_progress(total: int):
     return report
 
 
+class _Table(Table):
+    """A table whose every cell is shown as text, what is not printable in it escaped (``one_line``)."""
+
+    def add_row(self, *cells, **kwargs) -> None:
+        super().add_row(*(Text(one_line(c)) if isinstance(c, str) else c for c in cells), **kwargs)
+
+
 def summary_table(summary: BatchSummary) -> Table:
-    table = Table(title="batch summary", box=box.SIMPLE, title_justify="left")
+    """The summary: cases by resolution, counts, refunds and seller postage per currency."""
+    table = _Table(title="batch summary", box=box.SIMPLE, title_justify="left")
     table.add_column("resolution")
     table.add_column("cases", justify="right")
     for resolution, n in sorted(summary.resolutions.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -7,6 +7,7 @@ import json
 import click
 
 from ..authoring.impact import ImpactReport, describe, diff_policies
+from ..errors import one_line
 from .errors import handle_errors
 from .options import format_option
 
@@ -28,6 +29,7 @@ def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
 
 
 def report_lines(report: ImpactReport) -> list[str]:
+    """The text view: a line per changed case, then the summary; what is not printable shown escaped."""
     lines = [
         f"{c.case_id or '?'} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
     ]
@@ -48,4 +50,4 @@ def report_lines(report: ImpactReport) -> list[str]:
         f"refund delta: {report.refund_delta:+,.2f} in total, "
         f"{report.refund_delta_per_changed_case:+,.2f} per changed case"
     )
-    return lines
+    return [one_line(line) for line in lines]  # case and rule text shown escaped, never raw

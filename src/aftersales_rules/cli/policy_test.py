@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..authoring.policytests import TestReport, load_tests, run_tests
-from ..errors import InputError, SourceLocation
+from ..errors import InputError, SourceLocation, one_line
 from ..policy import Policy
 from .errors import handle_errors
 
@@ -68,4 +68,4 @@ def format_report(report: TestReport, coverage_of: Policy | None = None) -> list
     if failures or coverage_of is not None:
         lines.append("")
     lines.append(f"{report.passed} passed, {report.failed} failed")
-    return lines
+    return [one_line(line) for line in lines]  # test ids and texts from the rule files shown escaped, never raw
