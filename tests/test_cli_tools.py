@@ -267,23 +267,35 @@ def test_diff_lists_each_changed_case_and_sums_up(tmp_path):
     )
     result = run("diff", RULES, _fifteen_days(tmp_path), cases)
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == [
-        "R-day10 return_request (line 2): resolution decline → return_and_refund; refund 0.00 → 798.00 (+798.00); "
-        "return postage borne by none → buyer; steps -decline_with_reason +file_return_request +ship_return "
-        "+receive_return +inspect_return +restock +refund",
-        "F-day12 refund_request (line 3): resolution decline → return_and_refund; refund 0.00 → 798.00 (+798.00); "
-        "return postage borne by none → buyer; steps -decline_with_reason +file_return_request +ship_return "
-        "+receive_return +restock +refund",
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("old: reference 2026.11 (sha256:") and lines[1].startswith(
+        "new: reference 2026.11-15d (sha256:"
+    )
+
+    def common(release: str) -> str:
+        return (
+            "resolution decline → return_and_refund; refund.total 0.00 → 798.00 (+798.00 CNY); "
+            f"refund.lines +{{component: goods, sku: ASH-CHAIR, amount: 798.00}}; refund.release none → {release}; "
+            "postage.return_leg none → {advanced_by: buyer, borne_by: buyer, method: prepaid}; "
+            "steps.action -decline_with_reason +file_return_request +ship_return +receive_return "
+        )
+
+    assert lines[2:] == [
         "",
-        "reference 2026.11 → reference 2026.11-15d: 4 cases, 2 changed, 0 failed under both",
+        "R-day10 return_request (line 2): " + common("on_return_at_hub") + "+inspect_return +restock +refund; "
+        "steps.actor +buyer +warehouse +warehouse +warehouse +operations; steps.due_by +none +none +none +none +none",
+        "F-day12 refund_request (line 3): " + common("on_return_received") + "+restock +refund; "
+        "steps.actor +buyer +warehouse +warehouse +operations; steps.due_by +none +none +none +none",
+        "",
+        "4 cases, 2 changed, 0 failed under both",
         "changed by kind:",
         "  refund_request       1",
         "  return_request       1",
-        "refund delta: +1,596.00 in total, +798.00 per changed case",
+        "refund delta CNY: +1,596.00 in total, +798.00 per changed case",
     ]
     as_json = json.loads(run("diff", RULES, _fifteen_days(tmp_path / "j"), cases, "--format", "json").stdout)
     assert [c["case_id"] for c in as_json["changes"]] == ["R-day10", "F-day12"]
-    assert as_json["summary"]["refund_delta"] == "1596.00"
+    assert as_json["summary"]["refund_delta"] == {"CNY": "1596.00"}
 
 
 def test_diff_needs_existing_inputs(tmp_path):

@@ -98,7 +98,7 @@ def test_fifteen_day_window_changes_exactly_the_no_reason_requests_of_days_8_to_
         assert (change.old.resolution, change.new.resolution) == ("decline", "return_and_refund")
         assert (change.old.return_borne_by, change.new.return_borne_by) == (None, "buyer")
         assert change.refund_delta == affected_goods(expected[change.case_id])
-    assert report.refund_delta == sum((affected_goods(c) for c in expected.values()), Decimal("0.00"))
+    assert report.refund_delta == {"CNY": sum((affected_goods(c) for c in expected.values()), Decimal("0.00"))}
     assert report.changed_by_kind == {
         k: sum(1 for c in expected.values() if c["issue"]["kind"] == k) for k in ("return_request", "refund_request")
     }
@@ -109,7 +109,7 @@ def test_the_same_policy_changes_nothing(tmp_path, reference_policy):
     path = write_jsonl(tmp_path / "cases.jsonl", generate_cases(300, seed=8))
     other = Policy.load(RULES)
     report = compare_policies(reference_policy, other, read_cases(path))
-    assert (report.cases, report.changes, report.refund_delta) == (300, [], Decimal("0.00"))
+    assert (report.cases, report.changes, report.refund_delta) == (300, [], {})
 
 
 def test_a_case_that_fails_under_one_policy_only_is_a_change(tmp_path):
@@ -133,8 +133,17 @@ def test_report_as_json(tmp_path):
     report = diff_policies(RULES, fifteen_days(tmp_path), write_jsonl(tmp_path / "c.jsonl", cases)).to_dict()
     first = report["changes"][0]
     assert first["case_id"] == cases[0]["case_id"] and first["line"] == 1
-    assert first["changed"] == ["resolution", "refund_total", "return_borne_by", "steps"]
-    assert first["old"]["resolution"] == "decline" and first["new"]["refund_total"] == f"{affected_goods(cases[0]):.2f}"
+    assert first["changed"] == [
+        "resolution",
+        "refund.total",
+        "refund.lines",
+        "refund.release",
+        "postage.return_leg",
+        "steps.action",
+        "steps.actor",
+        "steps.due_by",
+    ]
+    assert first["old"]["resolution"] == "decline" and first["new"]["refund.total"] == f"{affected_goods(cases[0]):.2f}"
     assert report["summary"]["changed"] == 2 and report["summary"]["cases"] == 2
 
 

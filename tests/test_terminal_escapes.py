@@ -83,15 +83,16 @@ def test_dry_run_json_keeps_the_data_as_it_is(tmp_path):
 
 
 def test_diff_text_shows_case_data_escaped():
-    old, new = Outcome("decline"), Outcome("return_and_refund", Decimal("12.00"), error=None)
+    old = Outcome({"resolution": "decline", "refund.total": "0.00"}, "CNY")
+    new = Outcome({"resolution": "return_and_refund", "refund.total": "12.00"}, "CNY")
     report = ImpactReport(f"p{HOSTILE} 1", "p 2", cases=2)
     report.changes.append(CaseChange(HOSTILE, HOSTILE, "line", 1, old, new))
     report.changes.append(CaseChange("C-2", "damaged", "file", HOSTILE, Outcome(error=HOSTILE), new))
     lines = report_lines(report)
     for line in lines:
         assert_shown_escaped(line)
-    assert lines[0].startswith("A\\x1b[2J")
-    assert "error A\\x1b[2J" in lines[1]
+    assert lines[3].startswith("A\\x1b[2J")
+    assert "error A\\x1b[2J" in lines[4]
 
 
 def test_batch_summary_shows_data_escaped():

@@ -38,7 +38,9 @@ from ..policy import Policy
 
 __all__ = [
     "BatchSummary",
+    "case_id_of",
     "count_cases",
+    "error_fields",
     "error_problems",
     "error_record",
     "error_text",
@@ -137,7 +139,7 @@ def evaluate_record(
     case_id = None
     try:
         data, doc = read_record(where, payload)
-        case_id = _case_id(data)  # read before the case is validated: an error record names a case that is wrong
+        case_id = case_id_of(data)  # read before the case is validated: an error record names a case that is wrong
         plan = policy.evaluate(parse_case(data, doc), branches=branches)
     except AfterSalesError as exc:
         return error_record(case_id, exc, where, ref), None
@@ -160,7 +162,8 @@ def read_record(where: str, payload: str) -> tuple[Any, Document | None]:
     return load_record(where, payload), None
 
 
-def _case_id(data: Any) -> str | None:
+def case_id_of(data: Any) -> str | None:
+    """The `case_id` of a record as written, if it is a text (read before the case is validated)."""
     case_id = data.get("case_id") if isinstance(data, dict) else None
     return case_id if isinstance(case_id, str) else None
 
@@ -177,10 +180,14 @@ def error_text(exc: BaseException) -> str:
     return f"internal error (please report): {type(exc).__name__}: {exc}"
 
 
+def error_fields(case_id: str | None, exc: BaseException, where: str, ref: int | str) -> dict[str, Any]:
+    """The record of a case that failed, as data: its id if readable, the text, and every problem."""
+    return {"case_id": case_id, "error": error_text(exc), "problems": error_problems(exc), where: ref}
+
+
 def error_record(case_id: str | None, exc: BaseException, where: str, ref: int | str) -> str:
-    """The output line of a case that failed: its id if readable, the text, and every problem as data."""
-    record = {"case_id": case_id, "error": error_text(exc), "problems": error_problems(exc), where: ref}
-    return json.dumps(record, ensure_ascii=False)
+    """The output line of a case that failed: ``error_fields`` as one line of JSON."""
+    return json.dumps(error_fields(case_id, exc, where, ref), ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- output

@@ -1,10 +1,16 @@
 """What a policy change would decide differently: two policies, the same cases, every case that changed.
 
-A case *changed* when its resolution, refund total, who bears either postage
-leg, or the steps (actor and action, in order) differ between the two plans,
-or when it fails under one policy and not the other. Cases that fail under
-both are counted, not listed. Both policies are loaded side by side in one
-process (each load has ruleset names of its own).
+A case *changed* when any field of its plan's contract differs between the two
+plans, or when it fails under one policy and not the other. The contract is
+``CONTRACT``, a list of field paths written once and used both to compare and
+to report: a path walks the plan's JSON form, and a path through a list (the
+steps) takes that field of every element. A change lists the paths that
+differ. Money deltas are kept per currency, never added across currencies.
+
+A record that is not a case, or a case that fails under both policies, is kept
+as the error record batch writes for it (``batch.error_fields``) and counted;
+nothing ends the run but the policies themselves failing to load. Both policies
+are loaded side by side in one process (each load has ruleset names of its own).
 """
 
 from __future__ import annotations
@@ -21,46 +27,88 @@ from ..errors import AfterSalesError, Problem
 from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
-from .batch import load_record, read_cases
+from .batch import case_id_of, error_fields, error_text, read_cases, read_record
 
-__all__ = ["CaseChange", "ImpactReport", "Outcome", "compare_policies", "describe", "diff_policies"]
+__all__ = [
+    "CONTRACT",
+    "CaseChange",
+    "ImpactReport",
+    "Outcome",
+    "compare_policies",
+    "describe",
+    "diff_policies",
+    "field_value",
+]
 
-FIELDS = ("error", "resolution", "refund_total", "return_borne_by", "outbound_borne_by", "steps")
+# The plan's contract, as paths into its JSON form: a case changed when any of these differs.
+CONTRACT: tuple[str, ...] = (
+    "resolution",
+    "refund.total",
+    "refund.lines",
+    "refund.release",
+    "refund.offer_limit",
+    "postage.return_leg",
+    "postage.outbound_leg",
+    "gestures",
+    "steps.action",
+    "steps.actor",
+    "steps.due_by",
+    "awaiting",
+)
+
+
+def field_value(data: Any, path: str) -> Any:
+    """The value at ``path`` of a plan's JSON form; a path through a list takes the rest of every element."""
+    head, _, rest = path.partition(".")
+    value = data.get(head) if isinstance(data, dict) else None
+    if not rest:
+        return value
+    if isinstance(value, list):
+        return [field_value(item, rest) for item in value]
+    return field_value(value, rest)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The parts of a plan a policy change is judged by (or the error instead of a plan)."""
+    """A plan's contract fields (or the error instead of a plan)."""
 
-    resolution: str | None = None
-    refund_total: Decimal = ZERO
-    return_borne_by: str | None = None
-    outbound_borne_by: str | None = None
-    steps: tuple[tuple[str, str], ...] = ()  # (actor, action)
+    fields: dict[str, Any] = field(default_factory=dict)  # CONTRACT path → value as in the plan's JSON
+    currency: str | None = None
     error: str | None = None  # the error's text: a line per problem
     problems: tuple[Problem, ...] = ()  # the problems the error is made of, as data
+    failure: BaseException | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of(cls, plan: Plan) -> Outcome:
-        legs = plan.postage
-        return cls(
-            plan.resolution,
-            plan.refund.total,
-            legs.return_leg.borne_by if legs.return_leg else None,
-            legs.outbound_leg.borne_by if legs.outbound_leg else None,
-            tuple((s.actor, s.action) for s in plan.steps),
-        )
+        data = plan.model_dump(mode="json")
+        return cls({path: field_value(data, path) for path in CONTRACT}, plan.refund.currency)
+
+    @classmethod
+    def failed(cls, exc: BaseException) -> Outcome:
+        problems = tuple(getattr(exc, "problems", ())) if isinstance(exc, AfterSalesError) else ()
+        return cls(error=error_text(exc), problems=problems, failure=exc)
+
+    @property
+    def resolution(self) -> str | None:
+        return self.fields.get("resolution")
+
+    @property
+    def refund_total(self) -> Decimal:
+        total = self.fields.get("refund.total")
+        return ZERO if total is None else Decimal(total)
+
+    @property
+    def return_borne_by(self) -> str | None:
+        return (self.fields.get("postage.return_leg") or {}).get("borne_by")
+
+    @property
+    def outbound_borne_by(self) -> str | None:
+        return (self.fields.get("postage.outbound_leg") or {}).get("borne_by")
 
     def to_dict(self) -> dict:
         if self.error is not None:
             return {"error": self.error, "problems": [p.to_dict() for p in self.problems]}
-        return {
-            "resolution": self.resolution,
-            "refund_total": f"{self.refund_total:.2f}",
-            "return_borne_by": self.return_borne_by,
-            "outbound_borne_by": self.outbound_borne_by,
-            "steps": [action for _, action in self.steps],
-        }
+        return dict(self.fields)
 
 
 @dataclass(frozen=True)
@@ -74,9 +122,14 @@ class CaseChange:
 
     @property
     def changed(self) -> list[str]:
+        """The CONTRACT paths that differ (``["error"]`` when the case fails under one policy)."""
         if self.old.error is not None or self.new.error is not None:
-            return ["error"]
-        return [name for name in FIELDS if getattr(self.old, name) != getattr(self.new, name)]
+            return ["error"] if self.old.error != self.new.error else []
+        return [path for path in CONTRACT if self.old.fields.get(path) != self.new.fields.get(path)]
+
+    @property
+    def currency(self) -> str | None:
+        return self.new.currency or self.old.currency
 
     @property
     def refund_delta(self) -> Decimal:
@@ -91,6 +144,7 @@ class CaseChange:
             "old": self.old.to_dict(),
             "new": self.new.to_dict(),
             "refund_delta": f"{self.refund_delta:.2f}",
+            "currency": self.currency,
         }
 
 
@@ -98,55 +152,76 @@ class CaseChange:
 class ImpactReport:
     old: str  # "name version" of each policy
     new: str
+    old_digest: str = ""
+    new_digest: str = ""
     cases: int = 0
-    failed_both: int = 0
     changes: list[CaseChange] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # batch's error records: decided by neither policy
+
+    @property
+    def failed_both(self) -> int:
+        return len(self.errors)
 
     @property
     def changed_by_kind(self) -> Counter:
         return Counter(c.kind or "(not a case)" for c in self.changes)
 
     @property
-    def refund_delta(self) -> Decimal:
-        return sum((c.refund_delta for c in self.changes), ZERO)
+    def refund_delta(self) -> dict[str, Decimal]:
+        """Currency → the sum of the changed cases' refund deltas in it."""
+        totals: dict[str, Decimal] = {}
+        for change in self.changes:
+            if change.currency is not None:
+                totals[change.currency] = totals.get(change.currency, ZERO) + change.refund_delta
+        return dict(sorted(totals.items()))
 
     @property
-    def refund_delta_per_changed_case(self) -> Decimal:
-        if not self.changes:
-            return ZERO
-        return (self.refund_delta / len(self.changes)).quantize(Decimal("0.01"))
+    def refund_delta_per_changed_case(self) -> dict[str, Decimal]:
+        """Currency → its refund delta over the changed cases in that currency."""
+        counts = Counter(c.currency for c in self.changes if c.currency is not None)
+        return {cur: (total / counts[cur]).quantize(Decimal("0.01")) for cur, total in self.refund_delta.items()}
 
     def to_dict(self) -> dict:
         return {
             "old": self.old,
+            "old_digest": self.old_digest,
             "new": self.new,
+            "new_digest": self.new_digest,
             "changes": [c.to_dict() for c in self.changes],
+            "errors": self.errors,
             "summary": {
                 "cases": self.cases,
                 "changed": len(self.changes),
                 "failed_under_both": self.failed_both,
                 "changed_by_kind": dict(sorted(self.changed_by_kind.items())),
-                "refund_delta": f"{self.refund_delta:.2f}",
-                "refund_delta_per_changed_case": f"{self.refund_delta_per_changed_case:.2f}",
+                "refund_delta": {cur: f"{d:.2f}" for cur, d in self.refund_delta.items()},
+                "refund_delta_per_changed_case": {
+                    cur: f"{d:.2f}" for cur, d in self.refund_delta_per_changed_case.items()
+                },
             },
         }
 
 
 def compare_policies(old: Policy, new: Policy, records: Iterable[tuple[str, int | str, str]]) -> ImpactReport:
     """Evaluate every record (as ``batch.read_cases`` yields them) with both policies."""
-    report = ImpactReport(f"{old.name} {old.version}", f"{new.name} {new.version}")
+    report = ImpactReport(f"{old.name} {old.version}", f"{new.name} {new.version}", old.digest, new.digest)
     for where, ref, payload in records:
         report.cases += 1
+        case_id = None
         try:
-            data: Any = parse_case(load_record(where, payload))
-        except AfterSalesError:
-            report.failed_both += 1  # not a case: neither policy can decide it
+            data, doc = read_record(where, payload)
+            case_id = case_id_of(data)
+            case = parse_case(data, doc)
+        except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
+            report.errors.append(error_fields(case_id, exc, where, ref))
             continue
-        before, after = _outcome(old, data), _outcome(new, data)
-        if before.error is not None and after.error is not None:
-            report.failed_both += 1
-        elif before != after:
-            report.changes.append(CaseChange(data.case_id, data.issue.kind, where, ref, before, after))
+        before, after = _outcome(old, case), _outcome(new, case)
+        if before.failure is not None and after.failure is not None:
+            report.errors.append(error_fields(case.case_id, after.failure, where, ref))
+            continue
+        change = CaseChange(case.case_id, case.issue.kind, where, ref, before, after)
+        if change.changed:
+            report.changes.append(change)
     return report
 
 
@@ -154,7 +229,12 @@ def diff_policies(
     old_rules: str | os.PathLike[str], new_rules: str | os.PathLike[str], cases: str | os.PathLike[str]
 ) -> ImpactReport:
     """Load both policies and compare them on the cases of a JSONL file or a directory."""
-    old, new = Policy.load(old_rules), Policy.load(new_rules)
+    old = Policy.load(old_rules)
+    try:
+        new = Policy.load(new_rules)
+    except BaseException:
+        old.close()
+        raise
     try:
         return compare_policies(old, new, read_cases(cases))
     finally:
@@ -165,29 +245,35 @@ def diff_policies(
 def _outcome(policy: Policy, case: Any) -> Outcome:
     try:
         return Outcome.of(policy.evaluate(case, branches=False))
-    except AfterSalesError as exc:
-        return Outcome(error=str(exc), problems=tuple(getattr(exc, "problems", ())))
+    except Exception as exc:  # a failing case (or a bug) is this policy's outcome for it, never the end of the run
+        return Outcome.failed(exc)
 
 
 def describe(change: CaseChange) -> Iterator[str]:
-    """The differences of one case, for a person: ``resolution decline → return_and_refund``."""
+    """The differences of one case, a part per changed field: ``resolution decline → return_and_refund``."""
     old, new = change.old, change.new
     if old.error is not None or new.error is not None:
         yield f"error {old.error or 'none'} → {new.error or 'none'}"
         return
-    if old.resolution != new.resolution:
-        yield f"resolution {old.resolution} → {new.resolution}"
-    if old.refund_total != new.refund_total:
-        yield f"refund {old.refund_total:.2f} → {new.refund_total:.2f} ({change.refund_delta:+.2f})"
-    for leg, a, b in (
-        ("return", old.return_borne_by, new.return_borne_by),
-        ("outbound", old.outbound_borne_by, new.outbound_borne_by),
-    ):
-        if a != b:
-            yield f"{leg} postage borne by {a or 'none'} → {b or 'none'}"
-    if old.steps != new.steps:
-        gone = Counter(old.steps) - Counter(new.steps)
-        came = Counter(new.steps) - Counter(old.steps)
-        parts = [f"-{action}" for (_, action), n in gone.items() for _ in range(n)]
-        parts += [f"+{action}" for (_, action), n in came.items() for _ in range(n)]
-        yield "steps " + (" ".join(parts) if parts else "reordered")
+    for path in change.changed:
+        a, b = old.fields.get(path), new.fields.get(path)
+        if isinstance(a, list) or isinstance(b, list):
+            gone = Counter(map(_show, a or [])) - Counter(map(_show, b or []))
+            came = Counter(map(_show, b or [])) - Counter(map(_show, a or []))
+            parts = [f"-{item}" for item, n in gone.items() for _ in range(n)]
+            parts += [f"+{item}" for item, n in came.items() for _ in range(n)]
+            yield f"{path} " + (" ".join(parts) if parts else "reordered")
+        elif path == "refund.total":
+            yield f"{path} {_show(a)} → {_show(b)} ({change.refund_delta:+.2f} {change.currency})"
+        else:
+            yield f"{path} {_show(a)} → {_show(b)}"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items() if v is not None) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)

@@ -29,16 +29,21 @@ def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
 
 
 def report_lines(report: ImpactReport) -> list[str]:
-    """The text view: a line per changed case, then the summary; what is not printable shown escaped."""
-    lines = [
+    """The text view: both policies with their digests, a line per changed case and per case neither
+    policy decided, then the summary; what is not printable shown escaped."""
+    lines = [f"old: {report.old} ({report.old_digest})", f"new: {report.new} ({report.new_digest})", ""]
+    changes = [
         f"{c.case_id or '?'} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
     ]
-    if lines:
-        lines.append("")
-    lines.append(
-        f"{report.old} → {report.new}: {report.cases:,} cases, {len(report.changes):,} changed, "
-        f"{report.failed_both:,} failed under both"
-    )
+    changes += [
+        f"{e['case_id'] or '?'} ({where} {e[where]}): not decided by either policy: {e['error']}"
+        for e in report.errors
+        for where in ("line", "file")
+        if where in e
+    ]
+    if changes:
+        lines += [*changes, ""]
+    lines.append(f"{report.cases:,} cases, {len(report.changes):,} changed, {report.failed_both:,} failed under both")
     by_kind = report.changed_by_kind
     if by_kind:
         lines.append("changed by kind:")
@@ -46,8 +51,11 @@ def report_lines(report: ImpactReport) -> list[str]:
         lines.extend(
             f"  {kind:<{width}}  {n:>6,}" for kind, n in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
         )
-    lines.append(
-        f"refund delta: {report.refund_delta:+,.2f} in total, "
-        f"{report.refund_delta_per_changed_case:+,.2f} per changed case"
+    per_case = report.refund_delta_per_changed_case
+    lines.extend(
+        f"refund delta {cur}: {delta:+,.2f} in total, {per_case[cur]:+,.2f} per changed case"
+        for cur, delta in report.refund_delta.items()
     )
+    if not report.refund_delta:
+        lines.append("refund delta: none (no case changed)")
     return [one_line(line) for line in lines]  # case and rule text shown escaped, never raw
