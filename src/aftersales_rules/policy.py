@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from .engine import Engine
-from .engine.compiler import width_problems
+from .engine.limits import limit_problems
 from .language.rules import Rule
 from .language.source import Paths, PolicySource, read_policy
 from .plan import Plan
@@ -45,7 +45,7 @@ class Policy:
     @classmethod
     def load(cls, paths: Paths) -> Policy:
         """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem)."""
-        return cls(read_policy(paths, checks=[width_problems]))
+        return cls(read_policy(paths, checks=[limit_problems]))
 
     # what the policy is
     @property

@@ -32,7 +32,7 @@ import os
 from collections.abc import Iterable
 from decimal import Decimal
 
-from ..engine.compiler import width_problems
+from ..engine.limits import limit_problems
 from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation, UndecidedError
 from ..language.conditions import FactRef, Ref, Test, walk
 from ..language.moments import Moment
@@ -61,7 +61,7 @@ SCENARIOS = (
 def check_policy(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> CheckReport:
     """Load the policy and lint it; a policy that does not load reports its load problems."""
     try:
-        source = read_policy(paths, checks=[width_problems])
+        source = read_policy(paths, checks=[limit_problems])
     except PolicyError as exc:
         return CheckReport([Finding.of(p) for p in exc.problems])
     return CheckReport(lint(Policy(source)))

@@ -1,7 +1,8 @@
 """The engine: a validated ``PolicySource`` → durable_rules rulesets → a ``Plan`` (internal).
 
-compiler.py turns the policy into durable_rules ruleset definitions (and knows
-their limits: ``width_problems``); runtime.py is the only module that imports
+compiler.py turns the policy into durable_rules ruleset definitions; limits.py
+refuses at load a policy that would outgrow durable_rules' fixed sizes
+(``limit_problems``); runtime.py is the only module that imports
 durable_rules, and wraps it; decision.py is the conflict policy (groups, then
 per output the highest priority); steps.py fills in the plan's steps; and
 evaluate.py's ``Engine`` evaluates a case: sessions, plan assembly, what-if

@@ -8,7 +8,8 @@ Layout of the compiled policy:
 * **by stratum**: rules that read a derived fact run after the rules that set it;
 * **in chunks**: durable_rules has fixed network sizes (error 303, a 64-deep
   alpha stack; 106/108, rule and beta limits), so each partition is split into
-  rulesets small enough to stay clear of them.
+  rulesets small enough to stay clear of them (limits.py refuses a rule too
+  large for any ruleset, and the other fixed sizes, at load).
 
 A condition becomes one durable_rules expression on a single fact, the case
 message. Negation is pushed down to the tests (durable_rules has no "not" on a
@@ -33,8 +34,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..diagnostics import dotted
-from ..errors import Problem
 from ..language.conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from ..language.facts import Fact, engine_key
 from ..language.moments import Moment
@@ -44,7 +43,7 @@ from ..language.truth import holds_when_unknown, negate_known
 from ..money import to_cents
 from ..vocabulary import ISSUE_KINDS
 
-__all__ = ["MAX_PATHS_PER_RULESET", "CompiledPolicy", "Partition", "compile_policy", "condition_json", "width_problems"]
+__all__ = ["MAX_PATHS_PER_RULESET", "CompiledPolicy", "Partition", "compile_policy", "condition_json"]
 
 CASE_MARK = {"_k": "case"}  # every rule tests it: keeps rules off durable_rules' own state object
 MAX_RULES_PER_RULESET = 60
@@ -157,39 +156,6 @@ def _chunks(rules: list[Rule], compiled: dict[int, dict]):
         paths += n
     if chunk:
         yield chunk
-
-
-def width_problems(source: PolicySource) -> list[Problem]:
-    """A ``too_wide`` problem for each rule that expands into more alternatives than one ruleset takes.
-
-    durable_rules' network is fixed-size: more than 64 alternatives holding at once overflow its
-    alpha stack (error 303, after which deleting the session can crash), 512 under one node abort
-    or hang it. The compiler keeps each ruleset within its budget, which one rule cannot exceed.
-    """
-    problems = []
-    for rule in source.rules:
-        expr = condition_json(rule.when, {})
-        wide = paths_of(expr) if expr else 1
-        if wide > MAX_PATHS_PER_RULESET:
-            doc = source.documents[rule.location.file]
-            where = _rule_path(doc, rule) + ("when",)
-            problems.append(
-                Problem(
-                    doc.at(where),
-                    "too_wide",
-                    f"rule '{rule.id}' expands into {wide:,} alternatives "
-                    "(each value of a list, each branch of 'any'); durable_rules takes at most "
-                    f"{MAX_PATHS_PER_RULESET} in one rule: split it over several rules",
-                    path=dotted(where),
-                )
-            )
-    return problems
-
-
-def _rule_path(doc, rule: Rule) -> tuple:
-    """Where in its document a rule is written: ("rules", index)."""
-    rules = doc.data["rules"]
-    return next(("rules", i) for i in range(len(rules)) if doc.at(("rules", i)) == rule.location)
 
 
 def paths_of(expr: dict) -> int:

@@ -93,7 +93,7 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
     """Read and validate a policy without compiling it (raises ``PolicyError``).
 
     ``checks`` are further checks of the built policy that this package cannot make itself (the
-    engine's limits, ``engine.compiler.width_problems``); their problems are reported with the others.
+    engine's limits, ``engine.limits.limit_problems``); their problems are reported with the others.
     """
     files, root = _files(paths)
     problems: list[Problem] = []
