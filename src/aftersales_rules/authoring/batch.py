@@ -22,6 +22,8 @@ import contextlib
 import json
 import multiprocessing
 import os
+import secrets
+import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +41,7 @@ from ..policy import Policy
 __all__ = [
     "BatchSummary",
     "case_id_of",
+    "check_output",
     "count_cases",
     "error_fields",
     "error_problems",
@@ -194,11 +197,36 @@ def error_record(case_id: str | None, exc: BaseException, where: str, ref: int |
 
 
 class _Output:
-    """The output file: an ``OSError`` opening, writing or closing it becomes an ``OutputError`` naming it."""
+    """The output file, written whole or not at all.
+
+    A regular file (or a new one) is written to a temporary file beside it and renamed over it
+    only by ``commit``: a run that fails or is interrupted leaves the old output as it was and
+    removes the temporary file. A device or a pipe (``/dev/stdout``) is written directly. An
+    ``OSError`` opening, writing, closing or renaming becomes an ``OutputError`` naming ``path``.
+    """
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = str(path)
-        self._file = self._do(open, path, "w", encoding="utf-8")
+        self._temp: str | None = None
+        try:
+            st: os.stat_result | None = os.stat(path)
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise OutputError(self.path, "Is a directory")
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            self._file = self._do(open, path, "w", encoding="utf-8")
+            return
+        if st is not None and not os.access(path, os.W_OK):
+            raise OutputError(self.path, "Permission denied")
+        folder, name = os.path.split(os.path.abspath(path))
+        temp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+        fd = self._do(os.open, temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        self._temp = temp
+        if st is not None:
+            with contextlib.suppress(OSError):
+                os.chmod(temp, stat.S_IMODE(st.st_mode))
+        self._file = os.fdopen(fd, "w", encoding="utf-8")
 
     def _do(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -214,10 +242,40 @@ class _Output:
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         if kind is None:
-            self._do(self._file.close)  # the last buffer is written here: a full disk can show now
+            try:
+                self._do(self._file.close)  # the last buffer is written here: a full disk can show now
+                if self._temp is not None:
+                    self._do(os.replace, self._temp, self.path)
+                    self._temp = None
+            finally:
+                self._discard()
             return
         with contextlib.suppress(OSError):  # the error already on its way is the one to report
             self._file.close()
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp)
+            self._temp = None
+
+
+def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Refuse an output that is an input: the input file itself, or a case file in the input folder."""
+    source, target = Path(cases), Path(out)
+    if str(cases) == "-":
+        return
+    if source.is_dir():
+        inside = target.resolve().parent == source.resolve() and target.suffix in CASE_SUFFIXES
+        if inside:
+            raise OutputError(str(out), f"it would be read as a case of {cases}")
+        return
+    same = target.resolve() == source.resolve()
+    with contextlib.suppress(OSError):
+        same = same or os.path.samefile(source, target)
+    if same and (not source.exists() or stat.S_ISREG(source.stat().st_mode)):
+        raise OutputError(str(out), "it is the input")
 
 
 # --------------------------------------------------------------------------- workers
@@ -256,9 +314,13 @@ def run_batch(
 ) -> BatchSummary:
     """Evaluate every case of ``cases`` with the policy in ``rules``; write JSONL to ``out``.
 
-    An output that cannot be opened or written (a missing folder, no permission, a full disk)
-    raises ``OutputError`` naming it and the cause.
+    An output that cannot be opened or written (a missing folder, no permission, a full disk), or
+    that is an input, raises ``OutputError`` naming it and the cause. The policy is loaded first,
+    the plans are written to a temporary file beside ``out`` and renamed over it when the run
+    completes: a run that fails or is interrupted leaves ``out`` as it was.
     """
+    check_output(cases, out)
+    policy = Policy.load(rules)  # a broken policy is reported before the output is touched
     summary = BatchSummary()
     records = read_cases(cases)
 
@@ -269,17 +331,17 @@ def run_batch(
         if progress is not None:
             progress(summary)
 
-    with _Output(out) as sink:
-        if jobs <= 1:
-            policy = Policy.load(rules)
-            try:
+    if jobs <= 1:
+        try:
+            with _Output(out) as sink:
                 for chunk in _chunks(records, CHUNK):
                     take([evaluate_record(policy, w, r, p, branches) for w, r, p in chunk], sink)
-            finally:
-                policy.close()
-            return summary
-        Policy.load(rules).close()  # a broken policy is reported once, here, not by every worker
-        context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
+        finally:
+            policy.close()
+        return summary
+    policy.close()  # loaded once here so that a broken policy is reported once, not by every worker
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
+    with _Output(out) as sink:
         try:
             with ProcessPoolExecutor(
                 jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules),)
@@ -293,6 +355,6 @@ def run_batch(
                     take(pending.popleft().result(), sink)
         except BrokenProcessPool:
             raise EvaluationError(
-                f"a worker process died after {summary.cases:,} cases; the plans so far are in {out}"
+                f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
             ) from None
     return summary
