@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..case import load_case, parse_case
-from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, SourceLocation
+from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation
 from ..loader import Document, load_document
 from ..policy import Policy
 
@@ -49,6 +49,7 @@ __all__ = [
     "error_text",
     "evaluate_record",
     "load_record",
+    "problems_of",
     "read_cases",
     "read_record",
     "run_batch",
@@ -171,9 +172,14 @@ def case_id_of(data: Any) -> str | None:
     return case_id if isinstance(case_id, str) else None
 
 
+def problems_of(exc: BaseException) -> tuple[Problem, ...]:
+    """The problems an error is made of (none for an error that is not about the input)."""
+    return tuple(getattr(exc, "problems", ())) if isinstance(exc, AfterSalesError) else ()
+
+
 def error_problems(exc: BaseException) -> list[dict[str, Any]]:
-    """The problems an error is made of, as data (none for an error that is not about the input)."""
-    return [p.to_dict() for p in getattr(exc, "problems", ())] if isinstance(exc, AfterSalesError) else []
+    """The problems an error is made of, as data."""
+    return [p.to_dict() for p in problems_of(exc)]
 
 
 def error_text(exc: BaseException) -> str:

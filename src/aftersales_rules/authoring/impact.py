@@ -23,11 +23,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import parse_case
-from ..errors import AfterSalesError, Problem
+from ..errors import Problem
 from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
-from .batch import case_id_of, error_fields, error_text, read_cases, read_record
+from .batch import case_id_of, error_fields, error_text, problems_of, read_cases, read_record
 
 __all__ = [
     "CONTRACT",
@@ -85,8 +85,7 @@ class Outcome:
 
     @classmethod
     def failed(cls, exc: BaseException) -> Outcome:
-        problems = tuple(getattr(exc, "problems", ())) if isinstance(exc, AfterSalesError) else ()
-        return cls(error=error_text(exc), problems=problems, failure=exc)
+        return cls(error=error_text(exc), problems=problems_of(exc), failure=exc)
 
     @property
     def resolution(self) -> str | None:

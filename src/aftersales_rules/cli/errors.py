@@ -1,4 +1,4 @@
-"""How every subcommand shows the library's errors: one line, the error's own exit code, no traceback."""
+"""How every subcommand shows the library's errors: a line per problem, the error's own exit code, no traceback."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import traceback
 
 import click
 
-from ..errors import AfterSalesError
+from ..errors import AfterSalesError, one_line
 
 __all__ = ["handle_errors"]
 
 
 def handle_errors(func):
-    """Print the library's errors as their one-line messages and exit with their code."""
+    """Print the library's errors (a line per problem) and exit with their code; a bug in one escaped line."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -36,7 +36,7 @@ def handle_errors(func):
         except Exception as exc:  # a bug: say so in one line, traceback only on request
             if os.environ.get("AFTERSALES_DEBUG"):
                 traceback.print_exc()
-            click.echo(f"aftersales: internal error (please report): {type(exc).__name__}: {exc}", err=True)
+            click.echo(one_line(f"aftersales: internal error (please report): {type(exc).__name__}: {exc}"), err=True)
             sys.exit(1)
 
     return wrapper
