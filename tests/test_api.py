@@ -10,6 +10,7 @@ PUBLIC = [
     "EngineError",
     "EvaluationError",
     "InputError",
+    "OutputError",
     "Plan",
     "Policy",
     "PolicyError",
@@ -43,6 +44,7 @@ def test_errors_derive_from_one_base():
         "EngineError",
         "EvaluationError",
         "InputError",
+        "OutputError",
         "PolicyError",
         "UndecidedError",
     ):
