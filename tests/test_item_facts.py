@@ -13,9 +13,11 @@ from jsonschema import Draft202012Validator
 from aftersales_rules import CaseError, Policy, PolicyError, UndecidedError, parse_case
 from aftersales_rules.authoring.casespace import Space
 from aftersales_rules.authoring.lint import check_policy
+from aftersales_rules.authoring.schema import json_schema
 from aftersales_rules.authoring.witness import example_case, reads_as
 from aftersales_rules.cli import cli
 from aftersales_rules.language.itemfacts import quantified_values
+from aftersales_rules.loader import load_document
 
 from conftest import FIXTURES
 
@@ -366,3 +368,12 @@ def test_a_misspelt_except_is_suggested_as_written(tmp_path):
             "rules: [{id: r, then: {refund: {lines: [{component: goods, excpt: {fresh: true}}]}}}]\n",
         )
     assert [(p.code, p.suggestion) for p in exc.value.problems] == [("unknown_field", "except")]
+
+
+def test_the_policys_own_tests_pass_and_its_files_fit_the_schemas():
+    result = CliRunner().invoke(cli, ["test", str(ITEMS), "--coverage"])
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("3 passed, 0 failed\n")
+    for name, path in (("policy", ITEMS / "policy.yaml"), ("test", ITEMS / "tests" / "items.yaml")):
+        errors = Draft202012Validator(json_schema(name)).iter_errors(load_document(path).data)
+        assert [e.message for e in errors] == [], path

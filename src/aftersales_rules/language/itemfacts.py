@@ -102,6 +102,8 @@ def item_problems(case: Case, items: ItemScope, policy: str) -> list[Problem]:
 
 def quantified_values(case: Case, items: ItemScope, paths: Any) -> dict[str, bool | None]:
     """The quantified item conditions among ``paths``, worked out for ``case`` (None: unknown)."""
+    if not items.quantified:  # the policy quantifies no item condition
+        return {}
     wanted = [p for p in paths if p in items.quantified]
     if not wanted:
         return {}
