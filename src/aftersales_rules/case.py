@@ -114,6 +114,11 @@ class Item(_Strict):
     unit_price: Money
     quantity: Quantity = 1
     unit_cost: Money | None = None
+    # the line's own facts, as the policy declares them (item_attributes:); checked against it when evaluated
+    attributes: dict[
+        Annotated[StrictStr, Field(pattern=NAME_PATTERN)],
+        Annotated[StrictBool | StrictInt | Decimal | Text | None, BeforeValidator(lambda v: _attribute_value(v))],
+    ] = {}
 
 
 class Order(_Strict):

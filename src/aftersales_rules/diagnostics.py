@@ -94,7 +94,7 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
             return []
         current = _model_of(fields[part].annotation)
     fields = getattr(current, "model_fields", None)
-    return list(fields) if fields else []
+    return [field.alias or name for name, field in fields.items()] if fields else []  # as a file spells them
 
 
 def _model_of(annotation: Any) -> Any:

@@ -32,6 +32,7 @@ from ..engine.compiler import comparison_paths, kinds_of
 from ..engine.decision import Conflict, decide
 from ..language.conditions import AnyOf, Condition, FactRef, Not, Ref, Test, walk
 from ..language.facts import Fact
+from ..language.itemfacts import consistent
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
@@ -169,7 +170,9 @@ class Space:
                 out.leaves.append(self.decide(kind, rules, assign))
             except _Need as need:
                 for value in reversed(self.domain(need.key)):
-                    stack.append({**assign, need.key: value})
+                    more = {**assign, need.key: value}
+                    if consistent(more, self.source.scope.items):  # items.any(x) and items.none(x) agree
+                        stack.append(more)
                 continue
             if len(out.leaves) >= limit:
                 out.complete = False

@@ -134,6 +134,9 @@ def _unused(source: PolicySource) -> list[Finding]:
         if unused:
             what = {"value": "shared value", "text": "text", "attribute": "attribute", "fact": "derived fact"}[d.kind]
             out.append(Finding(d.location, "unused_definition", f"{what} '{d.name}' is never used", "warning"))
+    for d in source.scope.items.definitions.values():  # item_attributes: used by an item condition (items.py)
+        if not d.used:
+            out.append(Finding(d.location, "unused_definition", f"item attribute '{d.name}' is never used", "warning"))
     return out
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from ..case import Case
 from ..language.facts import FACTS
 from ..language.rulefile import PolicyFileSchema
+from ..language.scope import QUANTIFIERS
+from ..language.source import PolicySource
 from ..plan import Plan
 from .policytests import EXTRA_KEYS, TEST_KEYS
 
@@ -24,11 +26,14 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS = ("case", "plan", "policy", "test")
 
 
-def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema called ``name`` (one of ``SCHEMAS``)."""
+def json_schema(name: str, source: PolicySource | None = None) -> dict[str, Any]:
+    """The JSON Schema called ``name`` (one of ``SCHEMAS``); for ``case``, with ``source``: the case files of
+    that policy (the item attributes it declares, each of its type)."""
     if name == "case":
         schema = Case.model_json_schema()
         title = "aftersales-rules case file"
+        if source is not None:
+            _item_attributes(schema, source)
     elif name == "plan":
         schema = Plan.model_json_schema(mode="serialization")
         title = "aftersales-rules plan"
@@ -41,6 +46,27 @@ def json_schema(name: str) -> dict[str, Any]:
     else:
         raise ValueError(f"no schema named {name!r}; one of {', '.join(SCHEMAS)}")
     return {"$schema": DIALECT, "title": title, **{k: v for k, v in schema.items() if k != "title"}}
+
+
+def _item_attributes(schema: dict[str, Any], source: PolicySource) -> None:
+    """``order.items[*].attributes``: the item attributes ``source`` declares, and no others."""
+    types = {"bool": "boolean", "int": "integer", "text": "string"}
+    properties = {}
+    for name, fact in source.scope.items.facts.items():
+        if fact.type == "enum":
+            shape: dict[str, Any] = {"enum": [*fact.values, None]}
+        elif fact.type == "money":
+            shape = {"type": ["string", "number", "null"]}
+        else:
+            shape = {"type": [types[fact.type], "null"]}
+        properties[name] = {"description": fact.description, **shape} if fact.description else shape
+    schema["$defs"]["Item"]["properties"]["attributes"] = {
+        "type": "object",
+        "description": f"the line's facts that policy {source.header.name} declares (item_attributes); "
+        "null or left out: unknown, or the declared default",
+        "properties": properties,
+        "additionalProperties": False,
+    }
 
 
 def _policy() -> dict[str, Any]:
@@ -67,12 +93,19 @@ def _policy() -> dict[str, Any]:
 def _condition() -> dict[str, Any]:
     facts = {path: {"description": fact.description} for path, fact in FACTS.items()}
     nested = {"type": "array", "items": {"$ref": "#/$defs/Condition"}, "minItems": 1}
+    quantified = {  # items.any / items.all / items.none: a condition on one order line's item attributes
+        q: {
+            "description": f"{q.split('.')[1]} of the affected items: a condition on an order line's item attributes",
+            "anyOf": [{"$ref": "#/$defs/Condition"}, nested],
+        }
+        for q in QUANTIFIERS
+    }
     return {
         "type": "object",
         "description": "fact: value, fact: [values], fact: {is_not / in / not_in / known / at_least / at_most / "
         "above / below / before / after / on_or_before / on_or_after / within_days_after: ...}; "
         "also attributes.<name> and facts.<name> the policy declares",
-        "properties": {**facts, "all": nested, "any": nested, "not": {"$ref": "#/$defs/Condition"}},
+        "properties": {**facts, "all": nested, "any": nested, "not": {"$ref": "#/$defs/Condition"}, **quantified},
         "additionalProperties": True,
     }
 

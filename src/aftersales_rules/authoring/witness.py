@@ -18,8 +18,9 @@ from typing import Any
 from ..case import Case, parse_case
 from ..engine.compiler import compare, comparison_paths
 from ..errors import CaseError
-from ..language.conditions import Test
+from ..language.conditions import FactRef, Test, walk
 from ..language.facts import FACTS, attribute_value
+from ..language.itemfacts import quantified_values
 from .casespace import KNOWN, OTHER, VIEWS, Space, case_field
 
 __all__ = ["abstract_value", "example_case", "reads_as"]
@@ -67,6 +68,11 @@ def example_case(space: Space, kind: str, assign: dict, seed: int = 0, attempts:
                     item.pop("unit_cost", None)
         for path in sorted((k for k in assign if isinstance(k, str)), key=lambda p: (p.count("."), p)):
             _set(space, case, path, assign[path], rng if attempt else None, opened)
+        flags = [k for k in assign if isinstance(k, str) and k in space.source.scope.items.quantified]
+        if flags and attempt:  # items.any / all / none: attributes drawn for each line
+            lines = _item_candidates(space, flags)
+            for line in case["order"]["items"]:
+                line["attributes"] = {name: rng.choice(values) for name, values in lines.items()}
         if attempt:  # an amount compared with another fact, that no rule splits on by itself
             for path in sorted(searched - set(assign)):
                 fact = space.facts.get(path)
@@ -110,11 +116,43 @@ def abstract_value(space: Space, case: Case, key: Any, seen: dict | None = None)
 
 
 def _concrete(space: Space, case: Case, path: str) -> Any:
+    if path in space.source.scope.items.quantified:
+        return quantified_values(case, space.source.scope.items, [path])[path]
     if path.startswith("attributes."):
         return attribute_value(case, space.facts[path])
     read = FACTS[path].read
     assert read is not None  # every fact in FACTS reads the case
     return read(case)
+
+
+def _item_candidates(space: Space, flags: list[str]) -> dict[str, tuple]:
+    """For each attribute the item conditions of ``flags`` test, values a line may be given: each value
+    of a bool or enum, each text a condition names and another, a number either side of each it names,
+    and null (unknown)."""
+    items = space.source.scope.items
+    out: dict[str, set] = {}
+    for flag in flags:
+        for node in walk(items.quantified[flag].condition):
+            if not isinstance(node, Test):
+                continue
+            named = node.value if isinstance(node.value, tuple) else (node.value,)
+            for path in (node.path, node.value.path if isinstance(node.value, FactRef) else None):
+                if path is None:
+                    continue
+                fact = items.facts[path]
+                values = out.setdefault(path, {None})
+                if fact.type in ("bool", "enum"):
+                    values.update(fact.branch_values())
+                elif fact.type == "text":
+                    values.update(v for v in (*named, OTHER_TEXT) if isinstance(v, str))
+                else:
+                    step = Decimal("0.01") if fact.type == "money" else 1
+                    values.add(step * 1200)
+                    for v in named:
+                        if isinstance(v, (int, Decimal)) and not isinstance(v, bool):
+                            values.update(x for x in (v - step, v, v + step) if x >= 0)
+    shown = {name: {f"{v:.2f}" if isinstance(v, Decimal) else v for v in values} for name, values in out.items()}
+    return {name: tuple(sorted(values, key=repr)) for name, values in sorted(shown.items())}
 
 
 def _base_day(space: Space) -> date:

@@ -21,6 +21,7 @@ from ..diagnostics import suggest
 from ..errors import CaseError, EvaluationError, Problem, UndecidedError
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
+from ..language.itemfacts import implied, item_problems, quantified_values
 from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
 from ..money import ZERO, quantize
@@ -107,6 +108,7 @@ class Engine:
                 found = []
                 for value in fact.branch_values():
                     what_if = _with_fact(values, fact, value)
+                    what_if.update(implied(fact.path, value, what_if, self.source.scope.items))
                     r2, p2, f2, _ = self._settle(case, self._decide(part, what_if))
                     found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit)))
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
@@ -162,8 +164,10 @@ class Engine:
                 values[path] = attribute_value(case, fact)
             except CaseError as exc:
                 problems.extend(exc.problems)
+        problems.extend(item_problems(case, self.source.scope.items, self.info.name))
         if problems:
             raise CaseError(problems)
+        values.update(quantified_values(case, self.source.scope.items, self.needed[part.kind]))
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values

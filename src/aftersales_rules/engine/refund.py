@@ -52,9 +52,14 @@ def refund_lines(
     for spec in specs:
         cap = spec.cap.value(values) if spec.cap is not None else None
         if spec.component == "goods" and spec.amount is None and spec.agreed is None:
+            pairs = case.affected()
+            if spec.items is not None:  # only / except: the items an item condition chooses (language/items.py)
+                pairs, unsure = spec.items.select(pairs)
+                if unsure and "goods" not in pending:
+                    pending.append("goods")
             group = [
                 RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
-                for item, qty in case.affected()
+                for item, qty in pairs
             ]
             if cap is not None:
                 group = cap_lines(group, cap)

@@ -19,6 +19,8 @@ from ..errors import Problem
 from ..loader import Document
 from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
+from .items import declare as declare_item_attribute
+from .items import install as install_item_conditions
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
 from .rules import Rule, TextSpec, check_placeholders, parse_outputs
 from .scope import Definition, Reader, Scope
@@ -41,6 +43,7 @@ class _Builder:
         self.problems = problems
         self.docs = docs
         self.scope = Scope()
+        install_item_conditions(self.scope)
 
     def reader(self, file: str, *path: Any) -> Reader:
         return Reader(self.docs[file], tuple(path), self.scope, self.problems)
@@ -128,6 +131,8 @@ class _Builder:
                     nullable=True,
                     awaitable=attr.awaitable and attr.type in ("bool", "enum"),
                 )
+        for name, item_decl in pf.item_attributes.items():
+            declare_item_attribute(self.reader(file, "item_attributes", name), name, item_decl)
         for name, decl in pf.facts.items():
             r = self.reader(file, "facts", name)
             if decl.when is not None and (decl.type or decl.default is not None or decl.values):

@@ -174,7 +174,7 @@ def _condition(r: Reader, value: Any) -> Condition | None:
             inner = _condition(sub, spec)
             items.append(None if inner is None else Not(inner, sub.location))
         else:
-            items.append(_test(sub, str(key), spec))
+            items.append((r.scope.items.parse if key in r.scope.items.quantifiers else _test)(sub, str(key), spec))
     if None in items:
         return None
     return _all(items, r.location)
@@ -185,7 +185,7 @@ def _all(items: list, location) -> Condition:
 
 
 def _known_paths(r: Reader) -> list[str]:
-    return [*r.scope.facts, *(f"facts.{n}" for n in r.scope.condition_facts), "all", "any", "not"]
+    return [*r.scope.facts, *(f"facts.{n}" for n in r.scope.condition_facts), *r.scope.keywords]
 
 
 def _test(r: Reader, path: str, spec: Any) -> Condition | None:

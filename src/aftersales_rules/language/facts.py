@@ -9,6 +9,7 @@ engine encoding, the linter for gap analysis, the schema export for editors.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +49,8 @@ class Fact:
 
 def engine_key(path: str) -> str:
     """The property name a fact has in the message asserted into durable_rules."""
+    if "(" in path:  # a quantified item condition (items.py) is named by its text: a digest of it
+        return "items__" + hashlib.sha256(path.encode()).hexdigest()[:24]
     return path.replace(".", "__")
 
 

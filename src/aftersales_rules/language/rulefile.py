@@ -23,6 +23,7 @@ __all__ = [
     "Defaults",
     "FactDecl",
     "GestureModel",
+    "ItemAttributeDecl",
     "LegModel",
     "LineModel",
     "PolicyFile",
@@ -78,6 +79,15 @@ class AttributeDecl(_Model):
     awaitable: StrictBool = Field(False, description="when unknown, show what-if branches for its values")
 
 
+class ItemAttributeDecl(_Model):
+    """A fact of one order line, read from ``order.items[i].attributes.<name>`` of the case."""
+
+    type: Literal["bool", "enum", "money", "int", "text"]
+    values: list[Value] | None = None
+    description: StrictStr = ""
+    default: Any = Field(None, description="the value of a line that does not give it (without a default: unknown)")
+
+
 class FactDecl(_Model):
     """A derived fact: defined by a condition (``when``) or set by rules (``type`` and ``default``)."""
 
@@ -100,6 +110,8 @@ class LineModel(_Model):
     amount: Any = None
     cap: Any = None
     agreed: Any = None
+    only: Any = Field(None, description="goods: only the affected items this item condition holds for")
+    except_: Any = Field(None, alias="except", description="goods: the affected items except those it holds for")
 
 
 class RefundModel(_Model):
@@ -148,6 +160,7 @@ class PolicyFile(_Model):
     values: dict[Name, Any] = {}
     texts: dict[Name, TextModel] = {}
     attributes: dict[Name, AttributeDecl] = {}
+    item_attributes: dict[Name, ItemAttributeDecl] = {}
     facts: dict[Name, FactDecl] = {}
     rules: list[Any] = []
 

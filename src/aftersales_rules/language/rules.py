@@ -18,6 +18,7 @@ from ..errors import SourceLocation
 from ..vocabulary import ACTIONS, STAGES, Component
 from .amounts import Amount, parse_amount
 from .conditions import Condition
+from .items import goods_filter
 from .moments import Moment, parse_moment
 from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
@@ -67,6 +68,7 @@ class LineSpec:
     amount: Amount | None  # None: goods only, each affected item's own price (the others default to a fact)
     cap: Amount | None
     agreed: Amount | None = None  # an offer: the amount agreed with the buyer, at most ``cap``; no line until known
+    items: Any = None  # an items.ItemFilter: a goods line's items chosen by an item condition (only / except)
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,9 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
     model = _model(r, LineModel, value)
     if model is None:
         return None
+    ok, chosen = goods_filter(r, model)
+    if not ok:
+        return None
     if model.agreed is not None:
         return _offer(r, model)
     amount = cap = None
@@ -229,7 +234,7 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
         cap = parse_amount(r.at("cap"), model.cap)
         if cap is None:
             return None
-    return LineSpec(model.component, amount, cap)
+    return LineSpec(model.component, amount, cap, items=chosen)
 
 
 def _offer(r: Reader, model: LineModel) -> LineSpec | None:

@@ -9,6 +9,7 @@ located problems and resolves ``$name`` references.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,10 @@ from ..errors import Problem, SourceLocation
 from ..loader import Document
 from .facts import FACTS, Fact
 
-__all__ = ["Definition", "Reader", "Scope"]
+__all__ = ["QUANTIFIERS", "Definition", "ItemScope", "Reader", "Scope"]
+
+# the tests of an order line's attributes over the affected items (language/items.py)
+QUANTIFIERS = ("items.any", "items.all", "items.none")
 
 
 @dataclass
@@ -32,14 +36,32 @@ class Definition:
 
 
 @dataclass
+class ItemScope:
+    """What an order line can say (``item_attributes:``), and the item conditions rules quantify (items.py)."""
+
+    facts: dict[str, Fact] = field(default_factory=dict)  # by attribute name
+    defaults: dict[str, Any] = field(default_factory=dict)  # the value of a line that does not give it
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    quantified: dict[str, Any] = field(default_factory=dict)  # a flag's path → items.Quantified
+    quantifiers: tuple[str, ...] = ()  # QUANTIFIERS once the builder sets ``parse`` (none in an item condition)
+    parse: Callable[..., Any] = field(default=lambda r, path, spec: None)  # items.parse_quantified
+
+
+@dataclass
 class Scope:
     definitions: dict[str, Definition] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=lambda: dict(FACTS))
     condition_facts: dict[str, Any] = field(default_factory=dict)  # facts.X defined by `when`, parsed lazily
     timezone: Any = None
+    items: ItemScope = field(default_factory=ItemScope)
 
     def fact(self, path: str) -> Fact | None:
         return self.facts.get(path)
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """What a condition may name besides facts."""
+        return (*self.items.quantifiers, "all", "any", "not")
 
     def derived_defaults(self) -> dict[str, Any]:
         """Each derived fact that rules set (``facts.X``), at its declared default."""
