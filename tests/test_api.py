@@ -6,6 +6,7 @@ PUBLIC = [
     "AfterSalesError",
     "Case",
     "CaseError",
+    "CaseExplanation",
     "ConflictError",
     "EngineError",
     "EvaluationError",
@@ -16,8 +17,10 @@ PUBLIC = [
     "PolicyError",
     "PolicyService",
     "Problem",
+    "RuleExplanation",
     "SourceLocation",
     "UndecidedError",
+    "UnknownRuleError",
     "load_case",
     "parse_case",
 ]
@@ -50,6 +53,11 @@ def test_errors_derive_from_one_base():
     ):
         assert issubclass(getattr(aftersales_rules, name), base)
         assert getattr(aftersales_rules, name).exit_code == 1
+    # a rule id the policy does not have is the caller's argument at fault, as a usage error is
+    assert issubclass(aftersales_rules.UnknownRuleError, base) and issubclass(
+        aftersales_rules.UnknownRuleError, LookupError
+    )
+    assert aftersales_rules.UnknownRuleError.exit_code == 2
 
 
 def test_the_readme_python_tour_runs_as_written(root, monkeypatch):
@@ -67,3 +75,6 @@ def test_the_readme_python_tour_runs_as_written(root, monkeypatch):
     assert plan.awaiting == ["evidence.outbound_check", "progress.inspection.error_confirmed"]
     assert str(plan.branches[0].refund_total) == "311.00"
     assert printed and printed[0][0].startswith('{"case_id":"C-1001"')
+    why = scope["why"]
+    assert (why.matched, why.failed.text) == (False, "issue.wants == exchange")
+    assert [(a.path, a.value) for a in why.failed.actual] == [("issue.wants", "return")]

@@ -59,7 +59,11 @@ Decided by:
   wrong.return (cli/policy.yaml:7): resolution, return_leg, refund.lines, refund.release, steps
       because issue.kind == wrong_item; issue.wants == return
   close (cli/policy.yaml:27): steps
-      because always""".splitlines()
+      because always
+
+Near misses (one condition short):
+  refuted (cli/policy.yaml:21): progress.inspection.error_confirmed == false: could not be decided because \
+progress.inspection.error_confirmed is unknown""".splitlines()
     )
     assert result.stderr == ""
 

@@ -1,6 +1,8 @@
 """What an unknown fact means, stated once (language/truth.py), and read the same way by all three
 that evaluate a condition: the compiled durable_rules network, the linter's abstract evaluation
-(authoring/casespace.py) and the test suite's reading of conditions (tests/ir_eval.py).
+(authoring/casespace.py) and the test suite's reading of conditions (tests/ir_eval.py); and by the
+explanations' reading (``truth.evaluate``, engine/explain.py), which also says when three-valued logic
+leaves a condition undecided.
 
 The table is pinned here operator by operator, known and unknown, under ``not`` or not; then one
 tiny policy, one rule per operator (and per operator under ``not``), is run over generated values
@@ -26,7 +28,7 @@ from aftersales_rules import Policy, parse_case
 from aftersales_rules.authoring.casespace import Space
 from aftersales_rules.authoring.witness import abstract_value
 from aftersales_rules.language import truth
-from aftersales_rules.language.conditions import FactRef, Not, Test
+from aftersales_rules.language.conditions import All, AnyOf, FactRef, Not, Test
 from aftersales_rules.language.facts import FACTS
 from aftersales_rules.language.moments import Moment
 from aftersales_rules.language.truth import holds_when_unknown, negate_known
@@ -202,12 +204,32 @@ def test_compiler_linter_and_ir_eval_follow_the_one_table(tmp_path, monkeypatch,
         leaf = space.leaf_of("damaged", lambda key: abstract_value(space, case, key, seen))
         linter = {r.id for r in leaf.matched}
         reading = {name for name in RULES if holds(by_id[name].when, values, tz)}
+        explained = {name: truth.evaluate(by_id[name].when, values, tz) for name in RULES}
         expected = {name for name in RULES if _expected(name, values, table, tz)}
         assert engine == expected
         assert linter == expected
         assert reading == expected
+        assert {name for name, t in explained.items() if t.holds} == expected
+        for name, t in explained.items():  # undecided exactly where a side is unknown, for a test of a value
+            assert t.decided is None or t.decided == t.holds, name
+            assert (t.decided is None) == bool(t.waits_on), name
 
     check()
+
+
+def test_three_valued_reading_of_conditions():
+    severe, vip = Test("issue.severity", "eq", "severe"), Test("customer.tier", "eq", "vip")
+    values = {"customer.tier": "vip"}  # the severity is unknown
+    assert truth.evaluate(severe, values, None) == truth.Truth(False, None, ("issue.severity",))
+    assert truth.evaluate(Not(severe), values, None) == truth.Truth(True, None, ("issue.severity",))
+    assert truth.evaluate(AnyOf((severe, vip)), values, None) == truth.Truth(True, True)  # one true item decides
+    assert truth.evaluate(All((severe, Not(vip))), values, None) == truth.Truth(False, False)  # one false item decides
+    assert truth.evaluate(All((severe, vip)), values, None) == truth.Truth(False, None, ("issue.severity",))
+    assert truth.evaluate(Test("issue.severity", "unknown"), values, None) == truth.Truth(True, True)  # known-ness is
+    fee = Test("issue.requested_amount", "le", FactRef("order.shipping_fee"))
+    assert truth.evaluate(fee, {"issue.requested_amount": Decimal("6.00")}, None).waits_on == ("order.shipping_fee",)
+    both = {"issue.requested_amount": Decimal("6.00"), "order.shipping_fee": Decimal("5.00")}
+    assert truth.evaluate(fee, both, None) == truth.Truth(False, False)
 
 
 def test_the_tiny_policy_parses_to_the_operators_it_is_meant_to_test(tmp_path):

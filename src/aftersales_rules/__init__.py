@@ -27,7 +27,9 @@ from .errors import (
     Problem,
     SourceLocation,
     UndecidedError,
+    UnknownRuleError,
 )
+from .explanation import CaseExplanation, RuleExplanation
 from .plan import Plan
 from .policy import Policy
 from .service import PolicyService
@@ -36,6 +38,7 @@ __all__ = [
     "AfterSalesError",
     "Case",
     "CaseError",
+    "CaseExplanation",
     "ConflictError",
     "EngineError",
     "EvaluationError",
@@ -46,8 +49,10 @@ __all__ = [
     "PolicyError",
     "PolicyService",
     "Problem",
+    "RuleExplanation",
     "SourceLocation",
     "UndecidedError",
+    "UnknownRuleError",
     "load_case",
     "parse_case",
 ]

@@ -8,6 +8,7 @@ API. The CLI prints ``str(error)`` and exits with ``error.exit_code``::
      ├── PolicyError                a policy failed to load: every problem, sorted
      ├── CaseError                  a case is not valid: every problem, sorted
      ├── OutputError                an output file cannot be written (no folder, a folder, disk full)
+     ├── UnknownRuleError           a rule id the policy does not have (``Policy.explain``); exit code 2
      └── EvaluationError            a valid policy could not decide a valid case
           ├── ConflictError         two rules decided one thing differently, equal priority
           ├── UndecidedError        no rule decided a resolution, and there is no default
@@ -21,6 +22,7 @@ and nothing in the library reads it back)::
     PolicyError         problems, sorted by location
     CaseError           problems, sorted by location (the message shows every one, a line each)
     OutputError         path, cause (the operating system's words: "No such file or directory", ...)
+    UnknownRuleError    rule (the id asked for), suggestion (the id it most likely meant, or None)
     EvaluationError     the message only (raised as itself for a case outside the policy's dates,
                         and by a batch whose worker process died)
     ConflictError       rules (the two rule ids), output (what they decided differently)
@@ -54,6 +56,7 @@ __all__ = [
     "Problem",
     "SourceLocation",
     "UndecidedError",
+    "UnknownRuleError",
 ]
 
 
@@ -165,6 +168,20 @@ class OutputError(AfterSalesError):
         self.path = path
         self.cause = cause
         super().__init__(f"{path}: cannot write: {cause}")
+
+
+class UnknownRuleError(AfterSalesError, LookupError):
+    """A rule id the policy does not have: one line, with "did you mean" when one is close (``suggestion``).
+
+    Exit code 2: on the command line it is the argument that is wrong, as with any usage error.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, rule: str, suggestion: str | None = None):
+        self.rule = rule
+        self.suggestion = suggestion
+        super().__init__(message)
 
 
 class _ProblemsError(AfterSalesError):

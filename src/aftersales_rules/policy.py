@@ -10,10 +10,12 @@ was loaded before.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, overload
 
 from .engine import Engine
+from .engine.explain import explain_case, explain_rule
 from .engine.limits import limit_problems
+from .explanation import CaseExplanation, RuleExplanation
 from .language.rules import Rule
 from .language.source import Paths, PolicySource, read_policy
 from .plan import Plan
@@ -25,7 +27,8 @@ class Policy:
     """A loaded policy: immutable, safe to share between threads.
 
     ``Policy.load(path)`` reads a directory of rule files (or a list of files);
-    ``policy.evaluate(case)`` returns the ``Plan``.
+    ``policy.evaluate(case)`` returns the ``Plan``; ``policy.explain(case, rule_id)`` why a rule did or did
+    not apply to it.
     """
 
     __slots__ = ("__weakref__", "_engine", "_source")
@@ -80,6 +83,22 @@ class Policy:
     def evaluate(self, case: Any, *, branches: bool = True) -> Plan:
         """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``)."""
         return self._engine.evaluate(case, branches=branches)
+
+    @overload
+    def explain(self, case: Any) -> CaseExplanation: ...
+    @overload
+    def explain(self, case: Any, rule_id: str) -> RuleExplanation: ...
+
+    def explain(self, case: Any, rule_id: str | None = None) -> CaseExplanation | RuleExplanation:
+        """Why ``rule_id`` did or did not apply to ``case``, as data; without a rule id, every rule and the
+        near misses (the rules of the case's kind that failed on exactly one condition).
+
+        Raises ``UnknownRuleError`` (with "did you mean") for a rule the policy does not have, and what
+        ``evaluate`` raises for a case it cannot evaluate.
+        """
+        if rule_id is None:
+            return explain_case(self._engine, case)
+        return explain_rule(self._engine, case, rule_id)
 
     def close(self) -> None:
         """Free the compiled rulesets now (they are also freed when the policy is garbage-collected)."""

@@ -1,16 +1,23 @@
-"""A plan as text for a person: what to do, how much, who pays, and why."""
+"""A plan as text for a person: what to do, how much, who pays, and why; and why a rule did or did not apply.
+
+Every line the text views print is built here, from data (the plan, the explanations), so that another
+language is a change to this module and its catalogues alone.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 from .errors import one_line
+from .explanation import FailedCondition, Loss, RuleExplanation
 from .plan import Leg, Plan
 
-__all__ = ["load_catalogue", "render_text"]
+__all__ = ["load_catalogue", "near_miss_lines", "render_explanation", "render_text"]
 
 CATALOGUES = "catalogues"  # display names by language: {enumeration: {value: name}}, one JSON file per language
 
@@ -45,8 +52,11 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def render_text(plan: Plan) -> str:
-    """The plan for a person, one line per fact; what is not printable in it is shown escaped (``one_line``)."""
+def render_text(plan: Plan, near_misses: Sequence[RuleExplanation] = ()) -> str:
+    """The plan for a person, one line per fact; what is not printable in it is shown escaped (``one_line``).
+
+    ``near_misses`` (``Policy.explain(case).near_misses``) are listed after the rules that decided.
+    """
     out: list[str] = []
     p = plan.policy
     out.append(f"Case {plan.case_id} · policy {p.name} {p.version} ({p.digest[:19]}…)")
@@ -99,4 +109,78 @@ def render_text(plan: Plan) -> str:
     for entry in plan.trace:
         out.append(f"  {entry.rule} ({entry.source}): {', '.join(entry.decided)}")
         out.append(f"      because {'; '.join(entry.because)}")
+    if near_misses:
+        out.append("")
+        out.extend(near_miss_lines(near_misses))
     return "".join(one_line(line) + "\n" for line in out)  # case and rule text shown escaped, never raw
+
+
+# ---------------------------------------------------------------------- explanations
+
+
+def _fact_value(v: Any) -> str:
+    if v is None:
+        return "unknown"
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return f"{v:.2f}"
+    return _value(v)
+
+
+def _failure(f: FailedCondition, located: bool = False) -> str:
+    """A condition that failed, and why: the case's values, or the unknown facts it could not be decided on."""
+    text = f"{f.text} ({f.location})" if located and f.location else f.text
+    if f.unknown:
+        return f"{text}: could not be decided because {' and '.join(f.unknown)} {_be(f.unknown)} unknown"
+    actual = " and ".join(f"{a.path} is {_fact_value(a.value)}" for a in f.actual)
+    return f"{text}, but {actual}" if actual else f"{text}, which never holds"
+
+
+def _be(paths: Sequence[str]) -> str:
+    return "is" if len(paths) == 1 else "are"
+
+
+def near_miss_lines(near_misses: Sequence[RuleExplanation]) -> list[str]:
+    """The "Near misses" section: each rule of the case's kind that failed on one condition, a line each."""
+    out = ["Near misses (one condition short):"]
+    for miss in near_misses:
+        assert miss.failed is not None  # a near miss failed on exactly one condition
+        out.append(f"  {miss.rule} ({miss.source}): {_failure(miss.failed)}")
+    return out
+
+
+_PARTS = {  # the part of the conflict policy (docs/rule-language.md, "What wins") that decided
+    "group": "within a group only the matching rule of highest priority applies (conflict policy, part 1)",
+    "priority": "each output is taken from the applying rule of highest priority that sets it "
+    "(conflict policy, part 2)",
+    "stratum": "a rule of a later stratum, which reads what earlier ones decide, set it again",
+}
+
+
+def _loss(loss: Loss) -> str:
+    return (
+        f"Lost {loss.output} to {loss.winner} ({loss.winner_source}), priority {loss.winner_priority} "
+        f"over this rule's {loss.priority}: {_PARTS[loss.part]}"
+    )
+
+
+def render_explanation(e: RuleExplanation) -> str:
+    """Why one rule did or did not apply to one case (``aftersales dry-run CASE --why-not RULE``)."""
+    out = [f"Rule {e.rule} ({e.source}) · case {e.case_id}"]
+    if not e.matched:
+        out.append("Matched: no")
+        for n, failure in enumerate(e.failures):
+            out.append(f"  {'failed' if n == 0 else 'also failed'}: {_failure(failure, located=True)}")
+        return "".join(one_line(line) + "\n" for line in out)
+    if not e.applied:
+        out.append("Matched: yes, but it does not apply")
+    elif e.lost:
+        out.append("Matched: yes, and it applies, but lost part of what it sets")
+    else:
+        out.append("Matched: yes, and it applies")
+    out.append(f"  because {'; '.join(e.because)}")
+    out.extend(_loss(loss) for loss in e.lost)
+    if e.applied:
+        out.append(f"Decided: {', '.join(e.decided) or 'nothing'}")
+    return "".join(one_line(line) + "\n" for line in out)

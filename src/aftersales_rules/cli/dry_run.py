@@ -1,4 +1,8 @@
-"""``aftersales dry-run CASE_FILE [--rules DIR] [--format text|json]``: one case, one plan."""
+"""``aftersales dry-run CASE_FILE [--rules DIR] [--format text|json] [--why-not RULE_ID]``: one case, one plan.
+
+With ``--why-not``, instead of the plan: whether that rule matched the case and, if not, the conditions
+that failed; if it did, what it decided and what it lost to which rule (``Policy.explain``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import click
 
 from ..case import load_case
 from ..policy import Policy
-from ..render import render_text
+from ..render import render_explanation, render_text
 from .errors import handle_errors
 from .options import format_option, no_branches_option, rules_option
 
@@ -16,13 +20,25 @@ from .options import format_option, no_branches_option, rules_option
 @rules_option
 @format_option("text for a person, json for a program (exactly one JSON document).")
 @no_branches_option
+@click.option(
+    "--why-not",
+    "why_not",
+    metavar="RULE_ID",
+    help="Instead of the plan, say whether RULE_ID matched the case, and if not which condition failed.",
+)
 @handle_errors
-def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool) -> None:
+def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not: str | None) -> None:
     """Evaluate CASE_FILE against the policy and print the plan."""
     policy = Policy.load(rules_dir)
     case = load_case(case_file)
+    if why_not is not None:
+        explanation = policy.explain(case, why_not)
+        click.echo(
+            explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json"
+        )
+        return
     plan = policy.evaluate(case, branches=not no_branches)
     if fmt == "json":
         click.echo(plan.to_json())
     else:
-        click.echo(render_text(plan), nl=False)
+        click.echo(render_text(plan, policy.explain(case).near_misses), nl=False)

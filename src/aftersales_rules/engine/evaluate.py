@@ -92,6 +92,15 @@ class Engine:
         except ValidationError as exc:  # a plan it cannot state: the library's error, never pydantic's
             raise EvaluationError(f"case {case.case_id}: the plan cannot be stated: {_first(exc)}") from None
 
+    def match(self, data: Any) -> tuple[Case, Decision, dict[int, dict[str, Any]]]:
+        """The case, what the rules decided for it, and the facts each stratum was matched with (by stratum
+        index): what an explanation is made of (explain.py). Raises what ``evaluate`` raises before a plan."""
+        case = parse_case(data)
+        self._check_effective(case)
+        part = self.compiled.partitions[case.issue.kind]
+        seen: dict[int, dict[str, Any]] = {}
+        return case, self._decide(part, self._facts(case, part), seen), seen
+
     def _evaluate(self, case: Case, branches: bool) -> Plan:
         self._check_effective(case)
         part = self.compiled.partitions[case.issue.kind]
@@ -186,7 +195,7 @@ class Engine:
 
     # ------------------------------------------------------------------ matching
 
-    def _decide(self, part: Partition, values: dict[str, Any]) -> Decision:
+    def _decide(self, part: Partition, values: dict[str, Any], seen: dict | None = None) -> Decision:
         message = {key: encode(values[p]) for p, key in self.message_keys[part.kind] if values.get(p) is not None}
         message["_k"] = "case"
         for key, test in part.comparisons:
@@ -199,6 +208,8 @@ class Engine:
 
         def match(stratum: Stratum, now: dict[str, Any]) -> list[Rule]:
             # derived facts as they stand: their defaults, then what earlier strata set
+            if seen is not None:
+                seen[stratum.index] = dict(now)
             for path, key in derived_keys:
                 if now.get(path) is not None:
                     message[key] = encode(now[path])

@@ -11,7 +11,10 @@ rule, operator by operator, and everything that evaluates a condition reads it:
   property (``$nex``) exactly where the table says the test holds;
 * the linter's abstract evaluation (authoring/casespace.py) and the test
   suite's own reading of conditions (tests/ir_eval.py) call ``test_holds``, or
-  ``holds_when_unknown`` for a comparison with an unknown side.
+  ``holds_when_unknown`` for a comparison with an unknown side;
+* ``evaluate`` reads a whole condition of one case's facts, for the
+  explanations of why a rule did or did not match (engine/explain.py): what the
+  engine makes of it, and whether three-valued logic can decide it at all.
 
 ``not`` a test: on a known value, the test of ``negate_known(op)``; on an
 unknown one, the opposite of the table (``holds_when_unknown(op, negated=True)``).
@@ -20,12 +23,14 @@ unknown one, the opposite of the table (``holds_when_unknown(op, negated=True)``
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
-from .conditions import FactRef, Test
+from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test
 from .moments import Moment
 
-__all__ = ["HOLDS_WHEN_UNKNOWN", "holds_when_unknown", "negate_known", "test_holds"]
+__all__ = ["HOLDS_WHEN_UNKNOWN", "Truth", "evaluate", "holds_when_unknown", "negate_known", "test_holds"]
 
 HOLDS_WHEN_UNKNOWN: dict[str, bool] = {
     "eq": False,
@@ -92,3 +97,49 @@ def test_holds(test: Test, value: Any, other: Any = None) -> bool:
 
 
 test_holds.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A condition read of one case's facts.
+
+    ``holds``: what the engine decides (an unknown fact read by the table above). ``decided``: the same in
+    three-valued logic, None when the unknown facts leave it open (``waits_on`` names them); wherever it is
+    not None it equals ``holds``.
+    """
+
+    holds: bool
+    decided: bool | None
+    waits_on: tuple[str, ...] = ()
+
+
+def evaluate(node: Condition, values: dict[str, Any], tz: tzinfo | None) -> Truth:
+    """``node`` of the facts ``values`` (path → value, None or absent: unknown), in the zone ``tz``."""
+    if isinstance(node, Ref):
+        return evaluate(node.condition, values, tz)
+    if isinstance(node, Not):
+        inner = evaluate(node.item, values, tz)
+        return Truth(not inner.holds, None if inner.decided is None else not inner.decided, inner.waits_on)
+    if isinstance(node, (All, AnyOf)):
+        parts = [evaluate(item, values, tz) for item in node.items]
+        deciding = isinstance(node, AnyOf)  # one true item decides "any", one false item "all"
+        holds = any(p.holds for p in parts) if deciding else all(p.holds for p in parts)
+        if any(p.decided is deciding for p in parts):
+            return Truth(holds, deciding)
+        open_ = [p for p in parts if p.decided is None]
+        if not open_:
+            return Truth(holds, not deciding)
+        return Truth(holds, None, tuple(dict.fromkeys(w for p in open_ for w in p.waits_on)))
+    other = None
+    sides = [node.path]
+    if isinstance(node.value, Moment):
+        other = node.value.value(values, tz)
+        sides.append(node.value.path)
+    elif isinstance(node.value, FactRef):
+        other = values.get(node.value.path)
+        sides.append(node.value.path)
+    holds = test_holds(node, values.get(node.path), other)
+    unknown = tuple(dict.fromkeys(p for p in sides if values.get(p) is None))
+    if not unknown or node.op in ("known", "unknown"):
+        return Truth(holds, holds)
+    return Truth(holds, None, unknown)
