@@ -19,13 +19,14 @@ from pydantic import ValidationError
 from ..case import Case, parse_case
 from ..diagnostics import suggest
 from ..errors import CaseError, EvaluationError, Problem, UndecidedError
+from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
 from ..money import ZERO, quantize
 from ..plan import Branch, Compensation, Gesture, Plan, PolicyInfo, Postage, Refund, Step, TraceEntry, key_figures
-from .compensation import compensation
+from .compensation import compensation, compensation_total
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
 from .refund import cap_lines, leg, refund_lines
@@ -71,6 +72,7 @@ class Engine:
             kind: tuple((p, engine_key(p)) for p in part.derived) for kind, part in self.compiled.partitions.items()
         }
         self.because = {rule.index: _because(rule) for rule in source.rules}
+        self.compensates = any(slot.startswith(COMPENSATION_SLOT) for rule in source.rules for slot in rule.slots)
         step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
         self.rule_steps = {
             rule.index: tuple(
@@ -98,7 +100,8 @@ class Engine:
         values = self._facts(case, part)
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
-        paid = compensation(decision.winners, decision.values, refund.currency)
+        winners = decision.winners if self.compensates else {}  # a policy without compensation skips looking
+        paid = compensation(winners, decision.values, refund.currency)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
         branch_list: list[Branch] = []
         if branches:
@@ -111,7 +114,7 @@ class Engine:
                     what_if = _with_fact(values, fact, value)
                     d2 = self._decide(part, what_if)
                     r2, p2, f2, _ = self._settle(case, d2)
-                    c2 = compensation(d2.winners, d2.values, f2.currency).total
+                    c2 = compensation_total(d2.winners, d2.values) if self.compensates else ZERO
                     found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit, c2)))
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
