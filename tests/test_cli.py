@@ -81,6 +81,7 @@ def test_json_is_exactly_one_document():
         "return_postage_borne_by": "buyer",
         "outbound_postage_borne_by": None,
         "offer_limit": None,
+        "compensation_total": "0.00",
     }
     assert plan["steps"][1]["due_by"] == "2026-07-15T20:00:00+08:00"
 
@@ -105,6 +106,7 @@ CONTRACT = {
     "resolution": None,
     "postage": ["return_leg", "outbound_leg"],
     "refund": ["total", "currency", "lines", "release"],
+    "compensation": ["total", "currency", "lines"],
     "gestures": None,
     "steps": None,
     "awaiting": None,

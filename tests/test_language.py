@@ -121,3 +121,26 @@ def test_bad_attribute_value_is_a_case_error(showcase):
     expected = "attributes.channel: the policy expects one of app, web, got 'phone'"
     with pytest.raises(CaseError, match=re.escape(expected)):
         showcase.evaluate(case(attributes={"channel": "phone"}))
+
+
+def test_arithmetic_and_compensation(showcase):
+    one = {"sku": "B", "unit_price": "100.00", "quantity": 1}
+    data = case(issue={"kind": "lost_parcel", "items": [{"sku": "B"}]})
+    data["order"]["items"].append(one)
+    plan = showcase.evaluate(data)
+    # goods 100.00; price difference: 698.00 less 1.5 × 100.00, floored at 0 → 548.00, capped at what was paid
+    assert [(line.component, str(line.amount)) for line in plan.refund.lines] == [
+        ("goods", "100.00"),
+        ("price_difference", "15.00"),
+    ]
+    assert str(plan.refund.capped_at) == "115.00"
+    # compensation: 150% of 15.00 postage = 22.50 cut to 20.00; 3 × 100.00 raised to 500.00; not cut back
+    assert [(c.component, str(c.amount), c.paid_by) for c in plan.compensation.lines] == [
+        ("late_shipment", "20.00", "seller"),
+        ("x_lost_parcel", "500.00", "courier"),
+    ]
+    assert str(plan.compensation.total) == "520.00"
+    assert (
+        next(s for s in plan.steps if s.action == "refund").text.en
+        == "Also pay 520.00 in compensation, 500.00 of it from the courier"
+    )

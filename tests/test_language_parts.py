@@ -135,7 +135,7 @@ def test_amount_forms_and_values():
         ("x: '-5'", "amount -5 is negative"),
         ("x: order.profitt", "'order.profitt' is not a money fact (did you mean 'order.profit'?)"),
         ("x: affected.quantity", "'affected.quantity' is not a money fact"),
-        ("x: {percent: 101, of: affected.goods}", "a percentage must be a number from 0 to 100"),
+        ("x: {percent: 10001, of: affected.goods}", "a percentage must be a number from 0 to 10,000"),
         ("x: {percent: 10}", "a percentage needs both 'percent' and 'of'"),
         ("x: {minimum: [1, 2]}", "unknown formula 'minimum' (did you mean 'min'?)"),
         ("x: {sum: []}", "sum takes a list of amounts"),

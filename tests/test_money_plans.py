@@ -91,6 +91,7 @@ def _figures(plan: Plan) -> set[str]:
     refund = plan.refund
     amounts = [refund.total, refund.offer_limit, *(line.amount for line in refund.lines)]
     amounts += [leg.amount for leg in (plan.postage.return_leg, plan.postage.outbound_leg) if leg is not None]
+    amounts += [plan.compensation.total, *(line.amount for line in plan.compensation.lines)]  # held apart
     return {f"{a:.2f}" for a in amounts if a is not None and a > 0}
 
 

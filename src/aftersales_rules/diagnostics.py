@@ -121,11 +121,13 @@ def _without_tags(loc: tuple) -> tuple:
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,119}$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
+OWN_NAME_PATTERN = r"^x_[A-Za-z0-9_]{1,62}$"  # a policy's own value beside a vocabulary's (x_late_delivery)
 PATTERN_WORDS = {
     NAME_PATTERN: "is not a name (letters, digits and '_', up to 64, not starting with a digit)",
     IDENTIFIER_PATTERN: "is not an identifier (letters, digits, '_', '.' and '-', up to 120, "
     "starting with a letter or digit)",
     CURRENCY_PATTERN: "is not a currency code (three capital letters, such as CNY)",
+    OWN_NAME_PATTERN: "is not a policy's own name (x_ then letters, digits and '_', up to 64)",
 }
 
 # pydantic's error types in this project's words ({name} is filled from the error's context). A type not

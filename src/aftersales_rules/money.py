@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["CENT", "ZERO", "MoneyError", "from_cents", "parse_money", "percent_of", "quantize", "to_cents"]
+__all__ = ["CENT", "ZERO", "MoneyError", "from_cents", "parse_money", "percent_of", "quantize", "times", "to_cents"]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -61,6 +61,11 @@ def from_cents(cents: int) -> Decimal:
 def percent_of(percent: Decimal, base: Decimal) -> Decimal:
     """``percent``% of ``base``, rounded half-up to the cent."""
     return (base * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def times(factor: Decimal, base: Decimal) -> Decimal:
+    """``factor`` times ``base``, rounded half-up to the cent."""
+    return (base * factor).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def quantize(amount: Decimal) -> Decimal:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .case import Money
-from .vocabulary import Actor, Component, GestureKind, Method, Party, Release, Resolution
+from .diagnostics import OWN_NAME_PATTERN
+from .money import ZERO
+from .vocabulary import Actor, CompensationComponent, Component, GestureKind, Method, Party, Release, Resolution
 
 __all__ = [
     "Branch",
+    "Compensation",
+    "CompensationLine",
     "Gesture",
     "Leg",
     "Plan",
@@ -70,6 +74,25 @@ class Refund(_Out):
     offer_limit: Money | None = None  # the most customer service may offer where an amount is still to be agreed
 
 
+OwnComponent = Annotated[str, Field(pattern=OWN_NAME_PATTERN)]  # a policy's own compensation component
+
+
+class CompensationLine(_Out):
+    component: CompensationComponent | OwnComponent
+    amount: Money
+    paid_by: Party
+
+
+class Compensation(_Out):
+    """Payments to the buyer that are not refunds of what was paid: outside ``refund.total``, not bounded
+    by what was paid, only by each line's own formula, minimum and maximum."""
+
+    total: Money  # the sum of the lines
+    currency: str
+    lines: list[CompensationLine]
+    pending: list[str] = []  # components due but not yet known (their formula reads a fact the case lacks)
+
+
 class Gesture(_Out):
     kind: GestureKind
     detail: str
@@ -98,6 +121,7 @@ class Branch(_Out):
     return_postage_borne_by: Party | None
     outbound_postage_borne_by: Party | None
     offer_limit: Money | None = None
+    compensation_total: Money = ZERO
 
 
 class TraceEntry(_Out):
@@ -114,6 +138,7 @@ class Plan(_Out):
     resolution: Resolution
     postage: Postage
     refund: Refund
+    compensation: Compensation
     gestures: list[Gesture]
     steps: list[Step]
     awaiting: list[str]
@@ -123,7 +148,12 @@ class Plan(_Out):
     def figures(self) -> dict[str, Any]:
         """The key figures a what-if branch reports."""
         return key_figures(
-            self.resolution, self.refund.total, self.refund.release, self.postage, self.refund.offer_limit
+            self.resolution,
+            self.refund.total,
+            self.refund.release,
+            self.postage,
+            self.refund.offer_limit,
+            self.compensation.total,
         )
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -131,7 +161,12 @@ class Plan(_Out):
 
 
 def key_figures(
-    resolution: str, total: Decimal, release: str | None, postage: Postage, offer_limit: Decimal | None = None
+    resolution: str,
+    total: Decimal,
+    release: str | None,
+    postage: Postage,
+    offer_limit: Decimal | None = None,
+    compensation_total: Decimal = ZERO,
 ) -> dict[str, Any]:
     return {
         "resolution": resolution,
@@ -140,4 +175,5 @@ def key_figures(
         "return_postage_borne_by": postage.return_leg.borne_by if postage.return_leg else None,
         "outbound_postage_borne_by": postage.outbound_leg.borne_by if postage.outbound_leg else None,
         "offer_limit": offer_limit,
+        "compensation_total": compensation_total,
     }

@@ -78,6 +78,14 @@ def render_text(plan: Plan, near_misses: Sequence[RuleExplanation] = ()) -> str:
         out.append(
             f"Offer: at most {refund.offer_limit:.2f} {refund.currency}, to be agreed, released {refund.release}"
         )
+    paid = plan.compensation
+    if paid.lines or paid.pending:  # payments that are not refunds: shown apart, only where there are any
+        out.append(f"Compensation: {paid.total:.2f} {paid.currency} (not part of the refund)")
+        for paid_line in paid.lines:
+            label = f"{paid_line.component}, paid by {paid_line.paid_by}"
+            out.append(f"  {label:<40} {paid_line.amount:>10.2f}")
+        for component in paid.pending:
+            out.append(f"  {component:<40} {'pending':>10}")
     out.append("Postage:")
     out.append(f"  return leg:   {_leg(plan.postage.return_leg)}")
     out.append(f"  outbound leg: {_leg(plan.postage.outbound_leg)}")
@@ -100,9 +108,10 @@ def render_text(plan: Plan, near_misses: Sequence[RuleExplanation] = ()) -> str:
             for b in plan.branches:
                 if fact in b.when:
                     borne = b.return_postage_borne_by or "-"
+                    extra = f", compensation {b.compensation_total:.2f}" if b.compensation_total else ""
                     out.append(
                         f"    if {_value(b.when[fact]):<16} → {b.resolution}, refund {b.refund_total:.2f}"
-                        f", return postage borne by {borne}"
+                        f", return postage borne by {borne}{extra}"
                     )
     out.append("")
     out.append("Decided by:")

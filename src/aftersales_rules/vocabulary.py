@@ -21,6 +21,8 @@ from typing import Literal, get_args
 __all__ = [
     "ACTIONS",
     "ACTORS",
+    "COMPENSATION_COMPONENTS",
+    "COMPENSATION_WORDS",
     "COMPONENTS",
     "COMPONENT_WORDS",
     "ENUMERATIONS",
@@ -39,6 +41,7 @@ __all__ = [
     "WANTS",
     "Action",
     "Actor",
+    "CompensationComponent",
     "Component",
     "Fault",
     "GestureKind",
@@ -147,6 +150,18 @@ GestureKind = Literal["coupon", "gift"]
 """A goodwill gesture on top of the resolution: a coupon for a next order, or a small gift."""
 GESTURE_KINDS: tuple[GestureKind, ...] = get_args(GestureKind)
 
+CompensationComponent = Literal["late_shipment", "fraud", "goodwill"]
+"""What a compensation line pays the buyer on top of any refund (``compensation.lines[].component``):
+a penalty for shipping after the promised time (违约金), the statutory extra compensation for fraud or
+false advertising (消费者权益保护法 art. 55), or cash goodwill. A policy's own start with ``x_``."""
+COMPENSATION_COMPONENTS: tuple[CompensationComponent, ...] = get_args(CompensationComponent)
+COMPENSATION_WORDS: dict[CompensationComponent, tuple[str, str]] = {
+    "late_shipment": ("the late-shipment compensation", "延遲發貨違約金"),
+    "fraud": ("the compensation for fraud", "欺詐賠償"),
+    "goodwill": ("the goodwill compensation", "補償金"),
+}
+"""What a step calls a compensation component whose amount is not known yet (English, Chinese)."""
+
 # -- the steps of a plan -------------------------------------------------------------------------
 
 Actor = Literal["customer_service", "warehouse", "operations", "buyer", "courier"]
@@ -206,5 +221,6 @@ ENUMERATIONS: dict[str, tuple[str, ...]] = {
     "actor": ACTORS,
     "stage": STAGES,
     "action": ACTIONS,
+    "compensation_component": COMPENSATION_COMPONENTS,
 }
 """Every enumeration by name: the keys a display-name catalogue uses."""

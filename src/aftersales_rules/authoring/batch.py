@@ -68,6 +68,7 @@ class Figures:
     currency: str
     refund_total: Decimal
     seller_legs: tuple[tuple[str, Decimal | None], ...]  # ("return" | "outbound", amount) for legs the seller bears
+    compensation_total: Decimal = Decimal("0.00")  # payments that are not refunds: counted apart from them
 
 
 @dataclass
@@ -80,6 +81,8 @@ class BatchSummary:
     refunds: dict[str, Decimal] = field(default_factory=dict)  # currency → total
     seller_legs: Counter = field(default_factory=Counter)  # "return" | "outbound" → legs the seller bears
     seller_postage: dict[str, Decimal] = field(default_factory=dict)  # currency → known amounts of those legs
+    compensation: dict[str, Decimal] = field(default_factory=dict)  # currency → total, of plans that have any
+    compensated: Counter = field(default_factory=Counter)  # currency → plans with compensation
 
     def add(self, figures: Figures | None) -> None:
         self.cases += 1
@@ -93,6 +96,9 @@ class BatchSummary:
             self.seller_legs[leg] += 1
             if amount is not None:
                 self.seller_postage[cur] = self.seller_postage.get(cur, Decimal("0.00")) + amount
+        if figures.compensation_total > 0:
+            self.compensation[cur] = self.compensation.get(cur, Decimal("0.00")) + figures.compensation_total
+            self.compensated[cur] += 1
 
     @property
     def evaluated(self) -> int:
@@ -154,7 +160,7 @@ def evaluate_record(
         for name, leg in (("return", plan.postage.return_leg), ("outbound", plan.postage.outbound_leg))
         if leg is not None and leg.borne_by == "seller"
     )
-    figures = Figures(plan.resolution, plan.refund.currency, plan.refund.total, legs)
+    figures = Figures(plan.resolution, plan.refund.currency, plan.refund.total, legs, plan.compensation.total)
     return plan.model_dump_json(), figures
 
 

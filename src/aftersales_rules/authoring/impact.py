@@ -5,7 +5,8 @@ plans, or when it fails under one policy and not the other. The contract is
 ``CONTRACT``, a list of field paths written once and used both to compare and
 to report: a path walks the plan's JSON form, and a path through a list (the
 steps) takes that field of every element. A change lists the paths that
-differ. Money deltas are kept per currency, never added across currencies.
+differ. Money deltas are kept per currency, never added across currencies, and
+compensation (payments that are not refunds) apart from refunds.
 
 A record that is not a case, or a case that fails under both policies, is kept
 as the error record batch writes for it (``batch.error_fields``) and counted;
@@ -54,6 +55,8 @@ CONTRACT: tuple[str, ...] = (
     "steps.actor",
     "steps.due_by",
     "awaiting",
+    "compensation.total",
+    "compensation.lines",
 )
 
 
@@ -97,6 +100,11 @@ class Outcome:
         return ZERO if total is None else Decimal(total)
 
     @property
+    def compensation_total(self) -> Decimal:
+        total = self.fields.get("compensation.total")
+        return ZERO if total is None else Decimal(total)
+
+    @property
     def return_borne_by(self) -> str | None:
         return (self.fields.get("postage.return_leg") or {}).get("borne_by")
 
@@ -134,6 +142,15 @@ class CaseChange:
     def refund_delta(self) -> Decimal:
         return self.new.refund_total - self.old.refund_total
 
+    @property
+    def compensation_delta(self) -> Decimal:
+        return self.new.compensation_total - self.old.compensation_total
+
+    @property
+    def compensated(self) -> bool:
+        """Either plan pays compensation."""
+        return self.old.compensation_total > 0 or self.new.compensation_total > 0
+
     def to_dict(self) -> dict:
         return {
             "case_id": self.case_id,
@@ -143,6 +160,7 @@ class CaseChange:
             "old": self.old.to_dict(),
             "new": self.new.to_dict(),
             "refund_delta": f"{self.refund_delta:.2f}",
+            "compensation_delta": f"{self.compensation_delta:.2f}",
             "currency": self.currency,
         }
 
@@ -175,6 +193,16 @@ class ImpactReport:
         return dict(sorted(totals.items()))
 
     @property
+    def compensation_delta(self) -> dict[str, Decimal]:
+        """Currency → the sum of the compensation deltas of the changed cases in it that pay any (under
+        either policy): kept apart from the refunds."""
+        totals: dict[str, Decimal] = {}
+        for change in self.changes:
+            if change.currency is not None and change.compensated:
+                totals[change.currency] = totals.get(change.currency, ZERO) + change.compensation_delta
+        return dict(sorted(totals.items()))
+
+    @property
     def refund_delta_per_changed_case(self) -> dict[str, Decimal]:
         """Currency → its refund delta over the changed cases in that currency."""
         counts = Counter(c.currency for c in self.changes if c.currency is not None)
@@ -197,6 +225,7 @@ class ImpactReport:
                 "refund_delta_per_changed_case": {
                     cur: f"{d:.2f}" for cur, d in self.refund_delta_per_changed_case.items()
                 },
+                "compensation_delta": {cur: f"{d:.2f}" for cur, d in self.compensation_delta.items()},
             },
         }
 
@@ -264,6 +293,8 @@ def describe(change: CaseChange) -> Iterator[str]:
             yield f"{path} " + (" ".join(parts) if parts else "reordered")
         elif path == "refund.total":
             yield f"{path} {_show(a)} → {_show(b)} ({change.refund_delta:+.2f} {change.currency})"
+        elif path == "compensation.total":
+            yield f"{path} {_show(a)} → {_show(b)} ({change.compensation_delta:+.2f} {change.currency})"
         else:
             yield f"{path} {_show(a)} → {_show(b)}"
 

@@ -77,7 +77,7 @@ class _Table(Table):
 
 
 def summary_table(summary: BatchSummary) -> Table:
-    """The summary: cases by resolution, counts, refunds and seller postage per currency."""
+    """The summary: cases by resolution, counts, refunds, compensation and seller postage per currency."""
     table = _Table(title="batch summary", box=box.SIMPLE, title_justify="left")
     table.add_column("resolution")
     table.add_column("cases", justify="right")
@@ -90,6 +90,9 @@ def summary_table(summary: BatchSummary) -> Table:
     table.add_section()
     for currency, amount in sorted(summary.refunds.items()):
         table.add_row(f"refunds total ({currency})", f"{amount:,.2f}")
+    for currency, amount in sorted(summary.compensation.items()):  # not refunds: counted apart
+        n = summary.compensated[currency]
+        table.add_row(f"compensation total ({currency})", f"{amount:,.2f} ({n:,} {'case' if n == 1 else 'cases'})")
     legs = summary.seller_legs
     table.add_row(
         "postage borne by seller",

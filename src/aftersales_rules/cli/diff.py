@@ -58,4 +58,7 @@ def report_lines(report: ImpactReport) -> list[str]:
     )
     if not report.refund_delta:
         lines.append("refund delta: none (no case changed)")
+    lines.extend(  # payments that are not refunds, apart from them: only where a changed case pays any
+        f"compensation delta {cur}: {delta:+,.2f} in total" for cur, delta in report.compensation_delta.items()
+    )
     return [one_line(line) for line in lines]  # case and rule text shown escaped, never raw

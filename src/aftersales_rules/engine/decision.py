@@ -3,7 +3,7 @@
 1. Within a ``group`` only the matching rule with the highest priority
    applies; two of the top priority with different outputs are a conflict.
 2. Each single-valued output (resolution, each leg, refund lines, release,
-   each derived fact) is taken from the applying rule of highest priority that
+   each derived fact, each compensation component) is taken from the applying rule of highest priority that
    sets it; rules of that priority setting different values are a conflict.
 
 Rules are matched stratum by stratum (a stratum reads the derived facts that
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..errors import ConflictError
+from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.rules import Rule
 
 __all__ = ["SINGLE_SLOTS", "Conflict", "Decision", "apply_groups", "decide", "raise_conflict", "top", "winner"]
@@ -106,6 +107,8 @@ def decide(
     for slot in SINGLE_SLOTS:
         if slot in candidates:
             winners[slot] = top(slot, candidates[slot], on_conflict)
+    for slot in sorted(s for s in candidates if s.startswith(COMPENSATION_SLOT)):  # one per component
+        winners[slot] = top(slot, candidates[slot], on_conflict)
     return Decision(matched, applied, winners, values)
 
 

@@ -19,13 +19,15 @@ from pydantic import ValidationError
 from ..case import Case, parse_case
 from ..diagnostics import suggest
 from ..errors import CaseError, EvaluationError, Problem, UndecidedError
+from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.itemfacts import implied, item_problems, quantified_values
 from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
 from ..money import ZERO, quantize
-from ..plan import Branch, Gesture, Plan, PolicyInfo, Postage, Refund, Step, TraceEntry, key_figures
+from ..plan import Branch, Compensation, Gesture, Plan, PolicyInfo, Postage, Refund, Step, TraceEntry, key_figures
+from .compensation import compensation, compensation_total
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
 from .refund import cap_lines, leg, refund_lines
@@ -71,6 +73,7 @@ class Engine:
             kind: tuple((p, engine_key(p)) for p in part.derived) for kind, part in self.compiled.partitions.items()
         }
         self.because = {rule.index: _because(rule) for rule in source.rules}
+        self.compensates = any(slot.startswith(COMPENSATION_SLOT) for rule in source.rules for slot in rule.slots)
         step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
         self.rule_steps = {
             rule.index: tuple(
@@ -107,10 +110,12 @@ class Engine:
         values = self._facts(case, part)
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
+        winners = decision.winners if self.compensates else {}  # a policy without compensation skips looking
+        paid = compensation(winners, decision.values, refund.currency)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
         branch_list: list[Branch] = []
         if branches:
-            base = key_figures(resolution, refund.total, refund.release, postage, refund.offer_limit)
+            base = key_figures(resolution, refund.total, refund.release, postage, refund.offer_limit, paid.total)
             for fact in part.awaitables:
                 if not fact.is_unknown(values.get(fact.path)):
                     continue
@@ -118,18 +123,21 @@ class Engine:
                 for value in fact.branch_values():
                     what_if = _with_fact(values, fact, value)
                     what_if.update(implied(fact.path, value, what_if, self.source.scope.items))
-                    r2, p2, f2, _ = self._settle(case, self._decide(part, what_if))
-                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit)))
+                    d2 = self._decide(part, what_if)
+                    r2, p2, f2, _ = self._settle(case, d2)
+                    c2 = compensation_total(d2.winners, d2.values) if self.compensates else ZERO
+                    found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit, c2)))
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
                     branch_list.extend(Branch(when=when, **figures) for when, figures in found)
-        steps = self._steps(decision, refund)
+        steps = self._steps(decision, refund, paid)
         return Plan(
             case_id=case.case_id,
             policy=self.info,
             resolution=resolution,
             postage=postage,
             refund=refund,
+            compensation=paid,
             gestures=_gestures(decision.applied),
             steps=steps,
             awaiting=awaiting,
@@ -268,7 +276,7 @@ class Engine:
         )
         return resolution, postage, refund, offered
 
-    def _steps(self, d: Decision, refund: Refund) -> list[Step]:
+    def _steps(self, d: Decision, refund: Refund, paid: Compensation) -> list[Step]:
         collected: list[tuple[int, int, int, StepTemplate]] = []
         for rule in d.applied:
             collected.extend(self.rule_steps[rule.index])
@@ -279,7 +287,7 @@ class Engine:
             if template.key in seen:
                 continue
             seen.add(template.key)
-            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz))
+            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz, paid))
         return steps
 
 

@@ -13,9 +13,10 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.rules import PLACEHOLDER, Rule, StepSpec, TextSpec
-from ..plan import Refund, Step, StepText
-from ..vocabulary import COMPONENT_WORDS
+from ..plan import Compensation, Refund, Step, StepText
+from ..vocabulary import COMPENSATION_WORDS, COMPONENT_WORDS
 
 __all__ = ["StepTemplate"]
 
@@ -33,7 +34,7 @@ class StepTemplate:
     frozen and holds only immutable values).
     """
 
-    __slots__ = ("_built", "en", "key", "rule_id", "spec", "text", "zh")
+    __slots__ = ("_built", "compensation", "en", "key", "rule_id", "spec", "text", "zh")
 
     def __init__(self, rule: Rule, spec: StepSpec, keys: dict[tuple[str, str, TextSpec], int]) -> None:
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
@@ -41,11 +42,15 @@ class StepTemplate:
         self.rule_id = rule.id
         self.zh = _split(spec.text.zh)
         self.en = _split(spec.text.en)
+        named = {p for parts in (self.zh, self.en) if isinstance(parts, tuple) for p in parts[1::2]}
+        self.compensation = tuple(sorted(p for p in named if p.startswith(COMPENSATION_SLOT)))
         static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
         self.text = StepText(zh=self.zh, en=self.en) if static else None
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
-    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz: tzinfo | None) -> Step:
+    def step(
+        self, seq: int, values: dict[str, Any], refund: Refund, tz: tzinfo | None, paid: Compensation | None = None
+    ) -> Step:
         built = self._built
         if built is not None:
             step = built.get(seq)
@@ -60,10 +65,16 @@ class StepTemplate:
         text = self.text
         if text is None:
             text = StepText(
-                zh=_render(self.zh, values, _extras(refund, due, "zh"), tz),
-                en=_render(self.en, values, _extras(refund, due, "en"), tz),
+                zh=_render(self.zh, values, self._extras(refund, due, "zh", paid), tz),
+                en=_render(self.en, values, self._extras(refund, due, "en", paid), tz),
             )
         return self._make(seq, text, due)
+
+    def _extras(self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None) -> dict[str, Any]:
+        extras = _extras(refund, due, lang)
+        if self.compensation:
+            extras.update(_compensation_extras(paid, self.compensation, lang))
+        return extras
 
     def _make(self, seq: int, text: StepText, due: datetime | None) -> Step:
         spec = self.spec
@@ -106,6 +117,37 @@ def _extras(refund: Refund, due: datetime | None, lang: str) -> dict[str, Any]:
     if offer is None:  # no open offer: agreed already, or nothing may be offered
         offer = _Words(agreed) if refund.total > 0 else _Words("nothing" if en else "零")
     return {"refund.total": total, "refund.offer_limit": offer, "due_by": due}
+
+
+def _compensation_extras(paid: Compensation | None, names: tuple[str, ...], lang: str) -> dict[str, Any]:
+    """``{compensation.total}`` and ``{compensation.<component>}``: the plan's figures, or, where it holds
+    none, what it is still waiting for ("the compensation for fraud (amount not known yet)") or "nothing"."""
+    en = lang == "en"
+    amounts = {line.component: line.amount for line in paid.lines} if paid else {}
+    pending = list(paid.pending) if paid else []
+    out: dict[str, Any] = {}
+    for name in names:
+        component = name[len(COMPENSATION_SLOT) :]
+        figure = (paid.total if paid else None) if component == "total" else amounts.get(component)
+        if figure is not None and figure > 0:
+            out[name] = figure
+            continue
+        waiting = pending if component == "total" else [c for c in pending if c == component]
+        if waiting:
+            words = [_compensation_words(c, en) for c in waiting]
+            out[name] = _Words(
+                f"{' and '.join(words)} (amount not known yet)" if en else f"{'和'.join(words)}（金額待定）"
+            )
+        else:
+            out[name] = _Words("nothing" if en else "無")
+    return out
+
+
+def _compensation_words(component: str, en: bool) -> str:
+    words = COMPENSATION_WORDS.get(component)  # type: ignore[call-overload]
+    if words is None:  # a policy's own component
+        return f"the {component} compensation" if en else f"{component} 賠償"
+    return words[0 if en else 1]
 
 
 def _render(parts: Parts, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:

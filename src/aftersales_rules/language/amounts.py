@@ -4,12 +4,17 @@ Forms (each may be a ``$name`` shared value)::
 
     "20.00" or 20                      a fixed amount
     order.shipping_fee                 a money fact (unknown when the fact is)
-    {percent: 30, of: affected.goods}  a percentage, rounded half-up to the cent
+    {percent: 30, of: affected.goods}  a percentage (0 to 10,000), rounded half-up to the cent
+    {times: 3, of: affected.goods}     a factor (0 to 100), rounded half-up to the cent
     {min: [a, b]} / {max: [a, b]}      the smaller / larger (unknown if any is)
     {sum: [a, b]}                      the total (unknown if any is)
+    {minus: [a, b]}                    a less b (less c, ...), never below 0.00 (unknown if any is)
     {first_known: [a, b]}              the first that is known: "profit, else the postage"
 
-Amounts are ``Decimal``; nothing here passes through the rule engine.
+Amounts are ``Decimal``; nothing here passes through the rule engine. Rounding: every amount
+is in cents (two places) and each percentage and each factor is rounded half-up to the cent
+as soon as it is worked out, before an enclosing formula uses it (``money.percent_of``,
+``money.times``); min, max, sum and minus of amounts in cents are exact.
 """
 
 from __future__ import annotations
@@ -19,18 +24,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..diagnostics import suggest
-from ..money import MoneyError, parse_money, percent_of, quantize
+from ..money import ZERO, MoneyError, parse_money, percent_of, quantize, times
 from .scope import Reader
 
-__all__ = ["Amount", "parse_amount"]
+__all__ = ["FORMULAS", "Amount", "parse_amount"]
 
 
 @dataclass(frozen=True)
 class Amount:
-    form: str  # "fixed" | "fact" | "percent" | "min" | "max" | "sum" | "first_known"
+    form: str  # "fixed" | "fact" | "percent" | "times" | "min" | "max" | "sum" | "minus" | "first_known"
     fixed: Decimal | None = None
     path: str = ""
-    percent: Decimal | None = None
+    percent: Decimal | None = None  # the percentage of a "percent", the factor of a "times"
     items: tuple[Amount, ...] = ()
 
     def value(self, facts: dict[str, Any]) -> Decimal | None:
@@ -43,6 +48,10 @@ class Amount:
             assert self.percent is not None  # every percentage has one (parse_amount)
             base = self.items[0].value(facts)
             return None if base is None else percent_of(self.percent, base)
+        if form == "times":
+            assert self.percent is not None  # every factor has one (parse_amount)
+            base = self.items[0].value(facts)
+            return None if base is None else times(self.percent, base)
         values = [item.value(facts) for item in self.items]
         if form == "first_known":
             return next((v for v in values if v is not None), None)
@@ -53,6 +62,8 @@ class Amount:
             return min(known)
         if form == "max":
             return max(known)
+        if form == "minus":
+            return max(quantize(known[0] - sum(known[1:], Decimal(0))), ZERO)
         return quantize(sum(known, Decimal(0)))
 
     def facts_read(self) -> set[str]:
@@ -73,6 +84,12 @@ class Amount:
             assert self.percent is not None  # every percentage has one (parse_amount)
             base = self.items[0].upper_bound(bounds)
             return None if base is None else percent_of(self.percent, base)
+        if self.form == "times":
+            assert self.percent is not None  # every factor has one (parse_amount)
+            base = self.items[0].upper_bound(bounds)
+            return None if base is None else times(self.percent, base)
+        if self.form == "minus":  # at most the first amount: what is taken off is never below 0.00
+            return self.items[0].upper_bound(bounds)
         ups = [item.upper_bound(bounds) for item in self.items]
         known = [u for u in ups if u is not None]
         if self.form == "min":
@@ -89,10 +106,15 @@ class Amount:
         if self.form == "percent":
             assert self.percent is not None  # every percentage has one (parse_amount)
             return f"{self.percent.normalize():f}% of {self.items[0].describe()}"
+        if self.form == "times":
+            assert self.percent is not None  # every factor has one (parse_amount)
+            return f"{self.percent.normalize():f} times {self.items[0].describe()}"
         return f"{self.form}({', '.join(i.describe() for i in self.items)})"
 
 
-_LISTS = ("min", "max", "sum", "first_known")
+_LISTS = ("min", "max", "sum", "minus", "first_known")
+_FACTORS = {"percent": Decimal(10_000), "times": Decimal(100)}  # a formula "{<key>: n, of: amount}": its largest n
+FORMULAS = ("percent", "times", *_LISTS)  # every formula, as the errors list them
 
 
 def parse_amount(r: Reader, value: Any) -> Amount | None:
@@ -119,40 +141,22 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
     if not isinstance(value, dict) or len(value) == 0:
         r.error(
             "invalid_amount",
-            "expected an amount, a money fact, or one of {percent, of}, "
-            "{min: [...]}, {max: [...]}, {sum: [...]}, {first_known: [...]}",
+            "expected an amount, a money fact, or one of {percent, of}, {times, of}, "
+            "{min: [...]}, {max: [...]}, {sum: [...]}, {minus: [...]}, {first_known: [...]}",
         )
         return None
-    if "percent" in value or "of" in value:
-        extra = [k for k in value if k not in ("percent", "of")]
-        if extra:
-            r.at(extra[0]).error(
-                "unknown_field",
-                *suggest(f"unknown field '{extra[0]}' in a percentage", str(extra[0]), ["percent", "of"]),
-                on_key=True,
-            )
-            return None
-        if "percent" not in value or "of" not in value:
-            r.error("missing_field", "a percentage needs both 'percent' and 'of'")
-            return None
-        ok, pct = r.at("percent").deref(value["percent"])
-        if not ok:
-            return None
-        try:
-            pct = Decimal(str(pct)) if not isinstance(pct, bool) else None
-        except InvalidOperation:
-            pct = None
-        if pct is None or not pct.is_finite() or not 0 <= pct <= 100:
-            r.at("percent").error(
-                "invalid_value", f"a percentage must be a number from 0 to 100, got {value['percent']!r}"
-            )
-            return None
-        base = parse_amount(r.at("of"), value["of"])
-        return None if base is None else Amount("percent", percent=pct, items=(base,))
-    if len(value) != 1 or next(iter(value)) not in _LISTS:
+    factor = next((k for k in _FACTORS if k in value), None)
+    if factor is not None or "of" in value:
+        return _scaled(r, value, factor)
+    if len(value) > 1 and next(iter(value)) in _LISTS:
+        r.error("invalid_amount", f"one formula to a mapping, got {', '.join(map(str, value))}")
+        return None
+    if next(iter(value)) not in _LISTS:
         key = next(iter(value))
         r.at(key).error(
-            "unknown_field", *suggest(f"unknown formula '{key}'", str(key), ("percent", *_LISTS)), on_key=True
+            "unknown_field",
+            *suggest(f"unknown formula '{key}'", str(key), FORMULAS, after=f" (formulas: {', '.join(FORMULAS)})"),
+            on_key=True,
         )
         return None
     form, items = next(iter(value.items()))
@@ -164,6 +168,38 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
     if len(known) < len(parsed):
         return None
     return Amount(form, items=tuple(known))
+
+
+def _scaled(r: Reader, value: dict, key: str | None) -> Amount | None:
+    """``{percent: n, of: amount}`` or ``{times: n, of: amount}``."""
+    if key is None:
+        r.error("missing_field", "'of' needs a 'percent' or a 'times': {percent: 30, of: ...} or {times: 3, of: ...}")
+        return None
+    what = "a percentage" if key == "percent" else "a factor"
+    extra = [k for k in value if k not in (key, "of")]
+    if extra:
+        r.at(extra[0]).error(
+            "unknown_field",
+            *suggest(f"unknown field '{extra[0]}' in {what}", str(extra[0]), [key, "of"]),
+            on_key=True,
+        )
+        return None
+    if "of" not in value:
+        r.error("missing_field", f"{what} needs both '{key}' and 'of'")
+        return None
+    ok, number = r.at(key).deref(value[key])
+    if not ok:
+        return None
+    try:
+        number = Decimal(str(number)) if not isinstance(number, bool) else None
+    except InvalidOperation:
+        number = None
+    top = _FACTORS[key]
+    if number is None or not number.is_finite() or not 0 <= number <= top:
+        r.at(key).error("invalid_value", f"{what} must be a number from 0 to {top:,}, got {value[key]!r}")
+        return None
+    base = parse_amount(r.at("of"), value["of"])
+    return None if base is None else Amount(key, percent=number, items=(base,))
 
 
 def _looks_numeric(text: str) -> bool:

@@ -13,13 +13,26 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from ..case import MAX_TEXT
-from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN
-from ..vocabulary import ACTIONS, STAGES, Actor, Component, GestureKind, Method, Party, Release, Resolution, Stage
+from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN, OWN_NAME_PATTERN
+from ..vocabulary import (
+    ACTIONS,
+    STAGES,
+    Actor,
+    CompensationComponent,
+    Component,
+    GestureKind,
+    Method,
+    Party,
+    Release,
+    Resolution,
+    Stage,
+)
 
 __all__ = [
     "ACTIONS",
     "STAGES",
     "AttributeDecl",
+    "CompensationModel",
     "Defaults",
     "FactDecl",
     "GestureModel",
@@ -119,6 +132,16 @@ class RefundModel(_Model):
     release: Release | None = None
 
 
+class CompensationModel(_Model):
+    """A compensation line: a payment to the buyer that is not a refund (language/compensation.py)."""
+
+    component: StrictStr  # the vocabulary's or a policy's own x_...; checked with "did you mean"
+    amount: Any
+    at_least: Any = None
+    at_most: Any = None
+    paid_by: Party = "seller"
+
+
 class GestureModel(_Model):
     kind: GestureKind
     detail: Annotated[StrictStr, Field(min_length=1)]
@@ -137,6 +160,7 @@ class ThenModel(_Model):
     return_leg: Any = None  # a LegModel or "none", checked with its own location
     outbound_leg: Any = None
     refund: Any = None  # a RefundModel or "none"
+    compensation: Any = None  # a list of CompensationModel, checked with its own location
     gestures: list[GestureModel] = []
     steps: list[StepModel] = []
     set: dict[StrictStr, Any] = {}
@@ -165,10 +189,15 @@ class PolicyFile(_Model):
     rules: list[Any] = []
 
 
+class CompensationSchema(CompensationModel):
+    component: CompensationComponent | Annotated[StrictStr, Field(pattern=OWN_NAME_PATTERN)]
+
+
 class ThenSchema(ThenModel):
     return_leg: LegModel | Literal["none"] | None = None
     outbound_leg: LegModel | Literal["none"] | None = None
     refund: RefundModel | Literal["none"] | None = None
+    compensation: list[CompensationSchema] | None = None
 
 
 class RuleSchema(RuleModel):

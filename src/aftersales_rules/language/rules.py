@@ -1,8 +1,8 @@
 """A validated rule: its condition tree and what it decides, as plain data.
 
 Single-valued outputs live in ``Rule.slots`` (``resolution``, ``return_leg``,
-``outbound_leg``, ``refund.lines``, ``refund.release``, ``facts.<name>``); the
-engine picks one rule per slot. Steps and gestures add up across rules.
+``outbound_leg``, ``refund.lines``, ``refund.release``, ``facts.<name>``,
+``compensation.<component>``); the engine picks one rule per slot. Steps and gestures add up across rules.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from ..diagnostics import pydantic_problems, suggest
 from ..errors import SourceLocation
 from ..vocabulary import ACTIONS, STAGES, Component
 from .amounts import Amount, parse_amount
+from .compensation import SLOT as COMPENSATION_SLOT
+from .compensation import is_component, parse_compensation
 from .conditions import Condition
 from .items import goods_filter
 from .moments import Moment, parse_moment
@@ -33,6 +35,7 @@ __all__ = [
     "Rule",
     "StepSpec",
     "TextSpec",
+    "is_extra",
     "parse_outputs",
     "parse_text",
 ]
@@ -108,14 +111,14 @@ class Rule:
         read: set[str] = set()
         for value in self.slots.values():
             for spec in value if isinstance(value, tuple) else (value,):
-                for name in ("amount", "cap", "agreed"):
+                for name in ("amount", "cap", "agreed", "at_least", "at_most"):
                     amount = getattr(spec, name, None)
                     if amount is not None:
                         read |= amount.facts_read()
         for step in self.steps:
             if step.due is not None:
                 read.add(step.due.path)
-            read |= {p for p in step.text.placeholders() if p not in PLACEHOLDER_EXTRAS}
+            read |= {p for p in step.text.placeholders() if not is_extra(p)}
         return read
 
     @property
@@ -161,10 +164,18 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
     return spec
 
 
+def is_extra(name: str) -> bool:
+    """A placeholder the plan fills, not a fact: the refund's figures, the compensation's, the due time."""
+    if name in PLACEHOLDER_EXTRAS:
+        return True
+    head, _, tail = name.partition(".")
+    return head + "." == COMPENSATION_SLOT and (tail == "total" or is_component(tail))
+
+
 def check_placeholders(r: Reader, spec: TextSpec) -> None:
-    allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS]
+    allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS, COMPENSATION_SLOT + "total"]
     for name in sorted(spec.placeholders()):
-        if name not in allowed:
+        if name not in r.scope.facts and not is_extra(name):
             r.error(
                 "unknown_placeholder",
                 *suggest(
@@ -287,6 +298,10 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
                     slots["refund.release"] = rm.release
                 if rm.lines is None and rm.release is None:
                     t.at("refund").error("invalid_value", "then.refund needs lines, release, or both")
+    if then.compensation is not None:
+        compensation = parse_compensation(t.at("compensation"), then.compensation)
+        if compensation is not None:
+            slots.update(compensation)
     for name, value in then.set.items():
         s = t.at("set", name)
         fact = r.scope.fact(f"facts.{name}")
