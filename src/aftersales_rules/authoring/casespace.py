@@ -105,6 +105,7 @@ class Space:
                     values = node.value if isinstance(node.value, tuple) else (node.value,)
                     self.constants.setdefault(node.path, set()).update(values)
         self.derived_defaults = source.scope.derived_defaults()
+        self.kinds = source.scope.issue_kinds()  # the standard kinds, then the policy's own
 
     # ------------------------------------------------------------------ domains
 
@@ -154,7 +155,7 @@ class Space:
 
     def rules_of(self, kind: str) -> list[Rule]:
         """The rules the engine matches cases of ``kind`` against (compiler.kinds_of), in load order."""
-        return [r for r in self.source.rules if kind in kinds_of(r.when)]
+        return [r for r in self.source.rules if kind in kinds_of(r.when, self.kinds)]
 
     def explore(self, kind: str, rules: list[Rule] | None = None, limit: int | None = None) -> Exploration:
         """Every leaf of ``kind`` (for ``rules``, by default all of the kind's): split on a fact when a condition

@@ -39,7 +39,6 @@ from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource, read_policy
 from ..policy import Policy
-from ..vocabulary import ISSUE_KINDS
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
@@ -202,7 +201,7 @@ def _decisions(policy: Policy) -> list[Finding]:
     out: list[Finding] = []
     complete = True
     kind: str
-    for kind in ISSUE_KINDS:
+    for kind in space.kinds:
         rules = space.rules_of(kind)
         # a rule with no single-valued output and no group only adds steps or gestures: it changes no other
         # rule's fate, so it is explored on its own (with what it depends on), not multiplied into every leaf

@@ -2,7 +2,9 @@
 
 ``json_schema(name)`` for ``case`` (a case file), ``plan`` (what ``dry-run
 --format json`` prints), ``policy`` (a rule file) and ``test`` (a policy test
-file). They come from the pydantic models, so they cannot drift from what
+file); ``json_schema(name, source)`` fits the case (and the test's cases) to
+one policy: ``issue.kind`` lists its kinds, its own ``x_…`` kinds included.
+They come from the pydantic models, so they cannot drift from what
 the library accepts; the policy schema adds the shapes that the models leave
 free because the language modules parse them with their locations (conditions,
 step texts), with every fact of the catalogue listed for completion.
@@ -15,6 +17,7 @@ from typing import Any
 from ..case import Case
 from ..language.facts import FACTS
 from ..language.rulefile import PolicyFileSchema
+from ..language.source import PolicySource
 from ..plan import Plan
 from .policytests import EXTRA_KEYS, TEST_KEYS
 
@@ -24,11 +27,12 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMAS = ("case", "plan", "policy", "test")
 
 
-def json_schema(name: str) -> dict[str, Any]:
-    """The JSON Schema called ``name`` (one of ``SCHEMAS``)."""
+def json_schema(name: str, source: PolicySource | None = None) -> dict[str, Any]:
+    """The JSON Schema called ``name`` (one of ``SCHEMAS``); with ``source``, a case is one that policy takes."""
     if name == "case":
         schema = Case.model_json_schema()
         title = "aftersales-rules case file"
+        _fit_kinds(schema, source)
     elif name == "plan":
         schema = Plan.model_json_schema(mode="serialization")
         title = "aftersales-rules plan"
@@ -38,9 +42,23 @@ def json_schema(name: str) -> dict[str, Any]:
     elif name == "test":
         schema = _tests()
         title = "aftersales-rules policy test file"
+        _fit_kinds(schema, source)
     else:
         raise ValueError(f"no schema named {name!r}; one of {', '.join(SCHEMAS)}")
     return {"$schema": DIALECT, "title": title, **{k: v for k, v in schema.items() if k != "title"}}
+
+
+def _fit_kinds(schema: dict[str, Any], source: PolicySource | None) -> None:
+    """``issue.kind`` as one policy has it: its standard kinds and its own, each own kind described."""
+    if source is None:
+        return
+    own = "; ".join(f"{name}: {d.value}" for name, d in source.scope.kinds.items())
+    schema["$defs"]["Issue"]["properties"]["kind"] = {
+        "description": f"what the dispute is about, under policy {source.header.name}"
+        + (f" (its own kinds: {own})" if own else ""),
+        "type": "string",
+        "enum": list(source.scope.issue_kinds()),
+    }
 
 
 def _policy() -> dict[str, Any]:

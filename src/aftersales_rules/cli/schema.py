@@ -1,4 +1,4 @@
-"""``aftersales schema case|plan|policy|test``: print a JSON Schema (draft 2020-12) for editors and tools."""
+"""``aftersales schema case|plan|policy|test [--rules DIR]``: a JSON Schema (draft 2020-12) for editors and tools."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ import json
 import click
 
 from ..authoring.schema import SCHEMAS, json_schema
+from ..language.source import read_policy
 from .errors import handle_errors
 
 
 @click.command("schema")
 @click.argument("name", type=click.Choice(SCHEMAS))
+@click.option(
+    "--rules",
+    "rules_dir",
+    default=None,
+    type=click.Path(path_type=str),
+    help="Fit the case (and test) schema to this policy: its issue kinds, its own x_... kinds included.",
+)
 @handle_errors
-def schema(name: str) -> None:
+def schema(name: str, rules_dir: str | None) -> None:
     """Print the JSON Schema of a case file, a plan, a rule file (policy) or a policy test file."""
-    click.echo(json.dumps(json_schema(name), ensure_ascii=False, indent=2))
+    source = read_policy(rules_dir) if rules_dir is not None else None
+    click.echo(json.dumps(json_schema(name, source), ensure_ascii=False, indent=2))

@@ -9,14 +9,18 @@ so that every problem is reported in one go, and assigns each rule its stratum.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from ..case import OWN_KIND_PATTERN
 from ..diagnostics import pydantic_problems, suggest
 from ..errors import Problem
 from ..loader import Document
+from ..vocabulary import ISSUE_KINDS
 from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
@@ -173,6 +177,34 @@ class _Builder:
                 r.error("invalid_text", f"text '{name}' needs zh and en")
                 continue
             self._define(r, name, "text", TextSpec(text.zh, text.en))
+        self._kinds(file, pf)
+
+    def _kinds(self, file: str, pf: PolicyFile) -> None:
+        """The policy's own issue kinds: each a value of ``issue.kind`` and a partition of the engine."""
+        for name, decl in pf.kinds.items():
+            r = self.reader(file, "kinds", name)
+            if name in ISSUE_KINDS:
+                r.error(
+                    "invalid_kind", f"'{name}' is a standard issue kind: declare only the policy's own", on_key=True
+                )
+                continue
+            if not re.match(OWN_KIND_PATTERN, name):
+                r.error(
+                    "invalid_kind",
+                    f"a policy's own issue kind is named x_ and lowercase letters, digits or '_' (x_late_shipment), "
+                    f"not '{name}'",
+                    on_key=True,
+                )
+                continue
+            existing = self.scope.kinds.get(name)
+            if existing is not None:
+                r.error(
+                    "duplicate_definition", f"kind '{name}' is already declared at {existing.location}", on_key=True
+                )
+                continue
+            self.scope.kinds[name] = Definition(name, "kind", decl.description, r.key_location)
+            kind = self.scope.facts["issue.kind"]
+            self.scope.facts["issue.kind"] = dataclasses.replace(kind, values=(*kind.values, name))
 
     def _parse_deferred(self, order: list[str], parsed: dict[str, PolicyFile]) -> None:
         """Things that need the whole scope: conditions of derived facts, placeholders in texts."""

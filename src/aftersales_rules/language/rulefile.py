@@ -23,6 +23,7 @@ __all__ = [
     "Defaults",
     "FactDecl",
     "GestureModel",
+    "KindDecl",
     "LegModel",
     "LineModel",
     "PolicyFile",
@@ -76,6 +77,12 @@ class AttributeDecl(_Model):
     values: list[Value] | None = None
     description: StrictStr = ""
     awaitable: StrictBool = Field(False, description="when unknown, show what-if branches for its values")
+
+
+class KindDecl(_Model):
+    """A policy's own issue kind (``x_…``): a case may name it only when the policy declares it."""
+
+    description: Annotated[StrictStr, Field(min_length=1)]
 
 
 class FactDecl(_Model):
@@ -150,6 +157,7 @@ class PolicyFile(_Model):
     attributes: dict[Name, AttributeDecl] = {}
     facts: dict[Name, FactDecl] = {}
     rules: list[Any] = []
+    kinds: dict[Name, KindDecl] = {}
 
 
 class ThenSchema(ThenModel):

@@ -37,6 +37,11 @@ class Scope:
     facts: dict[str, Fact] = field(default_factory=lambda: dict(FACTS))
     condition_facts: dict[str, Any] = field(default_factory=dict)  # facts.X defined by `when`, parsed lazily
     timezone: Any = None
+    kinds: dict[str, Definition] = field(default_factory=dict)  # the policy's own issue kinds (x_...): description
+
+    def issue_kinds(self) -> tuple[str, ...]:
+        """Every issue kind a case may have under this policy: the standard ones, then the policy's own."""
+        return tuple(self.facts["issue.kind"].values)
 
     def fact(self, path: str) -> Fact | None:
         return self.facts.get(path)
