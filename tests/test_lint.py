@@ -28,6 +28,7 @@ CODES = {
     "missing_text",
     "unused_definition",
     "refund_exceeds_paid",
+    "spelled_value",
 }
 
 

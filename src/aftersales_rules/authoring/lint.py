@@ -18,6 +18,8 @@ unused_definition      warning   a shared value, text, attribute or derived fact
                                  nothing uses
 refund_exceeds_paid    warning   a rule's refund lines could add up to more than the
                                  buyer paid (the engine cuts the total back)
+spelled_value          warning   a step text spells a number a shared value defines, in a
+                                 rule that uses the value (spelled.py)
 analysis_incomplete    warning   too many combinations to finish the search for a kind
 =====================  ========  =====================================================
 
@@ -42,6 +44,7 @@ from ..policy import Policy
 from . import casespace
 from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
+from .spelled import spelled_values
 from .witness import example_case
 
 __all__ = ["CheckReport", "Finding", "check_policy", "lint"]
@@ -71,6 +74,7 @@ def lint(policy: Policy) -> list[Finding]:
     source = policy.source
     where = RuleLocator(source)
     found = [*_texts(source, where), *_unused(source), *_refund_bounds(source, where), *_decisions(policy)]
+    found += spelled_values(source, where)
     return sorted(found, key=Problem.sort_key)
 
 

@@ -24,7 +24,7 @@ from ..vocabulary import ISSUE_KINDS
 from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
-from .rules import Rule, TextSpec, check_placeholders, parse_outputs
+from .rules import Rule, TextSpec, check_placeholders, parse_outputs, resolve_values
 from .scope import Definition, Reader, Scope
 
 __all__ = ["build"]
@@ -215,6 +215,7 @@ class _Builder:
                 d = self.scope.definitions.get(name)
                 if d is not None and d.kind == "text" and d.location.file == f:
                     check_placeholders(self.reader(f, "texts", name), d.value)
+                    d.value = resolve_values(self.reader(f, "texts", name), d.value)
 
     def _rules(self, file: str, pf: PolicyFile, start: int, done: list[Rule]) -> list[Rule]:
         out: list[Rule] = []
