@@ -29,6 +29,7 @@ CODES = {
     "unused_definition",
     "refund_exceeds_paid",
     "spelled_value",
+    "unreached_escalation",
 }
 
 

@@ -20,6 +20,8 @@ refund_exceeds_paid    warning   a rule's refund lines could add up to more than
                                  buyer paid (the engine cuts the total back)
 spelled_value          warning   a step text spells a number a shared value defines, in a
                                  rule that uses the value (spelled.py)
+unreached_escalation   warning   an intended escalation that covers no gap (intended.py; the
+                                 gaps it covers are not reported)
 analysis_incomplete    warning   too many combinations to finish the search for a kind
 =====================  ========  =====================================================
 
@@ -41,7 +43,7 @@ from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource, read_policy
 from ..policy import Policy
-from . import casespace
+from . import casespace, intended
 from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
 from .spelled import spelled_values
@@ -204,6 +206,7 @@ def _decisions(policy: Policy) -> list[Finding]:
     gaps: dict[str, dict[frozenset, tuple[dict, Leaf]]] = {}
     out: list[Finding] = []
     complete = True
+    reached: set[str] = set()  # the intended escalations that cover a gap
     kind: str
     for kind in space.kinds:
         rules = space.rules_of(kind)
@@ -240,11 +243,11 @@ def _decisions(policy: Policy) -> list[Finding]:
                 found, _, first = overlaps.setdefault((c.first.id, c.second.id), ([], kind, leaf))
                 if first is leaf:
                     found.append(c)
-            if not leaf.conflicts and "resolution" not in leaf.winners:
-                values = {k: v for k, v in leaf.assign.items() if k in deciding}
-                gaps.setdefault(kind, {}).setdefault(frozenset(values.items()), (values, leaf))
+            if not leaf.conflicts and "resolution" not in leaf.winners:  # a gap, but for intended escalations
+                for values, part in intended.uncovered(space, kind, leaf, deciding, reached):
+                    gaps.setdefault(kind, {}).setdefault(frozenset(values.items()), (values, part))
     if complete:
-        out.extend(_unreachable(source, matched, shown, beaten_by))
+        out.extend(_unreachable(source, matched, shown, beaten_by) + intended.unreached(source, reached))
     for conflicts, kind, leaf in overlaps.values():
         out.append(_overlap(policy, space, conflicts, kind, leaf))
     for kind, classes in gaps.items():

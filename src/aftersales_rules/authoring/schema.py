@@ -75,6 +75,7 @@ def _policy() -> dict[str, Any]:
     }
     defs["RuleSchema"]["properties"]["when"] = when
     defs["FactDecl"]["properties"]["when"] = {**when, "description": "the condition that defines this fact"}
+    defs["EscalationDecl"]["properties"]["when"] = {**when, "description": "the cases it sends to a person"}
     defs["StepModel"]["properties"]["text"] = {
         "description": "what the step says: {zh: ..., en: ...}, or $name of a shared text",
         "anyOf": [{"$ref": "#/$defs/TextModel"}, {"type": "string", "pattern": "^\\$"}],

@@ -25,7 +25,7 @@ from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
 from .rules import Rule, TextSpec, check_placeholders, parse_outputs, resolve_values
-from .scope import Definition, Reader, Scope
+from .scope import Definition, Escalation, Reader, Scope
 
 __all__ = ["build"]
 
@@ -45,6 +45,7 @@ class _Builder:
         self.problems = problems
         self.docs = docs
         self.scope = Scope()
+        self.escalations: list[tuple[Reader, str, Any]] = []  # declared, parsed once every definition is known
 
     def reader(self, file: str, *path: Any) -> Reader:
         return Reader(self.docs[file], tuple(path), self.scope, self.problems)
@@ -78,6 +79,7 @@ class _Builder:
         for f in order:
             self._definitions(f, parsed[f])
         self._parse_deferred(order, parsed)
+        self._escalations(defaults)
         rules: list[Rule] = []
         for f in order:
             rules.extend(self._rules(f, parsed[f], len(rules), rules))
@@ -178,6 +180,35 @@ class _Builder:
                 continue
             self._define(r, name, "text", TextSpec(text.zh, text.en))
         self._kinds(file, pf)
+        for name, escalation in pf.escalations.items():
+            self.escalations.append((self.reader(file, "escalations", name), name, escalation))
+
+    def _escalations(self, defaults: Defaults) -> None:
+        """Intended escalations: a condition each, and the default that sends their cases to a person."""
+        for r, name, decl in self.escalations:
+            existing = self.scope.escalations.get(name)
+            if existing is not None:
+                r.error(
+                    "duplicate_definition",
+                    f"intended escalation '{name}' is already declared at {existing.location}",
+                    on_key=True,
+                )
+                continue
+            if decl.when is None:
+                r.at("when").error("invalid_escalation", "an intended escalation needs a condition (when: ...)")
+                continue
+            when = parse_condition(r.at("when"), decl.when)
+            if when is not None:
+                self.scope.escalations[name] = Escalation(name, decl.description, when, r.key_location)
+        if self.escalations and defaults.resolution != "escalate":
+            r, _, _ = self.escalations[0]
+            now = f"the default is {defaults.resolution}" if defaults.resolution else "there is no default"
+            r.error(
+                "invalid_escalation",
+                "intended escalations go to a person through the default resolution: add defaults: "
+                f"{{resolution: escalate}} ({now})",
+                on_key=True,
+            )
 
     def _kinds(self, file: str, pf: PolicyFile) -> None:
         """The policy's own issue kinds: each a value of ``issue.kind`` and a partition of the engine."""

@@ -21,6 +21,7 @@ __all__ = [
     "STAGES",
     "AttributeDecl",
     "Defaults",
+    "EscalationDecl",
     "FactDecl",
     "GestureModel",
     "KindDecl",
@@ -83,6 +84,13 @@ class KindDecl(_Model):
     """A policy's own issue kind (``x_…``): a case may name it only when the policy declares it."""
 
     description: Annotated[StrictStr, Field(min_length=1)]
+
+
+class EscalationDecl(_Model):
+    """A situation the policy sends to a person on purpose: its cases take ``defaults.resolution: escalate``."""
+
+    description: Annotated[StrictStr, Field(min_length=1)]
+    when: Any = Field(description="the cases it covers: a condition, as in a rule")
 
 
 class FactDecl(_Model):
@@ -158,6 +166,7 @@ class PolicyFile(_Model):
     facts: dict[Name, FactDecl] = {}
     rules: list[Any] = []
     kinds: dict[Name, KindDecl] = {}
+    escalations: dict[Name, EscalationDecl] = {}
 
 
 class ThenSchema(ThenModel):
