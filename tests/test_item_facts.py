@@ -357,7 +357,7 @@ def test_schema_case_with_rules_lists_the_policys_item_attributes():
 
 def test_schema_rules_goes_with_the_case_schema_only():
     result = CliRunner().invoke(cli, ["schema", "plan", "--rules", str(ITEMS)])
-    assert result.exit_code == 2 and "--rules goes with the case schema only" in result.output
+    assert result.exit_code == 2 and "--rules goes with the case and test schemas only" in result.output
 
 
 def test_a_misspelt_except_is_suggested_as_written(tmp_path):

@@ -28,6 +28,8 @@ CODES = {
     "missing_text",
     "unused_definition",
     "refund_exceeds_paid",
+    "spelled_value",
+    "unreached_escalation",
 }
 
 

@@ -25,6 +25,9 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
     model_validator,
 )
 
@@ -37,6 +40,7 @@ from .vocabulary import ACTORS, ISSUE_KINDS, Fault, IssueKind, OutboundCheck, Re
 __all__ = [
     "ACTORS",
     "ISSUE_KINDS",
+    "OWN_KIND_PATTERN",
     "AffectedItem",
     "Case",
     "Customer",
@@ -44,6 +48,7 @@ __all__ = [
     "Inspection",
     "Issue",
     "Item",
+    "Kind",
     "Money",
     "Order",
     "Progress",
@@ -103,6 +108,33 @@ def _in_range(value: datetime) -> datetime:
 
 Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
 
+# A policy's own issue kind (docs/rule-language.md, "A policy's own issue kinds"): x_ and a lowercase name. A case
+# parsed without a policy accepts any such name; the policy that evaluates it refuses one it does not declare.
+OWN_KIND_PATTERN = r"^x_[a-z0-9_]{1,62}$"
+_OWN_KIND = re.compile(OWN_KIND_PATTERN)
+
+
+def _kind(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if type(value) is str and _OWN_KIND.match(value):
+        return value
+    return handler(value)  # one of the standard kinds, or the error that lists them
+
+
+Kind = Annotated[
+    IssueKind,
+    WrapValidator(_kind),
+    WithJsonSchema(
+        {
+            "description": "one of the standard issue kinds, or a policy's own kind (x_...) that the policy declares",
+            "anyOf": [
+                {"type": "string", "enum": list(ISSUE_KINDS)},
+                {"type": "string", "pattern": OWN_KIND_PATTERN},
+            ],
+        }
+    ),
+]
+"""``issue.kind``: a standard kind (``IssueKind``), or a policy's own ``x_…`` kind (a ``str`` at run time)."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -159,7 +191,7 @@ class AffectedItem(_Strict):
 
 
 class Issue(_Strict):
-    kind: IssueKind
+    kind: Kind
     items: list[AffectedItem] | None = None  # omitted: every line of the order
     severity: Severity | None = None
     fault: Fault = "unknown"

@@ -71,6 +71,7 @@ class Leaf:
     applied: list[Rule]
     winners: dict[str, list[Rule]]
     conflicts: list[Conflict]
+    values: dict = field(default_factory=dict)  # each derived fact as the rules left it
 
     def contributes(self, rule: Rule) -> bool:
         """The rule applies and shows in the plan: it decides an output, or adds steps or gestures."""
@@ -106,6 +107,7 @@ class Space:
                     values = node.value if isinstance(node.value, tuple) else (node.value,)
                     self.constants.setdefault(node.path, set()).update(values)
         self.derived_defaults = source.scope.derived_defaults()
+        self.kinds = source.scope.issue_kinds()  # the standard kinds, then the policy's own
 
     # ------------------------------------------------------------------ domains
 
@@ -155,7 +157,7 @@ class Space:
 
     def rules_of(self, kind: str) -> list[Rule]:
         """The rules the engine matches cases of ``kind`` against (compiler.kinds_of), in load order."""
-        return [r for r in self.source.rules if kind in kinds_of(r.when)]
+        return [r for r in self.source.rules if kind in kinds_of(r.when, self.kinds)]
 
     def explore(self, kind: str, rules: list[Rule] | None = None, limit: int | None = None) -> Exploration:
         """Every leaf of ``kind`` (for ``rules``, by default all of the kind's): split on a fact when a condition
@@ -198,7 +200,20 @@ class Space:
         conflicts: list[Conflict] = []
         # like the engine, every derived fact starts at its default, set by a rule of this kind or not
         d = decide(sorted({r.stratum for r in rules}), match, self.derived_defaults, conflicts.append)
-        return Leaf(dict(assign), d.matched, d.applied, d.winners, conflicts)
+        return Leaf(dict(assign), d.matched, d.applied, d.winners, conflicts, d.values)
+
+    def split(self, kind: str, assign: dict, condition: Condition, derived: dict) -> list[tuple[dict, bool]]:
+        """The classes of ``assign`` that ``condition`` tells apart (split on the facts it needs), each with
+        whether it holds there; ``derived`` are the derived facts as the rules left them (``Leaf.values``)."""
+        out: list[tuple[dict, bool]] = []
+        stack = [assign]
+        while stack:
+            now = stack.pop()
+            try:
+                out.append((now, self.holds(condition, kind, now, derived)))
+            except _Need as need:
+                stack.extend({**now, need.key: value} for value in reversed(self.domain(need.key)))
+        return out
 
     # ------------------------------------------------------------------ evaluation
 

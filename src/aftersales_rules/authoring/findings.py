@@ -95,6 +95,6 @@ def gap_location(source: PolicySource, kind: str) -> SourceLocation:
             if isinstance(doc.data, dict) and isinstance(doc.data.get("defaults"), dict):
                 return doc.key_at(("defaults", "resolution"))
     for rule in source.rules:
-        if "resolution" in rule.slots and kinds_of(rule.when) == frozenset({kind}):
+        if "resolution" in rule.slots and kinds_of(rule.when, source.scope.issue_kinds()) == frozenset({kind}):
             return rule.location
     return header_location(source)

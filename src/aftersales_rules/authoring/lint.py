@@ -18,6 +18,10 @@ unused_definition      warning   a shared value, text, attribute or derived fact
                                  nothing uses
 refund_exceeds_paid    warning   a rule's refund lines could add up to more than the
                                  buyer paid (the engine cuts the total back)
+spelled_value          warning   a step text spells a number a shared value defines, in a
+                                 rule that uses the value (spelled.py)
+unreached_escalation   warning   an intended escalation that covers no gap (intended.py; the
+                                 gaps it covers are not reported)
 analysis_incomplete    warning   too many combinations to finish the search for a kind
 =====================  ========  =====================================================
 
@@ -39,10 +43,10 @@ from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource, read_policy
 from ..policy import Policy
-from ..vocabulary import ISSUE_KINDS
-from . import casespace
+from . import casespace, intended
 from .casespace import Conflict, Leaf, Space, depends, describe_value
 from .findings import CheckReport, Finding, RuleLocator, gap_location, header_location
+from .spelled import spelled_values
 from .witness import example_case
 
 __all__ = ["CheckReport", "Finding", "check_policy", "lint"]
@@ -72,6 +76,7 @@ def lint(policy: Policy) -> list[Finding]:
     source = policy.source
     where = RuleLocator(source)
     found = [*_texts(source, where), *_unused(source), *_refund_bounds(source, where), *_decisions(policy)]
+    found += spelled_values(source, where)
     return sorted(found, key=Problem.sort_key)
 
 
@@ -204,8 +209,9 @@ def _decisions(policy: Policy) -> list[Finding]:
     gaps: dict[str, dict[frozenset, tuple[dict, Leaf]]] = {}
     out: list[Finding] = []
     complete = True
+    reached: set[str] = set()  # the intended escalations that cover a gap
     kind: str
-    for kind in ISSUE_KINDS:
+    for kind in space.kinds:
         rules = space.rules_of(kind)
         # a rule with no single-valued output and no group only adds steps or gestures: it changes no other
         # rule's fate, so it is explored on its own (with what it depends on), not multiplied into every leaf
@@ -240,11 +246,11 @@ def _decisions(policy: Policy) -> list[Finding]:
                 found, _, first = overlaps.setdefault((c.first.id, c.second.id), ([], kind, leaf))
                 if first is leaf:
                     found.append(c)
-            if not leaf.conflicts and "resolution" not in leaf.winners:
-                values = {k: v for k, v in leaf.assign.items() if k in deciding}
-                gaps.setdefault(kind, {}).setdefault(frozenset(values.items()), (values, leaf))
+            if not leaf.conflicts and "resolution" not in leaf.winners:  # a gap, but for intended escalations
+                for values, part in intended.uncovered(space, kind, leaf, deciding, reached):
+                    gaps.setdefault(kind, {}).setdefault(frozenset(values.items()), (values, part))
     if complete:
-        out.extend(_unreachable(source, matched, shown, beaten_by))
+        out.extend(_unreachable(source, matched, shown, beaten_by) + intended.unreached(source, reached))
     for conflicts, kind, leaf in overlaps.values():
         out.append(_overlap(policy, space, conflicts, kind, leaf))
     for kind, classes in gaps.items():

@@ -2,7 +2,9 @@
 
 ``json_schema(name)`` for ``case`` (a case file), ``plan`` (what ``dry-run
 --format json`` prints), ``policy`` (a rule file) and ``test`` (a policy test
-file). They come from the pydantic models, so they cannot drift from what
+file); ``json_schema(name, source)`` fits the case (and the test's cases) to
+one policy: ``issue.kind`` lists its kinds, its own ``x_…`` kinds included.
+They come from the pydantic models, so they cannot drift from what
 the library accepts; the policy schema adds the shapes that the models leave
 free because the language modules parse them with their locations (conditions,
 step texts), with every fact of the catalogue listed for completion.
@@ -27,13 +29,12 @@ SCHEMAS = ("case", "plan", "policy", "test")
 
 
 def json_schema(name: str, source: PolicySource | None = None) -> dict[str, Any]:
-    """The JSON Schema called ``name`` (one of ``SCHEMAS``); for ``case``, with ``source``: the case files of
-    that policy (the item attributes it declares, each of its type)."""
+    """The JSON Schema called ``name`` (one of ``SCHEMAS``); with ``source``, a case is one that policy takes
+    (its issue kinds, its own x_... kinds included, and the item attributes it declares, each of its type)."""
     if name == "case":
         schema = Case.model_json_schema()
         title = "aftersales-rules case file"
-        if source is not None:
-            _item_attributes(schema, source)
+        _fit(schema, source)
     elif name == "plan":
         schema = Plan.model_json_schema(mode="serialization")
         title = "aftersales-rules plan"
@@ -43,9 +44,19 @@ def json_schema(name: str, source: PolicySource | None = None) -> dict[str, Any]
     elif name == "test":
         schema = _tests()
         title = "aftersales-rules policy test file"
+        _fit(schema, source)
     else:
         raise ValueError(f"no schema named {name!r}; one of {', '.join(SCHEMAS)}")
     return {"$schema": DIALECT, "title": title, **{k: v for k, v in schema.items() if k != "title"}}
+
+
+def _fit(schema: dict[str, Any], source: PolicySource | None) -> None:
+    """A case (or a test file's cases) as the policy ``source`` takes it; unchanged without a policy."""
+    if source is None:
+        return
+    _fit_kinds(schema, source)
+    if "Item" in schema.get("$defs", {}):
+        _item_attributes(schema, source)
 
 
 def _item_attributes(schema: dict[str, Any], source: PolicySource) -> None:
@@ -69,6 +80,19 @@ def _item_attributes(schema: dict[str, Any], source: PolicySource) -> None:
     }
 
 
+def _fit_kinds(schema: dict[str, Any], source: PolicySource | None) -> None:
+    """``issue.kind`` as one policy has it: its standard kinds and its own, each own kind described."""
+    if source is None:
+        return
+    own = "; ".join(f"{name}: {d.value}" for name, d in source.scope.kinds.items())
+    schema["$defs"]["Issue"]["properties"]["kind"] = {
+        "description": f"what the dispute is about, under policy {source.header.name}"
+        + (f" (its own kinds: {own})" if own else ""),
+        "type": "string",
+        "enum": list(source.scope.issue_kinds()),
+    }
+
+
 def _policy() -> dict[str, Any]:
     schema = PolicyFileSchema.model_json_schema()
     defs = schema["$defs"]
@@ -83,6 +107,7 @@ def _policy() -> dict[str, Any]:
     }
     defs["RuleSchema"]["properties"]["when"] = when
     defs["FactDecl"]["properties"]["when"] = {**when, "description": "the condition that defines this fact"}
+    defs["EscalationDecl"]["properties"]["when"] = {**when, "description": "the cases it sends to a person"}
     defs["StepModel"]["properties"]["text"] = {
         "description": "what the step says: {zh: ..., en: ...}, or $name of a shared text",
         "anyOf": [{"$ref": "#/$defs/TextModel"}, {"type": "string", "pattern": "^\\$"}],

@@ -4,7 +4,8 @@ Layout of the compiled policy:
 
 * **by issue kind**: a rule goes to the partition of every kind it can match
   (read off its condition), so a case is only matched against its own kind's
-  rules; rules that do not test the kind go everywhere;
+  rules; rules that do not test the kind go everywhere (a policy's own ``x_…``
+  kinds included: each declared kind is a partition of its own);
 * **by stratum**: rules that read a derived fact run after the rules that set it;
 * **in chunks**: durable_rules has fixed network sizes (error 303, a 64-deep
   alpha stack; 106/108, rule and beta limits), so each partition is split into
@@ -86,7 +87,8 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
         expr = condition_json(rule.when, comparisons)
         compiled_rules[rule.index] = {"all": [{"m": {"$and": [CASE_MARK, expr]} if expr else CASE_MARK}]}
     out = CompiledPolicy({}, {}, {f"r{r.index}": r for r in source.rules})
-    by_kind = {kind: [r for r in source.rules if kind in kinds_of(r.when)] for kind in ISSUE_KINDS}
+    kinds = source.scope.issue_kinds()
+    by_kind = {kind: [r for r in source.rules if kind in kinds_of(r.when, kinds)] for kind in kinds}
     for kind, rules in by_kind.items():
         strata: list[Stratum] = []
         for s in sorted({r.stratum for r in rules}):
@@ -119,9 +121,9 @@ def compile_policy(source: PolicySource, prefix: str) -> CompiledPolicy:
     return out
 
 
-def kinds_of(node: Condition) -> frozenset[str]:
-    """The issue kinds a condition can match (all of them when it does not say)."""
-    every: frozenset[str] = frozenset(ISSUE_KINDS)
+def kinds_of(node: Condition, kinds: tuple[str, ...] = ISSUE_KINDS) -> frozenset[str]:
+    """The issue kinds a condition can match (all of ``kinds``, the policy's, when it does not say)."""
+    every: frozenset[str] = frozenset(kinds)
     if isinstance(node, Test) and node.path == "issue.kind":
         values = node.value if isinstance(node.value, tuple) else (node.value,)
         if node.op in ("eq", "in"):
@@ -132,15 +134,15 @@ def kinds_of(node: Condition) -> frozenset[str]:
     if isinstance(node, All):
         out = every
         for item in node.items:
-            out &= kinds_of(item)
+            out &= kinds_of(item, kinds)
         return out
     if isinstance(node, AnyOf):
         out = frozenset()
         for item in node.items:
-            out |= kinds_of(item)
+            out |= kinds_of(item, kinds)
         return out
     if isinstance(node, Ref):
-        return kinds_of(node.condition)
+        return kinds_of(node.condition, kinds)
     return every
 
 

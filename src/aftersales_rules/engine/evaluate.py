@@ -106,7 +106,9 @@ class Engine:
 
     def _evaluate(self, case: Case, branches: bool) -> Plan:
         self._check_effective(case)
-        part = self.compiled.partitions[case.issue.kind]
+        part = self.compiled.partitions.get(case.issue.kind)
+        if part is None:  # a policy's own kind (x_...) that this policy does not declare
+            raise CaseError([self._unknown_kind(case.issue.kind)])
         values = self._facts(case, part)
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
@@ -188,6 +190,17 @@ class Engine:
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values
+
+    def _unknown_kind(self, kind: str) -> Problem:
+        """An ``x_`` kind the policy does not declare: a misspelling would otherwise meet no rule."""
+        own = [k for k in self.compiled.partitions if k.startswith("x_")]
+        message, suggestion = suggest(
+            f"issue.kind: policy {self.info.name} declares no issue kind '{kind}'",
+            kind,
+            list(self.compiled.partitions),
+            otherwise=f" (its own kinds are {', '.join(own)})" if own else " (it declares no kinds of its own)",
+        )
+        return Problem(None, "unknown_kind", message, path="issue.kind", suggestion=suggestion)
 
     def _unknown_attribute(self, name: str) -> Problem:
         """An attribute the policy does not declare: a misspelling would otherwise be read as "not set"."""

@@ -39,7 +39,6 @@ from ..language.conditions import FactRef, Test, walk
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
-from ..vocabulary import ISSUE_KINDS
 from .compiler import CASE_MARK, MAX_PATHS_PER_RULESET, compile_policy, condition_json, kinds_of, paths_of
 
 __all__ = ["MAX_GROUPS_PER_RULE", "MAX_MESSAGE_PROPERTIES", "MESSAGE_OVERHEAD", "limit_problems"]
@@ -104,12 +103,13 @@ def _message_problems(source: PolicySource) -> list[Problem]:
     compiled = compile_policy(source, "limits")
     over: dict[int, list[str]] = {}  # rule index → the kinds whose message it pushes over
     totals: dict[int, int] = {}
-    for kind in ISSUE_KINDS:
+    every = source.scope.issue_kinds()
+    for kind in every:
         part = compiled.partitions[kind]
         total = len(part.fact_paths) + len(part.comparisons) + len(part.derived) + len(MESSAGE_OVERHEAD)
         if total <= MAX_MESSAGE_PROPERTIES:
             continue
-        rules = [r for r in source.rules if kind in kinds_of(r.when)]
+        rules = [r for r in source.rules if kind in kinds_of(r.when, every)]
         culprit = _first_over(rules) or rules[-1]
         over.setdefault(culprit.index, []).append(kind)
         totals[culprit.index] = max(totals.get(culprit.index, 0), total)
@@ -119,7 +119,7 @@ def _message_problems(source: PolicySource) -> list[Problem]:
         rule = by_index[index]
         doc = source.documents[rule.location.file]
         where = _rule_path(doc, rule)
-        which = "every issue kind" if len(kinds) == len(ISSUE_KINDS) else "issue kind " + ", ".join(kinds)
+        which = "every issue kind" if len(kinds) == len(every) else "issue kind " + ", ".join(kinds)
         problems.append(
             Problem(
                 doc.at(where),

@@ -9,21 +9,25 @@ so that every problem is reported in one go, and assigns each rule its stratum.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
+from ..case import OWN_KIND_PATTERN
 from ..diagnostics import pydantic_problems, suggest
 from ..errors import Problem
 from ..loader import Document
+from ..vocabulary import ISSUE_KINDS
 from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
 from .facts import Fact
 from .items import declare as declare_item_attribute
 from .items import install as install_item_conditions
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
-from .rules import Rule, TextSpec, check_placeholders, parse_outputs
-from .scope import Definition, Reader, Scope
+from .rules import Rule, TextSpec, check_placeholders, parse_outputs, resolve_values
+from .scope import Definition, Escalation, Reader, Scope
 
 __all__ = ["build"]
 
@@ -44,6 +48,7 @@ class _Builder:
         self.docs = docs
         self.scope = Scope()
         install_item_conditions(self.scope)
+        self.escalations: list[tuple[Reader, str, Any]] = []  # declared, parsed once every definition is known
 
     def reader(self, file: str, *path: Any) -> Reader:
         return Reader(self.docs[file], tuple(path), self.scope, self.problems)
@@ -77,6 +82,7 @@ class _Builder:
         for f in order:
             self._definitions(f, parsed[f])
         self._parse_deferred(order, parsed)
+        self._escalations(defaults)
         rules: list[Rule] = []
         for f in order:
             rules.extend(self._rules(f, parsed[f], len(rules), rules))
@@ -178,6 +184,63 @@ class _Builder:
                 r.error("invalid_text", f"text '{name}' needs zh and en")
                 continue
             self._define(r, name, "text", TextSpec(text.zh, text.en))
+        self._kinds(file, pf)
+        for name, escalation in pf.escalations.items():
+            self.escalations.append((self.reader(file, "escalations", name), name, escalation))
+
+    def _escalations(self, defaults: Defaults) -> None:
+        """Intended escalations: a condition each, and the default that sends their cases to a person."""
+        for r, name, decl in self.escalations:
+            existing = self.scope.escalations.get(name)
+            if existing is not None:
+                r.error(
+                    "duplicate_definition",
+                    f"intended escalation '{name}' is already declared at {existing.location}",
+                    on_key=True,
+                )
+                continue
+            if decl.when is None:
+                r.at("when").error("invalid_escalation", "an intended escalation needs a condition (when: ...)")
+                continue
+            when = parse_condition(r.at("when"), decl.when)
+            if when is not None:
+                self.scope.escalations[name] = Escalation(name, decl.description, when, r.key_location)
+        if self.escalations and defaults.resolution != "escalate":
+            r, _, _ = self.escalations[0]
+            now = f"the default is {defaults.resolution}" if defaults.resolution else "there is no default"
+            r.error(
+                "invalid_escalation",
+                "intended escalations go to a person through the default resolution: add defaults: "
+                f"{{resolution: escalate}} ({now})",
+                on_key=True,
+            )
+
+    def _kinds(self, file: str, pf: PolicyFile) -> None:
+        """The policy's own issue kinds: each a value of ``issue.kind`` and a partition of the engine."""
+        for name, decl in pf.kinds.items():
+            r = self.reader(file, "kinds", name)
+            if name in ISSUE_KINDS:
+                r.error(
+                    "invalid_kind", f"'{name}' is a standard issue kind: declare only the policy's own", on_key=True
+                )
+                continue
+            if not re.match(OWN_KIND_PATTERN, name):
+                r.error(
+                    "invalid_kind",
+                    f"a policy's own issue kind is named x_ and lowercase letters, digits or '_' (x_late_shipment), "
+                    f"not '{name}'",
+                    on_key=True,
+                )
+                continue
+            existing = self.scope.kinds.get(name)
+            if existing is not None:
+                r.error(
+                    "duplicate_definition", f"kind '{name}' is already declared at {existing.location}", on_key=True
+                )
+                continue
+            self.scope.kinds[name] = Definition(name, "kind", decl.description, r.key_location)
+            kind = self.scope.facts["issue.kind"]
+            self.scope.facts["issue.kind"] = dataclasses.replace(kind, values=(*kind.values, name))
 
     def _parse_deferred(self, order: list[str], parsed: dict[str, PolicyFile]) -> None:
         """Things that need the whole scope: conditions of derived facts, placeholders in texts."""
@@ -188,6 +251,7 @@ class _Builder:
                 d = self.scope.definitions.get(name)
                 if d is not None and d.kind == "text" and d.location.file == f:
                     check_placeholders(self.reader(f, "texts", name), d.value)
+                    d.value = resolve_values(self.reader(f, "texts", name), d.value)
 
     def _rules(self, file: str, pf: PolicyFile, start: int, done: list[Rule]) -> list[Rule]:
         out: list[Rule] = []

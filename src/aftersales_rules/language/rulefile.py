@@ -34,9 +34,11 @@ __all__ = [
     "AttributeDecl",
     "CompensationModel",
     "Defaults",
+    "EscalationDecl",
     "FactDecl",
     "GestureModel",
     "ItemAttributeDecl",
+    "KindDecl",
     "LegModel",
     "LineModel",
     "PolicyFile",
@@ -99,6 +101,19 @@ class ItemAttributeDecl(_Model):
     values: list[Value] | None = None
     description: StrictStr = ""
     default: Any = Field(None, description="the value of a line that does not give it (without a default: unknown)")
+
+
+class KindDecl(_Model):
+    """A policy's own issue kind (``x_…``): a case may name it only when the policy declares it."""
+
+    description: Annotated[StrictStr, Field(min_length=1)]
+
+
+class EscalationDecl(_Model):
+    """A situation the policy sends to a person on purpose: its cases take ``defaults.resolution: escalate``."""
+
+    description: Annotated[StrictStr, Field(min_length=1)]
+    when: Any = Field(description="the cases it covers: a condition, as in a rule")
 
 
 class FactDecl(_Model):
@@ -187,6 +202,8 @@ class PolicyFile(_Model):
     item_attributes: dict[Name, ItemAttributeDecl] = {}
     facts: dict[Name, FactDecl] = {}
     rules: list[Any] = []
+    kinds: dict[Name, KindDecl] = {}
+    escalations: dict[Name, EscalationDecl] = {}
 
 
 class CompensationSchema(CompensationModel):

@@ -24,6 +24,7 @@ from .items import goods_filter
 from .moments import Moment, parse_moment
 from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
+from .texts import VALUES, fill_values, value_placeholder
 
 __all__ = [
     "PLACEHOLDER",
@@ -38,6 +39,7 @@ __all__ = [
     "is_extra",
     "parse_outputs",
     "parse_text",
+    "resolve_values",
 ]
 
 PLACEHOLDER_EXTRAS = ("refund.total", "refund.offer_limit", "due_by")
@@ -161,7 +163,15 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
         return None
     spec = TextSpec(resolved.get("zh"), resolved.get("en"))
     check_placeholders(r, spec)
-    return spec
+    return resolve_values(r, spec)
+
+
+def resolve_values(r: Reader, spec: TextSpec) -> TextSpec:
+    """``spec`` with its shared values filled in (``{values.x}``): constants, like ``$x``, known at load."""
+    if not any(name.startswith(VALUES) for name in spec.placeholders()):
+        return spec
+    shown = {name: value_placeholder(r, name, report=False) for name in spec.placeholders() if name.startswith(VALUES)}
+    return TextSpec(fill_values(spec.zh, shown.get), fill_values(spec.en, shown.get))
 
 
 def is_extra(name: str) -> bool:
@@ -173,9 +183,16 @@ def is_extra(name: str) -> bool:
 
 
 def check_placeholders(r: Reader, spec: TextSpec) -> None:
-    allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS, COMPENSATION_SLOT + "total"]
+    allowed = [
+        *r.scope.facts,
+        *PLACEHOLDER_EXTRAS,
+        COMPENSATION_SLOT + "total",
+        *(VALUES + n for n in r.scope.names_of("value")),
+    ]
     for name in sorted(spec.placeholders()):
-        if name not in r.scope.facts and not is_extra(name):
+        if name.startswith(VALUES):
+            value_placeholder(r, name)  # reports an unknown value or format
+        elif name not in allowed and not is_extra(name):
             r.error(
                 "unknown_placeholder",
                 *suggest(

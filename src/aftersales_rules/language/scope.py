@@ -18,7 +18,7 @@ from ..errors import Problem, SourceLocation
 from ..loader import Document
 from .facts import FACTS, Fact
 
-__all__ = ["QUANTIFIERS", "Definition", "ItemScope", "Reader", "Scope"]
+__all__ = ["QUANTIFIERS", "Definition", "Escalation", "ItemScope", "Reader", "Scope"]
 
 # the tests of an order line's attributes over the affected items (language/items.py)
 QUANTIFIERS = ("items.any", "items.all", "items.none")
@@ -48,12 +48,28 @@ class ItemScope:
 
 
 @dataclass
+class Escalation:
+    """An intended escalation: cases the policy sends to a person on purpose (no gap for the linter)."""
+
+    name: str
+    description: str
+    when: Any  # a Condition
+    location: SourceLocation
+
+
+@dataclass
 class Scope:
     definitions: dict[str, Definition] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=lambda: dict(FACTS))
     condition_facts: dict[str, Any] = field(default_factory=dict)  # facts.X defined by `when`, parsed lazily
     timezone: Any = None
     items: ItemScope = field(default_factory=ItemScope)
+    kinds: dict[str, Definition] = field(default_factory=dict)  # the policy's own issue kinds (x_...): description
+    escalations: dict[str, Escalation] = field(default_factory=dict)  # intended escalations, by name
+
+    def issue_kinds(self) -> tuple[str, ...]:
+        """Every issue kind a case may have under this policy: the standard ones, then the policy's own."""
+        return tuple(self.facts["issue.kind"].values)
 
     def fact(self, path: str) -> Fact | None:
         return self.facts.get(path)
