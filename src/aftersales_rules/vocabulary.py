@@ -117,9 +117,10 @@ again, swap them, take them back and refund, refund and let the buyer keep them,
 the buyer for a postage difference, refuse, or hand to a person."""
 RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
 
-Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"]
+Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement", "on_return_shipped"]
 """When the refund is paid out (``refund.release``): now, once the return parcel reaches the hub,
-once the warehouse signs for it, or once the buyer agrees to the amount."""
+once the warehouse signs for it, once the buyer agrees to the amount, or once the return has
+shipped (the buyer entered its tracking number: a fast refund for buyers the shop trusts)."""
 RELEASES: tuple[Release, ...] = get_args(Release)
 
 Party = Literal["buyer", "seller", "courier"]

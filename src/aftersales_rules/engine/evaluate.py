@@ -98,6 +98,7 @@ class Engine:
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
+        awaiting.extend(_release_awaits(case, refund.release))  # what the release waits for
         branch_list: list[Branch] = []
         if branches:
             base = key_figures(resolution, refund.total, refund.release, postage, refund.offer_limit)
@@ -269,6 +270,18 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
+
+# a release that waits for a fact of the case: it is awaited while unknown (no branches: it changes no key figure)
+RELEASE_AWAITS: dict[str, str] = {"on_return_shipped": "progress.return_shipment.tracking_number"}
+
+
+def _release_awaits(case: Case, release: str | None) -> tuple[str, ...]:
+    path = RELEASE_AWAITS.get(release or "")
+    if path is None:
+        return ()
+    read = FACTS[path].read
+    assert read is not None  # every fact in FACTS reads the case
+    return () if read(case) is not None else (path,)
 
 
 def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
