@@ -123,8 +123,9 @@ once the warehouse signs for it, once the buyer agrees to the amount, or once th
 shipped (the buyer entered its tracking number: a fast refund for buyers the shop trusts)."""
 RELEASES: tuple[Release, ...] = get_args(Release)
 
-Party = Literal["buyer", "seller", "courier"]
-"""Who advances or finally bears a leg of postage (``advanced_by``, ``borne_by``)."""
+Party = Literal["buyer", "seller", "courier", "insurer", "platform"]
+"""Who advances or finally bears a leg of postage (``advanced_by``, ``borne_by``): the buyer, the
+seller, the courier, an insurer (return-shipping insurance) or the platform (the marketplace)."""
 PARTIES: tuple[Party, ...] = get_args(Party)
 
 Method = Literal["prepaid", "freight_collect"]

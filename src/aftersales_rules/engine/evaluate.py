@@ -113,7 +113,7 @@ class Engine:
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
                     branch_list.extend(Branch(when=when, **figures) for when, figures in found)
-        steps = self._steps(decision, refund)
+        steps = self._steps(decision, refund, postage)
         return Plan(
             case_id=case.case_id,
             policy=self.info,
@@ -254,7 +254,7 @@ class Engine:
         )
         return resolution, postage, refund, offered
 
-    def _steps(self, d: Decision, refund: Refund) -> list[Step]:
+    def _steps(self, d: Decision, refund: Refund, postage: Postage | None = None) -> list[Step]:
         collected: list[tuple[int, int, int, StepTemplate]] = []
         for rule in d.applied:
             collected.extend(self.rule_steps[rule.index])
@@ -265,7 +265,7 @@ class Engine:
             if template.key in seen:
                 continue
             seen.add(template.key)
-            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz))
+            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz, postage))
         return steps
 
 

@@ -13,8 +13,8 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from ..language.rules import PLACEHOLDER, Rule, StepSpec, TextSpec
-from ..plan import Refund, Step, StepText
+from ..language.rules import LEG_PLACEHOLDERS, PLACEHOLDER, Rule, StepSpec, TextSpec
+from ..plan import Leg, Postage, Refund, Step, StepText
 from ..vocabulary import COMPONENT_WORDS
 
 __all__ = ["StepTemplate"]
@@ -33,7 +33,7 @@ class StepTemplate:
     frozen and holds only immutable values).
     """
 
-    __slots__ = ("_built", "en", "key", "rule_id", "spec", "text", "zh")
+    __slots__ = ("_built", "en", "key", "legs", "rule_id", "spec", "text", "zh")
 
     def __init__(self, rule: Rule, spec: StepSpec, keys: dict[tuple[str, str, TextSpec], int]) -> None:
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
@@ -43,9 +43,12 @@ class StepTemplate:
         self.en = _split(spec.text.en)
         static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
         self.text = StepText(zh=self.zh, en=self.en) if static else None
+        self.legs = bool(set(LEG_PLACEHOLDERS) & spec.text.placeholders())  # shows a leg's cap or shares
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
-    def step(self, seq: int, values: dict[str, Any], refund: Refund, tz: tzinfo | None) -> Step:
+    def step(
+        self, seq: int, values: dict[str, Any], refund: Refund, tz: tzinfo | None, postage: Postage | None = None
+    ) -> Step:
         built = self._built
         if built is not None:
             step = built.get(seq)
@@ -59,10 +62,10 @@ class StepTemplate:
             due = due.astimezone(tz or values["opened_at"].tzinfo)
         text = self.text
         if text is None:
-            text = StepText(
-                zh=_render(self.zh, values, _extras(refund, due, "zh"), tz),
-                en=_render(self.en, values, _extras(refund, due, "en"), tz),
-            )
+            zh, en = _extras(refund, due, "zh"), _extras(refund, due, "en")
+            if self.legs:
+                zh, en = {**zh, **_leg_extras(postage, "zh")}, {**en, **_leg_extras(postage, "en")}
+            text = StepText(zh=_render(self.zh, values, zh, tz), en=_render(self.en, values, en, tz))
         return self._make(seq, text, due)
 
     def _make(self, seq: int, text: StepText, due: datetime | None) -> Step:
@@ -106,6 +109,37 @@ def _extras(refund: Refund, due: datetime | None, lang: str) -> dict[str, Any]:
     if offer is None:  # no open offer: agreed already, or nothing may be offered
         offer = _Words(agreed) if refund.total > 0 else _Words("nothing" if en else "零")
     return {"refund.total": total, "refund.offer_limit": offer, "due_by": due}
+
+
+_SHARE_WORDS = ("its share (amount not known yet)", "分攤金額（待定）")
+_CAP_WORDS = ("its cap (not known yet)", "上限（待定）")
+_NO_CAP_WORDS = ("no cap", "不設上限")
+_NOTHING = ("nothing", "零")
+
+
+def _leg_extras(postage: Postage | None, lang: str) -> dict[str, Any]:
+    """``{postage.<leg>.cap}`` and ``{postage.<leg>.shares.<party>}`` for one language.
+
+    Like ``{refund.total}``, a figure the plan does not hold is shown as words: a share or cap
+    not known yet, a share of 0.00 or of a party that bears none of the leg ("nothing"), no cap.
+    """
+    i = 0 if lang == "en" else 1
+    out: dict[str, Any] = {}
+    for name in ("return_leg", "outbound_leg"):
+        leg: Leg | None = getattr(postage, name, None)
+        shares: dict[str, Any] = {}
+        cap: Any = _Words(_NO_CAP_WORDS[i])
+        if leg is not None and leg.shares is None:  # not split: borne_by bears all of it
+            shares[leg.borne_by] = leg.amount if leg.amount is not None else _Words(_SHARE_WORDS[i])
+        elif leg is not None and leg.shares is not None:
+            shares.update((share.party, share.amount) for share in leg.shares)
+            shares.update((party, _Words(_SHARE_WORDS[i])) for party in leg.pending or ())
+            cap = leg.cap if leg.cap is not None else _Words(_CAP_WORDS[i])
+        for key in LEG_PLACEHOLDERS:
+            if key.startswith(f"postage.{name}."):
+                value = cap if key.endswith(".cap") else shares.get(key.rsplit(".", 1)[1])
+                out[key] = _Words(_NOTHING[i]) if value is None or value == 0 else value
+    return out
 
 
 def _render(parts: Parts, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:

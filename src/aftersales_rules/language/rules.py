@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import pydantic_problems, suggest
 from ..errors import SourceLocation
-from ..vocabulary import ACTIONS, STAGES, Component
+from ..vocabulary import ACTIONS, PARTIES, STAGES, Component
 from .amounts import Amount, parse_amount
 from .conditions import Condition
 from .moments import Moment, parse_moment
@@ -23,6 +23,7 @@ from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
 
 __all__ = [
+    "LEG_PLACEHOLDERS",
     "PLACEHOLDER",
     "PLACEHOLDER_EXTRAS",
     "STAGE_ORDER",
@@ -37,6 +38,12 @@ __all__ = [
 ]
 
 PLACEHOLDER_EXTRAS = ("refund.total", "refund.offer_limit", "due_by")
+# a leg's figures a text may show: its cap, and each party's share (a leg not split is borne_by's alone)
+LEG_PLACEHOLDERS = tuple(
+    f"postage.{leg}.{what}"
+    for leg in ("return_leg", "outbound_leg")
+    for what in ("cap", *(f"shares.{p}" for p in PARTIES))
+)
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -59,6 +66,8 @@ class LegSpec:
     borne_by: str
     method: str
     amount: Amount | None
+    cap: Amount | None = None  # a split leg: the most ``borne_by`` bears ...
+    rest_borne_by: str | None = None  # ... and who bears the rest
 
 
 @dataclass(frozen=True)
@@ -113,7 +122,7 @@ class Rule:
         for step in self.steps:
             if step.due is not None:
                 read.add(step.due.path)
-            read |= {p for p in step.text.placeholders() if p not in PLACEHOLDER_EXTRAS}
+            read |= {p for p in step.text.placeholders() if p not in PLACEHOLDER_EXTRAS and p not in LEG_PLACEHOLDERS}
         return read
 
     @property
@@ -160,7 +169,7 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
 
 
 def check_placeholders(r: Reader, spec: TextSpec) -> None:
-    allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS]
+    allowed = [*r.scope.facts, *PLACEHOLDER_EXTRAS, *LEG_PLACEHOLDERS]
     for name in sorted(spec.placeholders()):
         if name not in allowed:
             r.error(
@@ -197,7 +206,34 @@ def _leg(r: Reader, value: Any) -> tuple[bool, LegSpec | None]:
     amount = parse_amount(r.at("amount"), model.amount) if model.amount is not None else None
     if model.amount is not None and amount is None:
         return False, None
-    return True, LegSpec(model.advanced_by or model.borne_by, model.borne_by, model.method, amount)
+    ok, cap = _split(r, model)
+    if not ok:
+        return False, None
+    return True, LegSpec(
+        model.advanced_by or model.borne_by, model.borne_by, model.method, amount, cap, model.rest_borne_by
+    )
+
+
+def _split(r: Reader, model: LegModel) -> tuple[bool, Amount | None]:
+    """Whether a leg's split is well written, and its cap (None: the leg is not split)."""
+    if model.cap is None and model.rest_borne_by is None:
+        return True, None
+    if model.cap is None or model.rest_borne_by is None:
+        missing, given = ("rest_borne_by", "cap") if model.rest_borne_by is None else ("cap", "rest_borne_by")
+        r.at(given).error(
+            "missing_field",
+            f"a split leg needs both cap (the most {model.borne_by} bears) and rest_borne_by (who bears the rest); "
+            f"'{missing}' is missing",
+            on_key=True,
+        )
+        return False, None
+    if model.rest_borne_by == model.borne_by:
+        r.at("rest_borne_by").error(
+            "invalid_value", f"rest_borne_by is {model.borne_by}, who bears the leg up to the cap: name another party"
+        )
+        return False, None
+    cap = parse_amount(r.at("cap"), model.cap)
+    return cap is not None, cap
 
 
 def _line(r: Reader, value: Any) -> LineSpec | None:
