@@ -90,7 +90,9 @@ def test_an_offer_needs_a_cap_and_no_amount(tmp_path, line, message):
 def _figures(plan: Plan) -> set[str]:
     refund = plan.refund
     amounts = [refund.total, refund.offer_limit, *(line.amount for line in refund.lines)]
-    amounts += [leg.amount for leg in (plan.postage.return_leg, plan.postage.outbound_leg) if leg is not None]
+    legs = [leg for leg in (plan.postage.return_leg, plan.postage.outbound_leg) if leg is not None]
+    amounts += [leg.amount for leg in legs]
+    amounts += [a for leg in legs for a in (leg.cap, *(share.amount for share in leg.shares or ()))]  # split legs
     amounts += [plan.compensation.total, *(line.amount for line in plan.compensation.lines)]  # held apart
     return {f"{a:.2f}" for a in amounts if a is not None and a > 0}
 

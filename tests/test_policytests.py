@@ -113,7 +113,7 @@ def test_check_plan_reports_missing_fields_and_wrong_shapes(plan):
     assert check_plan(plan, {"refund": {"totl": 1}, "postage": {"return_leg": None}}) == [
         "refund.totl: no such field in the plan",
         'postage.return_leg: expected null, got {"advanced_by": "buyer", "borne_by": "seller", '
-        '"amount": "12.00", "method": "prepaid"}',
+        '"amount": "12.00", "method": "prepaid", "shares": null, "pending": null, "cap": null}',
     ]
 
 

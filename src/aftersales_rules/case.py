@@ -160,6 +160,9 @@ class Order(_Strict):
     delivered_at: Time | None = None
     picked_for_packing: StrictBool = False
     items: Annotated[list[Item], Field(min_length=1, max_length=500)]
+    paid_at: Time | None = None  # when the buyer paid
+    shipped_at: Time | None = None  # when the order left the warehouse
+    ship_by: Time | None = None  # the promised shipping time
 
     @model_validator(mode="after")
     def _unique_skus(self) -> Order:
@@ -211,6 +214,8 @@ class ReturnShipment(_Strict):
     tracking_number: Short | None = None
     postage_paid: Money | None = None
     status: ReturnStatus = "created"
+    shipped_at: Time | None = None  # when the courier took the return parcel
+    received_at: Time | None = None  # when the warehouse signed for it
 
 
 class Inspection(_Strict):

@@ -28,6 +28,7 @@ __all__ = [
     "Postage",
     "Refund",
     "RefundLine",
+    "Share",
     "Step",
     "StepText",
     "TraceEntry",
@@ -46,11 +47,21 @@ class PolicyInfo(_Out):
     effective_until: date | None = None
 
 
+class Share(_Out):
+    party: Party
+    amount: Money
+
+
 class Leg(_Out):
     advanced_by: Party | None
     borne_by: Party
     amount: Money | None = None
     method: Method = "prepaid"
+    # a split leg (null when borne_by bears all of it): borne_by's share up to the cap, then the rest's party;
+    # the shares add up to the amount once it is known, and until then are [] with their parties pending
+    shares: list[Share] | None = None
+    pending: list[Party] | None = None
+    cap: Money | None = None  # the most borne_by bears (null while its formula is unknown)
 
 
 class Postage(_Out):

@@ -43,7 +43,17 @@ def _leg(leg: Leg | None) -> str:
         return "none"
     advanced = f"advanced by {leg.advanced_by}, " if leg.advanced_by and leg.advanced_by != leg.borne_by else ""
     amount = f"{leg.amount:.2f}" if leg.amount is not None else "amount not known yet"
-    return f"{advanced}borne by {leg.borne_by} ({amount}, {_NAMES['method'][leg.method]})"
+    return f"{advanced}borne by {leg.borne_by} ({amount}, {_NAMES['method'][leg.method]}){_shares(leg)}"
+
+
+def _shares(leg: Leg) -> str:
+    """A split leg's shares: ``; shares insurer 12.00, buyer 6.00 (insurer at most 12.00)``."""
+    if leg.shares is None:
+        return ""
+    parts = [f"{share.party} {share.amount:.2f}" for share in leg.shares]
+    parts += [f"{party} not known yet" for party in leg.pending or ()]
+    cap = f"{leg.cap:.2f}" if leg.cap is not None else "an amount not known yet"
+    return f"; shares {', '.join(parts)} ({leg.borne_by} at most {cap})"
 
 
 def _value(v: Any) -> str:

@@ -120,13 +120,15 @@ again, swap them, take them back and refund, refund and let the buyer keep them,
 the buyer for a postage difference, refuse, or hand to a person."""
 RESOLUTIONS: tuple[Resolution, ...] = get_args(Resolution)
 
-Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement"]
+Release = Literal["immediately", "on_return_at_hub", "on_return_received", "on_agreement", "on_return_shipped"]
 """When the refund is paid out (``refund.release``): now, once the return parcel reaches the hub,
-once the warehouse signs for it, or once the buyer agrees to the amount."""
+once the warehouse signs for it, once the buyer agrees to the amount, or once the return has
+shipped (the buyer entered its tracking number: a fast refund for buyers the shop trusts)."""
 RELEASES: tuple[Release, ...] = get_args(Release)
 
-Party = Literal["buyer", "seller", "courier"]
-"""Who advances or finally bears a leg of postage (``advanced_by``, ``borne_by``)."""
+Party = Literal["buyer", "seller", "courier", "insurer", "platform"]
+"""Who advances or finally bears a leg of postage (``advanced_by``, ``borne_by``): the buyer, the
+seller, the courier, an insurer (return-shipping insurance) or the platform (the marketplace)."""
 PARTIES: tuple[Party, ...] = get_args(Party)
 
 Method = Literal["prepaid", "freight_collect"]

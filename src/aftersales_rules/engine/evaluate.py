@@ -115,6 +115,7 @@ class Engine:
         winners = decision.winners if self.compensates else {}  # a policy without compensation skips looking
         paid = compensation(winners, decision.values, refund.currency)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
+        awaiting.extend(_release_awaits(case, refund.release))  # what the release waits for
         branch_list: list[Branch] = []
         if branches:
             base = key_figures(resolution, refund.total, refund.release, postage, refund.offer_limit, paid.total)
@@ -132,7 +133,7 @@ class Engine:
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
                     branch_list.extend(Branch(when=when, **figures) for when, figures in found)
-        steps = self._steps(decision, refund, paid)
+        steps = self._steps(decision, refund, paid, postage)
         return Plan(
             case_id=case.case_id,
             policy=self.info,
@@ -289,7 +290,7 @@ class Engine:
         )
         return resolution, postage, refund, offered
 
-    def _steps(self, d: Decision, refund: Refund, paid: Compensation) -> list[Step]:
+    def _steps(self, d: Decision, refund: Refund, paid: Compensation, postage: Postage | None = None) -> list[Step]:
         collected: list[tuple[int, int, int, StepTemplate]] = []
         for rule in d.applied:
             collected.extend(self.rule_steps[rule.index])
@@ -300,11 +301,23 @@ class Engine:
             if template.key in seen:
                 continue
             seen.add(template.key)
-            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz, paid))
+            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz, paid, postage))
         return steps
 
 
 # ---------------------------------------------------------------------- helpers
+
+# a release that waits for a fact of the case: it is awaited while unknown (no branches: it changes no key figure)
+RELEASE_AWAITS: dict[str, str] = {"on_return_shipped": "progress.return_shipment.tracking_number"}
+
+
+def _release_awaits(case: Case, release: str | None) -> tuple[str, ...]:
+    path = RELEASE_AWAITS.get(release or "")
+    if path is None:
+        return ()
+    read = FACTS[path].read
+    assert read is not None  # every fact in FACTS reads the case
+    return () if read(case) is not None else (path,)
 
 
 def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:

@@ -11,26 +11,53 @@ from typing import Any
 
 from ..case import Case
 from ..errors import EvaluationError
+from ..language.amounts import Amount
 from ..language.rules import LegSpec, LineSpec
 from ..money import MAX_AMOUNT, ZERO, quantize
-from ..plan import Leg, RefundLine
+from ..plan import Leg, RefundLine, Share
 
-__all__ = ["cap_lines", "leg", "refund_lines"]
+__all__ = ["cap_lines", "leg", "refund_lines", "split"]
 
 
 def leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
     if spec is None:
         return None
     if spec.amount is not None:
-        amount = spec.amount.value(values)
-        if amount is not None and amount > MAX_AMOUNT:
-            raise EvaluationError(
-                f"a postage leg comes to {amount:,.2f} ({spec.amount.describe()}), "
-                f"more than the {MAX_AMOUNT:,.2f} a plan states"
-            )
+        amount = _within_limit(spec.amount.value(values), spec.amount, "a postage leg")
     else:
         amount = values.get(default_amount) if default_amount else None
-    return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
+    if spec.rest_borne_by is None:
+        return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
+    assert spec.cap is not None  # a split leg always has its cap (rules._split)
+    cap = _within_limit(spec.cap.value(values), spec.cap, "a postage leg's cap")
+    cap = None if cap is None else quantize(max(cap, ZERO))
+    shares, pending = split(amount, cap, spec.borne_by, spec.rest_borne_by)
+    return Leg(
+        advanced_by=spec.advanced_by,
+        borne_by=spec.borne_by,
+        amount=amount,
+        method=spec.method,
+        shares=shares,
+        pending=pending,
+        cap=cap,
+    )
+
+
+def split(amount: Decimal | None, cap: Decimal | None, first: str, rest: str) -> tuple[list[Share], list[str]]:
+    """A split leg's shares: ``first`` bears up to ``cap``, ``rest`` what is above it, each at least 0.00 and
+    together exactly ``amount``; while the amount or the cap is not known, no shares and both parties pending."""
+    if amount is None or cap is None:
+        return [], [first, rest]
+    capped = min(amount, cap)
+    return [Share(party=first, amount=capped), Share(party=rest, amount=amount - capped)], []
+
+
+def _within_limit(amount: Decimal | None, formula: Amount, what: str) -> Decimal | None:
+    if amount is not None and amount > MAX_AMOUNT:
+        raise EvaluationError(
+            f"{what} comes to {amount:,.2f} ({formula.describe()}), more than the {MAX_AMOUNT:,.2f} a plan states"
+        )
+    return amount
 
 
 def refund_lines(

@@ -14,8 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..language.compensation import SLOT as COMPENSATION_SLOT
-from ..language.rules import PLACEHOLDER, Rule, StepSpec, TextSpec
-from ..plan import Compensation, Refund, Step, StepText
+from ..language.rules import Rule, StepSpec
+from ..language.steptext import LEG_PLACEHOLDERS, PLACEHOLDER, TextSpec
+from ..plan import Compensation, Leg, Postage, Refund, Step, StepText
 from ..vocabulary import COMPENSATION_WORDS, COMPONENT_WORDS
 
 __all__ = ["StepTemplate"]
@@ -34,7 +35,7 @@ class StepTemplate:
     frozen and holds only immutable values).
     """
 
-    __slots__ = ("_built", "compensation", "en", "key", "rule_id", "spec", "text", "zh")
+    __slots__ = ("_built", "compensation", "en", "key", "legs", "rule_id", "spec", "text", "zh")
 
     def __init__(self, rule: Rule, spec: StepSpec, keys: dict[tuple[str, str, TextSpec], int]) -> None:
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
@@ -46,10 +47,17 @@ class StepTemplate:
         self.compensation = tuple(sorted(p for p in named if p.startswith(COMPENSATION_SLOT)))
         static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
         self.text = StepText(zh=self.zh, en=self.en) if static else None
+        self.legs = bool(set(LEG_PLACEHOLDERS) & spec.text.placeholders())  # shows a leg's cap or shares
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
     def step(
-        self, seq: int, values: dict[str, Any], refund: Refund, tz: tzinfo | None, paid: Compensation | None = None
+        self,
+        seq: int,
+        values: dict[str, Any],
+        refund: Refund,
+        tz: tzinfo | None,
+        paid: Compensation | None = None,
+        postage: Postage | None = None,
     ) -> Step:
         built = self._built
         if built is not None:
@@ -65,15 +73,19 @@ class StepTemplate:
         text = self.text
         if text is None:
             text = StepText(
-                zh=_render(self.zh, values, self._extras(refund, due, "zh", paid), tz),
-                en=_render(self.en, values, self._extras(refund, due, "en", paid), tz),
+                zh=_render(self.zh, values, self._extras(refund, due, "zh", paid, postage), tz),
+                en=_render(self.en, values, self._extras(refund, due, "en", paid, postage), tz),
             )
         return self._make(seq, text, due)
 
-    def _extras(self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None) -> dict[str, Any]:
+    def _extras(
+        self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None, postage: Postage | None
+    ) -> dict[str, Any]:
         extras = _extras(refund, due, lang)
         if self.compensation:
             extras.update(_compensation_extras(paid, self.compensation, lang))
+        if self.legs:
+            extras.update(_leg_extras(postage, lang))
         return extras
 
     def _make(self, seq: int, text: StepText, due: datetime | None) -> Step:
@@ -148,6 +160,37 @@ def _compensation_words(component: str, en: bool) -> str:
     if words is None:  # a policy's own component
         return f"the {component} compensation" if en else f"{component} 賠償"
     return words[0 if en else 1]
+
+
+_SHARE_WORDS = ("its share (amount not known yet)", "分攤金額（待定）")
+_CAP_WORDS = ("its cap (not known yet)", "上限（待定）")
+_NO_CAP_WORDS = ("no cap", "不設上限")
+_NOTHING = ("nothing", "零")
+
+
+def _leg_extras(postage: Postage | None, lang: str) -> dict[str, Any]:
+    """``{postage.<leg>.cap}`` and ``{postage.<leg>.shares.<party>}`` for one language.
+
+    Like ``{refund.total}``, a figure the plan does not hold is shown as words: a share or cap
+    not known yet, a share of 0.00 or of a party that bears none of the leg ("nothing"), no cap.
+    """
+    i = 0 if lang == "en" else 1
+    out: dict[str, Any] = {}
+    for name in ("return_leg", "outbound_leg"):
+        leg: Leg | None = getattr(postage, name, None)
+        shares: dict[str, Any] = {}
+        cap: Any = _Words(_NO_CAP_WORDS[i])
+        if leg is not None and leg.shares is None:  # not split: borne_by bears all of it
+            shares[leg.borne_by] = leg.amount if leg.amount is not None else _Words(_SHARE_WORDS[i])
+        elif leg is not None and leg.shares is not None:
+            shares.update((share.party, share.amount) for share in leg.shares)
+            shares.update((party, _Words(_SHARE_WORDS[i])) for party in leg.pending or ())
+            cap = leg.cap if leg.cap is not None else _Words(_CAP_WORDS[i])
+        for key in LEG_PLACEHOLDERS:
+            if key.startswith(f"postage.{name}."):
+                value = cap if key.endswith(".cap") else shares.get(key.rsplit(".", 1)[1])
+                out[key] = _Words(_NOTHING[i]) if value is None or value == 0 else value
+    return out
 
 
 def _render(parts: Parts, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:

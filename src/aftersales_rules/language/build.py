@@ -26,8 +26,9 @@ from .facts import Fact
 from .items import declare as declare_item_attribute
 from .items import install as install_item_conditions
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
-from .rules import Rule, TextSpec, check_placeholders, parse_outputs, resolve_values
+from .rules import Rule, parse_outputs
 from .scope import Definition, Escalation, Reader, Scope
+from .steptext import TextSpec, check_placeholders, resolve_values
 
 __all__ = ["build"]
 

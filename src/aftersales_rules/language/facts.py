@@ -282,6 +282,30 @@ FACTS: dict[str, Fact] = {
             awaitable=True,
             read=lambda c: _insp(c, "resellable"),
         ),
+        # more times (issue 10): each null when the case does not know it
+        _F("order.paid_at", "time", "when the buyer paid", nullable=True, read=lambda c: c.order.paid_at),
+        _F(
+            "order.shipped_at",
+            "time",
+            "when the order left the warehouse (null: not shipped)",
+            nullable=True,
+            read=lambda c: c.order.shipped_at,
+        ),
+        _F("order.ship_by", "time", "the promised shipping time", nullable=True, read=lambda c: c.order.ship_by),
+        _F(
+            "progress.return_shipment.shipped_at",
+            "time",
+            "when the courier took the return parcel",
+            nullable=True,
+            read=lambda c: _rs(c, "shipped_at"),
+        ),
+        _F(
+            "progress.return_shipment.received_at",
+            "time",
+            "when the warehouse signed for the return parcel",
+            nullable=True,
+            read=lambda c: _rs(c, "received_at"),
+        ),
     ]
 }
 

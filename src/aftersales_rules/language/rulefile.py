@@ -131,6 +131,8 @@ class LegModel(_Model):
     borne_by: Party
     method: Method = "prepaid"
     amount: Any = None
+    cap: Any = Field(None, description="a split leg: the most borne_by bears (an amount); rest_borne_by bears the rest")
+    rest_borne_by: Party | None = Field(None, description="a split leg: who bears what is above the cap")
 
 
 class LineModel(_Model):

@@ -7,7 +7,6 @@ Single-valued outputs live in ``Rule.slots`` (``resolution``, ``return_leg``,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -17,46 +16,23 @@ from ..diagnostics import pydantic_problems, suggest
 from ..errors import SourceLocation
 from ..vocabulary import ACTIONS, STAGES, Component
 from .amounts import Amount, parse_amount
-from .compensation import SLOT as COMPENSATION_SLOT
-from .compensation import is_component, parse_compensation
+from .compensation import parse_compensation
 from .conditions import Condition
 from .items import goods_filter
 from .moments import Moment, parse_moment
 from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
-from .texts import VALUES, fill_values, value_placeholder
+from .steptext import LEG_PLACEHOLDERS, TextSpec, is_extra, parse_text
 
 __all__ = [
-    "PLACEHOLDER",
-    "PLACEHOLDER_EXTRAS",
     "STAGE_ORDER",
     "GestureSpec",
     "LegSpec",
     "LineSpec",
     "Rule",
     "StepSpec",
-    "TextSpec",
-    "is_extra",
     "parse_outputs",
-    "parse_text",
-    "resolve_values",
 ]
-
-PLACEHOLDER_EXTRAS = ("refund.total", "refund.offer_limit", "due_by")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-@dataclass(frozen=True)
-class TextSpec:
-    zh: str | None
-    en: str | None
-
-    def placeholders(self) -> set[str]:
-        out: set[str] = set()
-        for text in (self.zh, self.en):
-            if text:
-                out |= {m.strip() for m in PLACEHOLDER.findall(text.replace("{{", "").replace("}}", ""))}
-        return out
 
 
 @dataclass(frozen=True)
@@ -65,6 +41,8 @@ class LegSpec:
     borne_by: str
     method: str
     amount: Amount | None
+    cap: Amount | None = None  # a split leg: the most ``borne_by`` bears ...
+    rest_borne_by: str | None = None  # ... and who bears the rest
 
 
 @dataclass(frozen=True)
@@ -120,7 +98,7 @@ class Rule:
         for step in self.steps:
             if step.due is not None:
                 read.add(step.due.path)
-            read |= {p for p in step.text.placeholders() if not is_extra(p)}
+            read |= {p for p in step.text.placeholders() if not is_extra(p) and p not in LEG_PLACEHOLDERS}
         return read
 
     @property
@@ -133,75 +111,6 @@ DEFAULT_AMOUNT: dict[Component, str] = {
     "return_postage": "progress.return_shipment.postage_paid",
     "original_shipping": "order.shipping_fee",
 }
-
-
-def parse_text(r: Reader, value: Any) -> TextSpec | None:
-    """A step text: ``$name`` of a shared text, or ``{zh: ..., en: ...}``."""
-    if value is None:
-        r.error("missing_field", "a step needs a text ({zh: ..., en: ...} or $name of a shared text)")
-        return None
-    ok, resolved = r.deref(value, "text")
-    if not ok:
-        return None
-    if isinstance(resolved, TextSpec):
-        return resolved
-    if isinstance(resolved, str):
-        r.error("invalid_text", "a text needs both languages: {zh: ..., en: ...} (or $name of a shared text)")
-        return None
-    if not isinstance(resolved, dict):
-        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {resolved!r}")
-        return None
-    for key in resolved:
-        if key not in ("zh", "en"):
-            r.at(key).error("unknown_field", *suggest(f"unknown language '{key}'", str(key), ("zh", "en")), on_key=True)
-            return None
-        if not isinstance(resolved[key], str) or not resolved[key].strip():
-            r.at(key).error("invalid_text", f"the {key} text must be non-empty text")
-            return None
-    if not resolved:
-        r.error("invalid_text", "a text needs zh and en")
-        return None
-    spec = TextSpec(resolved.get("zh"), resolved.get("en"))
-    check_placeholders(r, spec)
-    return resolve_values(r, spec)
-
-
-def resolve_values(r: Reader, spec: TextSpec) -> TextSpec:
-    """``spec`` with its shared values filled in (``{values.x}``): constants, like ``$x``, known at load."""
-    if not any(name.startswith(VALUES) for name in spec.placeholders()):
-        return spec
-    shown = {name: value_placeholder(r, name, report=False) for name in spec.placeholders() if name.startswith(VALUES)}
-    return TextSpec(fill_values(spec.zh, shown.get), fill_values(spec.en, shown.get))
-
-
-def is_extra(name: str) -> bool:
-    """A placeholder the plan fills, not a fact: the refund's figures, the compensation's, the due time."""
-    if name in PLACEHOLDER_EXTRAS:
-        return True
-    head, _, tail = name.partition(".")
-    return head + "." == COMPENSATION_SLOT and (tail == "total" or is_component(tail))
-
-
-def check_placeholders(r: Reader, spec: TextSpec) -> None:
-    allowed = [
-        *r.scope.facts,
-        *PLACEHOLDER_EXTRAS,
-        COMPENSATION_SLOT + "total",
-        *(VALUES + n for n in r.scope.names_of("value")),
-    ]
-    for name in sorted(spec.placeholders()):
-        if name.startswith(VALUES):
-            value_placeholder(r, name)  # reports an unknown value or format
-        elif name not in allowed and not is_extra(name):
-            r.error(
-                "unknown_placeholder",
-                *suggest(
-                    f"unknown placeholder '{{{name}}}' in text",
-                    name,
-                    allowed,
-                    after=" (write {{ and }} for literal braces)",
-                ),
-            )
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -227,7 +136,34 @@ def _leg(r: Reader, value: Any) -> tuple[bool, LegSpec | None]:
     amount = parse_amount(r.at("amount"), model.amount) if model.amount is not None else None
     if model.amount is not None and amount is None:
         return False, None
-    return True, LegSpec(model.advanced_by or model.borne_by, model.borne_by, model.method, amount)
+    ok, cap = _split(r, model)
+    if not ok:
+        return False, None
+    return True, LegSpec(
+        model.advanced_by or model.borne_by, model.borne_by, model.method, amount, cap, model.rest_borne_by
+    )
+
+
+def _split(r: Reader, model: LegModel) -> tuple[bool, Amount | None]:
+    """Whether a leg's split is well written, and its cap (None: the leg is not split)."""
+    if model.cap is None and model.rest_borne_by is None:
+        return True, None
+    if model.cap is None or model.rest_borne_by is None:
+        missing, given = ("rest_borne_by", "cap") if model.rest_borne_by is None else ("cap", "rest_borne_by")
+        r.at(given).error(
+            "missing_field",
+            f"a split leg needs both cap (the most {model.borne_by} bears) and rest_borne_by (who bears the rest); "
+            f"'{missing}' is missing",
+            on_key=True,
+        )
+        return False, None
+    if model.rest_borne_by == model.borne_by:
+        r.at("rest_borne_by").error(
+            "invalid_value", f"rest_borne_by is {model.borne_by}, who bears the leg up to the cap: name another party"
+        )
+        return False, None
+    cap = parse_amount(r.at("cap"), model.cap)
+    return cap is not None, cap
 
 
 def _line(r: Reader, value: Any) -> LineSpec | None:

@@ -1,0 +1,122 @@
+"""Step texts of a rule file: ``{zh, en}`` with placeholders, parsed and checked at load.
+
+A placeholder is a fact of the case (``{order.order_id}``), a figure the plan fills
+(``{refund.total}``, ``{compensation.total}``, a leg's cap or share, ``{due_by}``)
+or a shared value (``{values.no_reason_days}``, filled in at load by ``texts.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..diagnostics import suggest
+from ..vocabulary import PARTIES
+from .compensation import SLOT as COMPENSATION_SLOT
+from .compensation import is_component
+from .scope import Reader
+from .texts import VALUES, fill_values, value_placeholder
+
+__all__ = [
+    "LEG_PLACEHOLDERS",
+    "PLACEHOLDER",
+    "PLACEHOLDER_EXTRAS",
+    "TextSpec",
+    "check_placeholders",
+    "is_extra",
+    "parse_text",
+    "resolve_values",
+]
+
+PLACEHOLDER_EXTRAS = ("refund.total", "refund.offer_limit", "due_by")
+# a leg's figures a text may show: its cap, and each party's share (a leg not split is borne_by's alone)
+LEG_PLACEHOLDERS = tuple(
+    f"postage.{leg}.{what}"
+    for leg in ("return_leg", "outbound_leg")
+    for what in ("cap", *(f"shares.{p}" for p in PARTIES))
+)
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    zh: str | None
+    en: str | None
+
+    def placeholders(self) -> set[str]:
+        out: set[str] = set()
+        for text in (self.zh, self.en):
+            if text:
+                out |= {m.strip() for m in PLACEHOLDER.findall(text.replace("{{", "").replace("}}", ""))}
+        return out
+
+
+def parse_text(r: Reader, value: Any) -> TextSpec | None:
+    """A step text: ``$name`` of a shared text, or ``{zh: ..., en: ...}``."""
+    if value is None:
+        r.error("missing_field", "a step needs a text ({zh: ..., en: ...} or $name of a shared text)")
+        return None
+    ok, resolved = r.deref(value, "text")
+    if not ok:
+        return None
+    if isinstance(resolved, TextSpec):
+        return resolved
+    if isinstance(resolved, str):
+        r.error("invalid_text", "a text needs both languages: {zh: ..., en: ...} (or $name of a shared text)")
+        return None
+    if not isinstance(resolved, dict):
+        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {resolved!r}")
+        return None
+    for key in resolved:
+        if key not in ("zh", "en"):
+            r.at(key).error("unknown_field", *suggest(f"unknown language '{key}'", str(key), ("zh", "en")), on_key=True)
+            return None
+        if not isinstance(resolved[key], str) or not resolved[key].strip():
+            r.at(key).error("invalid_text", f"the {key} text must be non-empty text")
+            return None
+    if not resolved:
+        r.error("invalid_text", "a text needs zh and en")
+        return None
+    spec = TextSpec(resolved.get("zh"), resolved.get("en"))
+    check_placeholders(r, spec)
+    return resolve_values(r, spec)
+
+
+def resolve_values(r: Reader, spec: TextSpec) -> TextSpec:
+    """``spec`` with its shared values filled in (``{values.x}``): constants, like ``$x``, known at load."""
+    if not any(name.startswith(VALUES) for name in spec.placeholders()):
+        return spec
+    shown = {name: value_placeholder(r, name, report=False) for name in spec.placeholders() if name.startswith(VALUES)}
+    return TextSpec(fill_values(spec.zh, shown.get), fill_values(spec.en, shown.get))
+
+
+def is_extra(name: str) -> bool:
+    """A placeholder the plan fills, not a fact: the refund's figures, the compensation's, the due time."""
+    if name in PLACEHOLDER_EXTRAS:
+        return True
+    head, _, tail = name.partition(".")
+    return head + "." == COMPENSATION_SLOT and (tail == "total" or is_component(tail))
+
+
+def check_placeholders(r: Reader, spec: TextSpec) -> None:
+    allowed = [
+        *r.scope.facts,
+        *PLACEHOLDER_EXTRAS,
+        *LEG_PLACEHOLDERS,
+        COMPENSATION_SLOT + "total",
+        *(VALUES + n for n in r.scope.names_of("value")),
+    ]
+    for name in sorted(spec.placeholders()):
+        if name.startswith(VALUES):
+            value_placeholder(r, name)  # reports an unknown value or format
+        elif name not in allowed and not is_extra(name):
+            r.error(
+                "unknown_placeholder",
+                *suggest(
+                    f"unknown placeholder '{{{name}}}' in text",
+                    name,
+                    allowed,
+                    after=" (write {{ and }} for literal braces)",
+                ),
+            )
