@@ -129,10 +129,22 @@ def test_split_legs_add_up_to_the_leg(plans):
     assert split >= 6
 
 
-def test_every_rule_names_its_clause(policy):
+def test_every_rule_names_its_clause_and_the_readme_maps_it(policy):
+    readme = (MARKETPLACE / "README.md").read_text(encoding="utf-8")
+    clause_map = readme.split("## Clause map", 1)[1].split("## Encoding choices", 1)[0]
     for rule in policy.rules:
         assert rule.id.startswith(rule.clause), rule.id
         assert rule.clause in rule.description, rule.id
+        assert f"`{rule.id}`" in clause_map, rule.id
+
+
+def test_the_readme_marks_the_figures_that_are_not_authoritative():
+    readme = (MARKETPLACE / "README.md").read_text(encoding="utf-8")
+    clause_map = readme.split("## Clause map", 1)[1].split("## Encoding choices", 1)[0]
+    for value in ("insurance_cap", "late_penalty_", "price_protection_days"):
+        row = next(line for line in clause_map.splitlines() if value in line)
+        assert "**not authoritative**" in row, value
+    assert "## What the language could not say" in readme
 
 
 def test_every_value_names_its_source():
