@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -21,7 +22,7 @@ from yaml.constructor import SafeConstructor
 
 from .errors import InputError, SourceLocation
 
-__all__ = ["MAX_FILE_BYTES", "Document", "load_document", "parse_document", "read_bounded"]
+__all__ = ["MAX_FILE_BYTES", "Document", "in_folder", "load_document", "parse_document", "read_bounded"]
 
 MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is refused
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
@@ -155,6 +156,31 @@ def read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int = MAX_F
     if len(raw) > max_bytes:
         raise InputError(f"file is over the {max_bytes:,}-byte limit", where, "too_large")
     return raw
+
+
+def in_folder(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
+    """``path`` with every link followed, when that is a regular file inside ``folder``.
+
+    The one check that keeps the files a policy names inside its policy folder: the rule files of
+    the folder, and the case files of its tests. Refused with an ``InputError`` (code and message,
+    no location: the caller places it): ``outside_policy`` for a path that leaves the folder or a
+    link to a file outside it, ``not_found`` for a path (or a link) to nothing, ``not_a_file`` for a
+    directory, a device or a pipe (which has no end to read to).
+    """
+    root = Path(folder).resolve()
+    given = Path(os.path.abspath(path))
+    real = given.resolve()
+    if not real.is_relative_to(root):
+        if given.is_relative_to(Path(os.path.abspath(folder))):
+            message = f"links to {real}, outside the policy folder"
+        else:
+            message = f"is outside the policy folder {folder}"
+        raise InputError(message, code="outside_policy")
+    if not real.exists():
+        raise InputError("no such file" + (f" (a link to {real})" if real != given else ""), code="not_found")
+    if not real.is_file():
+        raise InputError("is not a regular file (a directory, a device or a pipe)", code="not_a_file")
+    return real
 
 
 def load_document(

@@ -30,7 +30,7 @@ def policy_test(rules_dir: str, tests_path: str | None, coverage: bool) -> None:
         raise InputError(
             f"no policy tests (write them as {tests_dir}/*.yaml)", SourceLocation(str(tests_dir)), "not_found"
         )
-    tests = load_tests(tests_dir)
+    tests = load_tests(tests_dir, policy_folder=rules_dir)
     if not tests:
         raise InputError(
             "no policy tests in it (*.yaml files with a 'tests' list)", SourceLocation(str(tests_dir)), "no_tests"
