@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "MAX_QUOTED",
     "AfterSalesError",
     "CaseError",
     "ConflictError",
@@ -54,7 +55,26 @@ __all__ = [
     "Problem",
     "SourceLocation",
     "UndecidedError",
+    "cut",
+    "quoted",
 ]
+
+MAX_QUOTED = 120  # characters of a value a message shows: every valid id and name (at most 120) whole
+
+
+def cut(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` when it has at most ``limit`` characters; else its first ``limit`` and ``...``.
+
+    The one cutting function: every value from a case, a rule file or a tests file that a
+    message names passes through it (``quoted`` for one in quotes), and the message stays
+    readable however long the value.
+    """
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def quoted(value: object) -> str:
+    """``'value'``: the value's text in quotes, ``cut``."""
+    return f"'{cut(str(value))}'"
 
 
 def one_line(text: str) -> str:

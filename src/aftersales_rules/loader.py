@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import InputError, SourceLocation
+from .errors import InputError, SourceLocation, cut, quoted
 
 __all__ = ["MAX_FILE_BYTES", "Document", "in_folder", "load_document", "parse_document", "read_bounded"]
 
@@ -107,7 +107,7 @@ def _syntax_problem(problem: str, kind: str) -> tuple[str, str]:
     for phrase, code, message in _SYNTAX:
         if phrase in problem:
             return code, (message if code != "syntax" else f"invalid {kind}: {message}")
-    return "syntax", f"invalid {kind}: {problem}"
+    return "syntax", f"invalid {kind}: {cut(problem)}"
 
 
 @dataclass
@@ -266,14 +266,14 @@ class _Builder:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag not in ("tag:yaml.org,2002:seq",):
-                raise InputError(f"unsupported tag {node.tag!r}", self.loc(node), "unsupported_tag")
+                raise InputError(f"unsupported tag {cut(node.tag)!r}", self.loc(node), "unsupported_tag")
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)  # the composer makes only these three kinds of node
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, path: tuple, depth: int) -> dict:
         if node.tag != "tag:yaml.org,2002:map":
-            raise InputError(f"unsupported tag {node.tag!r}", self.loc(node), "unsupported_tag")
+            raise InputError(f"unsupported tag {cut(node.tag)!r}", self.loc(node), "unsupported_tag")
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -282,7 +282,9 @@ class _Builder:
             if key in out:
                 first = self.doc.keys[path + (key,)]
                 raise InputError(
-                    f"duplicate key '{key}' (first written at line {first.line})", self.loc(key_node), "duplicate_key"
+                    f"duplicate key {quoted(key)} (first written at line {first.line})",
+                    self.loc(key_node),
+                    "duplicate_key",
                 )
             self.doc.keys[path + (key,)] = self.loc(key_node)
             out[key] = self.build(value_node, path + (key,), depth + 1)
@@ -292,7 +294,7 @@ class _Builder:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             raise InputError(
-                f"unsupported tag {tag!r}: only plain YAML values are allowed", self.loc(node), "unsupported_tag"
+                f"unsupported tag {cut(tag)!r}: only plain YAML values are allowed", self.loc(node), "unsupported_tag"
             )
         if tag == "tag:yaml.org,2002:str":
             return node.value
@@ -305,11 +307,11 @@ class _Builder:
             except InvalidOperation:
                 value = None
             if value is None or not value.is_finite():
-                raise InputError(f"'{node.value}' is not a finite number", self.loc(node), "not_finite")
+                raise InputError(f"{quoted(node.value)} is not a finite number", self.loc(node), "not_finite")
             return value
         try:
             return self.scalars.construct_object(node)
         except (yaml.YAMLError, ValueError):
             raise InputError(
-                f"'{node.value}' is not a valid {tag.rsplit(':', 1)[-1]}", self.loc(node), "invalid_value"
+                f"{quoted(node.value)} is not a valid {tag.rsplit(':', 1)[-1]}", self.loc(node), "invalid_value"
             ) from None

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..case import load_case, parse_case
-from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation
+from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation, cut
 from ..loader import Document, load_document
 from ..policy import Policy
 
@@ -186,7 +186,7 @@ def error_text(exc: BaseException) -> str:
     """An error as a person reads it: every problem a line; a bug named as one."""
     if isinstance(exc, AfterSalesError):
         return str(exc)
-    return f"internal error (please report): {type(exc).__name__}: {exc}"
+    return f"internal error (please report): {type(exc).__name__}: {cut(str(exc))}"
 
 
 def error_fields(case_id: str | None, exc: BaseException, where: str, ref: int | str) -> dict[str, Any]:

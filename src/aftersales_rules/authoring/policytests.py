@@ -33,7 +33,7 @@ from typing import Any
 
 from ..case import parse_case
 from ..diagnostics import dotted, suggest
-from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation
+from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation, quoted
 from ..loader import Document, in_folder, load_document
 from ..plan import Plan
 from .expect import check_plan, same_value
@@ -41,6 +41,7 @@ from .expect import check_plan, same_value
 __all__ = ["PolicyTest", "TestReport", "TestResult", "check_plan", "load_tests", "run_tests", "same_value"]
 
 TEST_KEYS = ("name", "case", "expect", "description")
+MAX_TEST_NAME = 200
 EXTRA_KEYS = ("steps_in_order", "due")
 
 
@@ -112,7 +113,9 @@ def _file_tests(doc: Document, file: Path, folder: Path, problems: list[Problem]
             error(
                 (key,),
                 "unknown_field",
-                *suggest(f"unknown field '{key}'", str(key), ["tests"], otherwise=" (a test file holds only 'tests')"),
+                *suggest(
+                    f"unknown field {quoted(key)}", str(key), ["tests"], otherwise=" (a test file holds only 'tests')"
+                ),
                 on_key=True,
             )
     entries = data["tests"]
@@ -132,13 +135,13 @@ def _file_tests(doc: Document, file: Path, folder: Path, problems: list[Problem]
                 error(
                     at + (key,),
                     "unknown_field",
-                    *suggest(f"unknown field '{key}' in a test", str(key), TEST_KEYS),
+                    *suggest(f"unknown field {quoted(key)} in a test", str(key), TEST_KEYS),
                     on_key=True,
                 )
                 bad = True
         for key in ("name", "case", "expect"):
             if key not in entry:
-                error(at, "missing_field", f"missing field '{key}' in a test")
+                error(at, "missing_field", f"missing field {quoted(key)} in a test")
                 bad = True
         if bad:
             continue
@@ -147,8 +150,11 @@ def _file_tests(doc: Document, file: Path, folder: Path, problems: list[Problem]
         if not isinstance(name, str) or not name.strip():
             error(at + ("name",), "invalid_value", "a test's name is non-empty text")
             continue
+        if len(name) > MAX_TEST_NAME:  # it names the test on every line of the report
+            error(at + ("name",), "invalid_value", f"a test's name has at most {MAX_TEST_NAME} characters")
+            continue
         if name in names:
-            error(at + ("name",), "duplicate_name", f"test name '{name}' is already used at line {names[name]}")
+            error(at + ("name",), "duplicate_name", f"test name {quoted(name)} is already used at line {names[name]}")
             continue
         names[name] = line
         if not isinstance(expect, dict) or not expect:
@@ -169,7 +175,12 @@ def _check_expect(doc: Document, at: tuple, expect: dict, error) -> bool:
     fields = [*Plan.model_fields, *EXTRA_KEYS]
     for key, value in expect.items():
         if key not in fields:
-            error(at + (key,), "unknown_field", *suggest(f"unknown plan field '{key}'", str(key), fields), on_key=True)
+            error(
+                at + (key,),
+                "unknown_field",
+                *suggest(f"unknown plan field {quoted(key)}", str(key), fields),
+                on_key=True,
+            )
             ok = False
         elif key == "steps_in_order" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             error(at + (key,), "invalid_value", "steps_in_order is a list of actions")
@@ -189,7 +200,7 @@ def _case(
         error(at, "invalid_value", "case is a case file (relative to this file) or the case itself")
         return None
     if os.path.isabs(value):
-        error(at, "outside_policy", f"case file '{value}' is an absolute path: name it relative to this file")
+        error(at, "outside_policy", f"case file {quoted(value)} is an absolute path: name it relative to this file")
         return None
     target = file.parent / value
     try:
@@ -197,12 +208,12 @@ def _case(
         case_doc = load_document(real, display=os.path.normpath(target))
     except InputError as exc:
         if exc.code == "outside_policy":
-            error(at, exc.code, f"case file '{value}' {exc.problem.message}")
+            error(at, exc.code, f"case file {quoted(value)} {exc.problem.message}")
         else:
-            error(at, "invalid_case_file", f"cannot read case file '{value}': {exc.problem.message}")
+            error(at, "invalid_case_file", f"cannot read case file {quoted(value)}: {exc.problem.message}")
         return None
     if not isinstance(case_doc.data, dict):
-        error(at, "invalid_case_file", f"case file '{value}' does not hold a case (a mapping)")
+        error(at, "invalid_case_file", f"case file {quoted(value)} does not hold a case (a mapping)")
         return None
     return case_doc.data, case_doc.file, case_doc
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..authoring.impact import ImpactReport, describe, diff_policies
-from ..errors import one_line
+from ..errors import cut, one_line
 from .errors import handle_errors
 from .options import format_option
 
@@ -33,10 +33,10 @@ def report_lines(report: ImpactReport) -> list[str]:
     policy decided, then the summary; what is not printable shown escaped."""
     lines = [f"old: {report.old} ({report.old_digest})", f"new: {report.new} ({report.new_digest})", ""]
     changes = [
-        f"{c.case_id or '?'} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
+        f"{cut(c.case_id or '?')} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
     ]
     changes += [
-        f"{e['case_id'] or '?'} ({where} {e[where]}): not decided by either policy: {e['error']}"
+        f"{cut(e['case_id'] or '?')} ({where} {e[where]}): not decided by either policy: {e['error']}"
         for e in report.errors
         for where in ("line", "file")
         if where in e

@@ -9,7 +9,7 @@ import traceback
 
 import click
 
-from ..errors import AfterSalesError, one_line
+from ..errors import AfterSalesError, cut, one_line
 
 __all__ = ["handle_errors"]
 
@@ -36,7 +36,8 @@ def handle_errors(func):
         except Exception as exc:  # a bug: say so in one line, traceback only on request
             if os.environ.get("AFTERSALES_DEBUG"):
                 traceback.print_exc()
-            click.echo(one_line(f"aftersales: internal error (please report): {type(exc).__name__}: {exc}"), err=True)
+            text = f"aftersales: internal error (please report): {type(exc).__name__}: {cut(str(exc))}"
+            click.echo(one_line(text), err=True)
             sys.exit(1)
 
     return wrapper

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..case import Case, parse_case
 from ..diagnostics import suggest
-from ..errors import CaseError, EvaluationError, Problem, UndecidedError
+from ..errors import CaseError, EvaluationError, Problem, UndecidedError, cut, quoted
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.rules import STAGE_ORDER, Rule
@@ -89,7 +89,7 @@ class Engine:
         try:
             return self._evaluate(case, branches)
         except ValidationError as exc:  # a plan it cannot state: the library's error, never pydantic's
-            raise EvaluationError(f"case {case.case_id}: the plan cannot be stated: {_first(exc)}") from None
+            raise EvaluationError(f"case {cut(case.case_id)}: the plan cannot be stated: {_first(exc)}") from None
 
     def _evaluate(self, case: Case, branches: bool) -> Plan:
         self._check_effective(case)
@@ -135,12 +135,12 @@ class Engine:
         day = case.opened_at.astimezone(self.tz or case.opened_at.tzinfo).date()
         if info.effective_from and day < info.effective_from:
             raise EvaluationError(
-                f"case {case.case_id} opened on {day}, before policy {info.name} {info.version} "
+                f"case {cut(case.case_id)} opened on {day}, before policy {info.name} {info.version} "
                 f"takes effect ({info.effective_from})"
             )
         if info.effective_until and day > info.effective_until:
             raise EvaluationError(
-                f"case {case.case_id} opened on {day}, after policy {info.name} {info.version} "
+                f"case {cut(case.case_id)} opened on {day}, after policy {info.name} {info.version} "
                 f"ended ({info.effective_until})"
             )
 
@@ -173,7 +173,7 @@ class Engine:
         declared = sorted(self.attribute_names)
         path = f"attributes.{name}"
         message, suggestion = suggest(
-            f"{path}: policy {self.info.name} declares no attribute '{name}'",
+            f"{path}: policy {self.info.name} declares no attribute {quoted(name)}",
             name,
             declared,
             otherwise=f" (it declares {', '.join(declared)})" if declared else " (it declares none)",
@@ -217,7 +217,7 @@ class Engine:
         resolution = slot("resolution", self.source.defaults.resolution)
         if resolution is None:
             raise UndecidedError(
-                f"no rule decided a resolution for case {case.case_id} ({case.issue.kind}) "
+                f"no rule decided a resolution for case {cut(case.case_id)} ({case.issue.kind}) "
                 "and the policy sets no default (defaults: {resolution: ...})",
                 case_id=case.case_id,
                 kind=case.issue.kind,

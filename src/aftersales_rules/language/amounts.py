@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..diagnostics import suggest
+from ..diagnostics import shown, suggest
+from ..errors import quoted
 from ..money import MoneyError, parse_money, percent_of, quantize
 from .scope import Reader
 
@@ -101,7 +102,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
     if not ok:
         return None
     if isinstance(value, bool) or value is None:
-        r.error("invalid_amount", f"expected an amount, a money fact or a formula, got {value!r}")
+        r.error("invalid_amount", f"expected an amount, a money fact or a formula, got {shown(value)}")
         return None
     if isinstance(value, (int, Decimal)) or (isinstance(value, str) and _looks_numeric(value)):
         try:
@@ -113,7 +114,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         fact = r.scope.fact(value)
         if fact is None or fact.type != "money":
             money = [p for p, f in r.scope.facts.items() if f.type == "money"]
-            r.error("unknown_fact", *suggest(f"'{value}' is not a money fact", value, money))
+            r.error("unknown_fact", *suggest(f"{quoted(value)} is not a money fact", value, money))
             return None
         return Amount("fact", path=value)
     if not isinstance(value, dict) or len(value) == 0:
@@ -128,7 +129,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         if extra:
             r.at(extra[0]).error(
                 "unknown_field",
-                *suggest(f"unknown field '{extra[0]}' in a percentage", str(extra[0]), ["percent", "of"]),
+                *suggest(f"unknown field {quoted(extra[0])} in a percentage", str(extra[0]), ["percent", "of"]),
                 on_key=True,
             )
             return None
@@ -144,7 +145,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
             pct = None
         if pct is None or not pct.is_finite() or not 0 <= pct <= 100:
             r.at("percent").error(
-                "invalid_value", f"a percentage must be a number from 0 to 100, got {value['percent']!r}"
+                "invalid_value", f"a percentage must be a number from 0 to 100, got {shown(value['percent'])}"
             )
             return None
         base = parse_amount(r.at("of"), value["of"])
@@ -152,7 +153,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
     if len(value) != 1 or next(iter(value)) not in _LISTS:
         key = next(iter(value))
         r.at(key).error(
-            "unknown_field", *suggest(f"unknown formula '{key}'", str(key), ("percent", *_LISTS)), on_key=True
+            "unknown_field", *suggest(f"unknown formula {quoted(key)}", str(key), ("percent", *_LISTS)), on_key=True
         )
         return None
     form, items = next(iter(value.items()))

@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import pydantic_problems, suggest
-from ..errors import SourceLocation
+from ..diagnostics import pydantic_problems, shown, suggest
+from ..errors import SourceLocation, quoted
 from ..vocabulary import ACTIONS, STAGES, Component
 from .amounts import Amount, parse_amount
 from .conditions import Condition
@@ -142,11 +142,13 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
         r.error("invalid_text", "a text needs both languages: {zh: ..., en: ...} (or $name of a shared text)")
         return None
     if not isinstance(resolved, dict):
-        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {resolved!r}")
+        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {shown(resolved)}")
         return None
     for key in resolved:
         if key not in ("zh", "en"):
-            r.at(key).error("unknown_field", *suggest(f"unknown language '{key}'", str(key), ("zh", "en")), on_key=True)
+            r.at(key).error(
+                "unknown_field", *suggest(f"unknown language {quoted(key)}", str(key), ("zh", "en")), on_key=True
+            )
             return None
         if not isinstance(resolved[key], str) or not resolved[key].strip():
             r.at(key).error("invalid_text", f"the {key} text must be non-empty text")
@@ -166,7 +168,7 @@ def check_placeholders(r: Reader, spec: TextSpec) -> None:
             r.error(
                 "unknown_placeholder",
                 *suggest(
-                    f"unknown placeholder '{{{name}}}' in text",
+                    f"unknown placeholder {quoted('{' + name + '}')} in text",
                     name,
                     allowed,
                     after=" (write {{ and }} for literal braces)",
@@ -288,14 +290,16 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
         if fact is None or name in r.scope.condition_facts:
             why = " (it is defined by a condition, not set by rules)" if name in r.scope.condition_facts else ""
             settable = [p[6:] for p, f in r.scope.facts.items() if p.startswith("facts.")]
-            s.error("unknown_fact", *suggest(f"no derived fact '{name}' to set{why}", name, settable), on_key=True)
+            s.error(
+                "unknown_fact", *suggest(f"no derived fact {quoted(name)} to set{why}", name, settable), on_key=True
+            )
             continue
         if fact.type == "bool" and not isinstance(value, bool):
-            s.error("type_mismatch", f"facts.{name} is true or false, not {value!r}")
+            s.error("type_mismatch", f"facts.{name} is true or false, not {shown(value)}")
         elif fact.type == "enum" and value not in fact.values:
             s.error(
                 "invalid_value",
-                *suggest(f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}", value, fact.values),
+                *suggest(f"facts.{name} is one of {', '.join(fact.values)}, not {shown(value)}", value, fact.values),
             )
         else:
             slots[f"facts.{name}"] = value
@@ -306,7 +310,7 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
             s.at("action").error(
                 "unknown_action",
                 *suggest(
-                    f"unknown action '{step.action}'",
+                    f"unknown action {quoted(step.action)}",
                     step.action,
                     ACTIONS,
                     after=" (a policy's own actions start with x_)",
