@@ -161,6 +161,7 @@ POLICIES = {
     "shared value": _policy(values={"v": [HUGE]}),
     "moment": _policy({"opened_at": {"before": {"from": "order.delivered_at", "plus": HUGE}}}),
     "moment fact": _policy({"opened_at": {"before": {"from": HUGE, "plus": "1d"}}}),
+    "time zone": {**BASE, "policy": {"name": "p", "version": "1", "timezone": HUGE[:300]}},
     "derived fact default": _policy(facts={"f": {"type": "bool", "default": HUGE}}),
 }
 

@@ -86,7 +86,7 @@ class _Builder:
         if header.timezone:
             try:
                 self.scope.timezone = ZoneInfo(header.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" names a folder of zones
                 self.reader(file, "policy", "timezone").error(
                     "invalid_value",
                     f"unknown time zone {quoted(header.timezone)} (use an IANA name such as Asia/Shanghai)",
