@@ -8,12 +8,20 @@ that fails under both policies with several problems shown a line each by ``diff
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from aftersales_rules import Policy, PolicyError
+from aftersales_rules.authoring.batch import run_batch
+from aftersales_rules.cli import cli
+from aftersales_rules.errors import OutputError
+
+from conftest import RULES, SMALL_CASE
 
 BASE = {"policy": {"name": "p", "version": "1"}, "defaults": {"resolution": "escalate"}}
 
@@ -27,3 +35,46 @@ def test_a_time_zone_that_is_not_one_is_a_policy_error(tmp_path: Path, zone: str
     (problem,) = caught.value.problems
     assert problem.code == "invalid_value" and problem.path == "policy.timezone"
     assert problem.message.startswith("unknown time zone '" + zone[:120])
+
+
+# ----------------------------------------------------------------------------- point 11
+
+
+@pytest.fixture
+def policy_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder, ignore=shutil.ignore_patterns("tests", "examples"))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("out", "cause"),
+    [
+        ("rules/policy.yaml", "it is a rule file of {rules}"),
+        ("rules/plans.yaml", "it would be read as a rule file of {rules}"),
+        ("rules/../rules/texts.yml", "it would be read as a rule file of {rules}"),
+    ],
+)
+def test_batch_refuses_to_write_over_the_policy(policy_copy: Path, out: str, cause: str) -> None:
+    cases = policy_copy.parent / "cases.jsonl"
+    cases.write_text(json.dumps(SMALL_CASE) + "\n", encoding="utf-8")
+    before = {f.name: f.read_bytes() for f in policy_copy.iterdir()}
+    target = policy_copy.parent / out
+    result = CliRunner().invoke(cli, ["batch", str(cases), "--out", str(target), "--rules", str(policy_copy)])
+    assert result.exit_code == 1
+    assert result.stderr == f"{target}: cannot write: {cause.format(rules=policy_copy)}\n"
+    assert {f.name: f.read_bytes() for f in policy_copy.iterdir()} == before
+    assert Policy.load(policy_copy).digest == Policy.load(RULES).digest
+
+
+def test_batch_refuses_to_write_over_a_policy_given_as_one_file(policy_copy: Path) -> None:
+    with pytest.raises(OutputError, match="it is the policy's rule file"):
+        run_batch(RULES / "examples", policy_copy / "policy.yaml", rules=policy_copy / "policy.yaml")
+
+
+def test_batch_still_writes_beside_the_policy(policy_copy: Path) -> None:
+    cases = policy_copy.parent / "cases.jsonl"
+    cases.write_text(json.dumps(SMALL_CASE) + "\n", encoding="utf-8")
+    summary = run_batch(cases, policy_copy / "plans.jsonl", rules=policy_copy)
+    assert summary.cases == 1 and (policy_copy / "plans.jsonl").exists()
+    assert Policy.load(policy_copy).digest == Policy.load(RULES).digest  # a .jsonl file is not a rule file

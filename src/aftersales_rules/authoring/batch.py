@@ -35,12 +35,14 @@ from typing import Any
 
 from ..case import load_case, parse_case
 from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation, cut
+from ..language.source import RULE_SUFFIXES
 from ..loader import Document, load_document
 from ..policy import Policy
 
 __all__ = [
     "BatchSummary",
     "case_id_of",
+    "check_not_policy",
     "check_output",
     "count_cases",
     "error_fields",
@@ -284,6 +286,16 @@ def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> 
         raise OutputError(str(out), "it is the input")
 
 
+def check_not_policy(rules: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Refuse an output that is an input of the policy: one of its rule files, or a new one in its folder."""
+    folder, target = Path(rules), Path(out).resolve()
+    if folder.is_dir() and target.parent == folder.resolve() and target.suffix in RULE_SUFFIXES:
+        how = "it is a rule file" if target.exists() else "it would be read as a rule file"
+        raise OutputError(str(out), f"{how} of {rules}")
+    if not folder.is_dir() and target == folder.resolve():
+        raise OutputError(str(out), "it is the policy's rule file")
+
+
 # --------------------------------------------------------------------------- workers
 
 _worker_policy: Policy | None = None
@@ -326,6 +338,7 @@ def run_batch(
     completes: a run that fails or is interrupted leaves ``out`` as it was.
     """
     check_output(cases, out)
+    check_not_policy(rules, out)
     policy = Policy.load(rules)  # a broken policy is reported before the output is touched
     summary = BatchSummary()
     records = read_cases(cases)
