@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,36 @@ def test_batch_still_writes_beside_the_policy(policy_copy: Path) -> None:
     summary = run_batch(cases, policy_copy / "plans.jsonl", rules=policy_copy)
     assert summary.cases == 1 and (policy_copy / "plans.jsonl").exists()
     assert Policy.load(policy_copy).digest == Policy.load(RULES).digest  # a .jsonl file is not a rule file
+
+
+# ----------------------------------------------------------------------------- point 15
+
+FULL_DISK_COMMANDS = {
+    "dry-run": ["dry-run", "rules/examples/damaged_vip_gift.yaml"],
+    "dry-run json": ["dry-run", "rules/examples/damaged_vip_gift.yaml", "--format", "json"],
+    "check": ["check", "rules"],
+    "test": ["test", "rules"],
+    "schema": ["schema", "case"],
+    "diff": ["diff", "rules", "rules", "CASES"],
+    "batch summary": ["batch", "CASES", "--out", "PLANS"],
+}
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+@pytest.mark.parametrize("args", FULL_DISK_COMMANDS.values(), ids=FULL_DISK_COMMANDS.keys())
+def test_standard_output_on_a_full_disk_is_named_in_one_line(root: Path, tmp_path: Path, args: list[str]) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(SMALL_CASE) + "\n", encoding="utf-8")
+    args = [str(cases) if a == "CASES" else str(tmp_path / "plans.jsonl") if a == "PLANS" else a for a in args]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", "from aftersales_rules.cli import main; main()", *args],
+            cwd=root,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1:] == ["standard output: cannot write: No space left on device"]
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr

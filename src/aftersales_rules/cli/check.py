@@ -7,7 +7,7 @@ import json
 import click
 
 from ..authoring.lint import CheckReport, check_policy
-from .errors import handle_errors
+from .errors import echo, handle_errors
 from .options import format_option
 
 
@@ -22,10 +22,10 @@ def check(rules_dir: str, fmt: str) -> None:
     """
     report = check_policy(rules_dir)
     if fmt == "json":
-        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+        echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         for line in report_lines(report):
-            click.echo(line)
+            echo(line)
     raise SystemExit(report.exit_code)
 
 

@@ -8,7 +8,7 @@ import click
 
 from ..authoring.impact import ImpactReport, describe, diff_policies
 from ..errors import cut, one_line
-from .errors import handle_errors
+from .errors import echo, handle_errors
 from .options import format_option
 
 
@@ -22,10 +22,10 @@ def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
     """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed."""
     report = diff_policies(old_rules, new_rules, cases)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for line in report_lines(report):
-            click.echo(line)
+            echo(line)
 
 
 def report_lines(report: ImpactReport) -> list[str]:

@@ -7,7 +7,7 @@ import click
 from ..case import load_case
 from ..policy import Policy
 from ..render import render_text
-from .errors import handle_errors
+from .errors import echo, handle_errors
 from .options import format_option, no_branches_option, rules_option
 
 
@@ -23,6 +23,6 @@ def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool) -> None
     case = load_case(case_file)
     plan = policy.evaluate(case, branches=not no_branches)
     if fmt == "json":
-        click.echo(plan.to_json())
+        echo(plan.to_json())
     else:
-        click.echo(render_text(plan), nl=False)
+        echo(render_text(plan), nl=False)

@@ -9,7 +9,7 @@ import click
 from ..authoring.policytests import TestReport, load_tests, run_tests
 from ..errors import InputError, SourceLocation, one_line
 from ..policy import Policy
-from .errors import handle_errors
+from .errors import echo, handle_errors
 
 
 @click.command("test")
@@ -37,7 +37,7 @@ def policy_test(rules_dir: str, tests_path: str | None, coverage: bool) -> None:
         )
     report = run_tests(policy, tests)
     for line in format_report(report, policy if coverage else None):
-        click.echo(line)
+        echo(line)
     if report.failed:
         raise SystemExit(1)
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..authoring.schema import SCHEMAS, json_schema
-from .errors import handle_errors
+from .errors import echo, handle_errors
 
 
 @click.command("schema")
@@ -15,4 +15,4 @@ from .errors import handle_errors
 @handle_errors
 def schema(name: str) -> None:
     """Print the JSON Schema of a case file, a plan, a rule file (policy) or a policy test file."""
-    click.echo(json.dumps(json_schema(name), ensure_ascii=False, indent=2))
+    echo(json.dumps(json_schema(name), ensure_ascii=False, indent=2))
