@@ -113,3 +113,35 @@ def test_standard_output_on_a_full_disk_is_named_in_one_line(root: Path, tmp_pat
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1:] == ["standard output: cannot write: No space left on device"]
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+# ----------------------------------------------------------------------------- point 8
+
+
+def _tiny(folder: Path, attributes: dict) -> Path:
+    folder.mkdir()
+    rule = {"id": "r", "when": {"issue.kind": "damaged"}, "then": {"resolution": "explain"}}
+    policy = {**BASE, "attributes": attributes, "rules": [rule]}
+    (folder / "policy.yaml").write_text(yaml.safe_dump(policy), encoding="utf-8")
+    return folder
+
+
+def test_diff_shows_every_problem_of_a_case_on_a_line_of_its_own(tmp_path: Path) -> None:
+    old = _tiny(tmp_path / "old", {"gift_wrap": {"type": "bool"}, "rush": {"type": "bool"}})
+    new = _tiny(tmp_path / "new", {})
+    fails_under_new = {**SMALL_CASE, "case_id": "C-1", "attributes": {"gift_wrap": True, "rush": True}}
+    fails_under_both = {"case_id": "C-2"}
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(c) + "\n" for c in (fails_under_new, fails_under_both)), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(old), str(new), str(cases)], catch_exceptions=False)
+    assert result.exit_code == 0
+    body = result.stdout.split("\n\n")[1].splitlines()
+    assert body == [
+        "C-1 damaged (line 1): error none → 2 errors occurred:",
+        "    unknown_attribute: attributes.gift_wrap: policy p declares no attribute 'gift_wrap' (it declares none)",
+        "    unknown_attribute: attributes.rush: policy p declares no attribute 'rush' (it declares none)",
+        "C-2 (line 2): not decided by either policy: 3 errors occurred:",
+        "    missing_field: missing field 'issue'",
+        "    missing_field: missing field 'opened_at'",
+        "    missing_field: missing field 'order'",
+    ]

@@ -30,7 +30,8 @@ def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
 
 def report_lines(report: ImpactReport) -> list[str]:
     """The text view: both policies with their digests, a line per changed case and per case neither
-    policy decided, then the summary; what is not printable shown escaped."""
+    policy decided (each further problem of its error on a line of its own, indented), then the
+    summary; what is not printable shown escaped."""
     lines = [f"old: {report.old} ({report.old_digest})", f"new: {report.new} ({report.new_digest})", ""]
     changes = [
         f"{cut(c.case_id or '?')} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
@@ -41,8 +42,11 @@ def report_lines(report: ImpactReport) -> list[str]:
         for where in ("line", "file")
         if where in e
     ]
+    for entry in changes:  # an error of several problems: its first line here, then a line per problem
+        first, *more = entry.split("\n")
+        lines += [first, *(f"    {line}" for line in more)]
     if changes:
-        lines += [*changes, ""]
+        lines.append("")
     lines.append(f"{report.cases:,} cases, {len(report.changes):,} changed, {report.failed_both:,} failed under both")
     by_kind = report.changed_by_kind
     if by_kind:
