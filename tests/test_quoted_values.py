@@ -257,9 +257,9 @@ def test_no_message_quotes_a_value_by_hand() -> None:
                 by_repr = part.conversion == ord("r")
                 through_cut = isinstance(part.value, ast.Call) and getattr(part.value.func, "id", "") == "cut"
                 if (in_quotes or by_repr) and not through_cut:
-                    found.append(f"{path.name}:{part.lineno}: {ast.unparse(part.value)}")
+                    found.append(f"{path.name}: {ast.unparse(part.value)}")
     assert found == ALLOWED
 
 
 # not a value from a case, a rule file or a tests file: a Policy's repr, a schema name a program asks for
-ALLOWED = ["schema.py:42: name", "service.py:60: self._policy"]
+ALLOWED = ["schema.py: name", "service.py: self._policy"]

@@ -3,7 +3,9 @@
 A time zone that names a folder of zones (point 9: only the library's errors out of
 ``Policy.load``); an output over a rule file (point 11: refuse an output that is an input);
 standard output that cannot be written (point 15: one line naming it and the cause); a case
-that fails under both policies with several problems shown a line each by ``diff`` (point 8).
+that fails under both policies with several problems shown a line each by ``diff``, and an
+attribute the policy does not declare placed in the case file and reported with the case's other
+problems (point 8).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from aftersales_rules import Policy, PolicyError
+from aftersales_rules import CaseError, Policy, PolicyError
 from aftersales_rules.authoring.batch import run_batch
+from aftersales_rules.authoring.policytests import load_tests, run_tests
 from aftersales_rules.cli import cli
 from aftersales_rules.errors import OutputError
 
@@ -145,3 +148,75 @@ def test_diff_shows_every_problem_of_a_case_on_a_line_of_its_own(tmp_path: Path)
         "    missing_field: missing field 'opened_at'",
         "    missing_field: missing field 'order'",
     ]
+
+
+def _case_file(tmp_path: Path, case: dict) -> Path:
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(case, sort_keys=False, default_flow_style=False), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if text in line)
+
+
+def test_attribute_problems_are_placed_in_the_case_file_and_shown_with_the_others(tmp_path: Path) -> None:
+    case = {**SMALL_CASE, "opened_at": "yesterday", "attributes": {"custom_mad": True}}
+    path = _case_file(tmp_path, case)
+    result = CliRunner().invoke(cli, ["dry-run", str(path), "--rules", str(RULES)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "2 errors occurred:",
+        f"{path}:2:12: invalid_value: opened_at: is not a date and time (ISO 8601 with an offset, such as "
+        "2026-07-15T14:05:00+08:00) (got 'yesterday')",
+        f"{path}:{_line_of(path, 'custom_mad')}:3: unknown_attribute: attributes.custom_mad: policy reference "
+        "declares no attribute "
+        "'custom_mad' (did you mean 'custom_made'?)",
+    ]
+
+
+def test_an_attribute_of_the_wrong_type_is_placed_at_its_value(tmp_path: Path) -> None:
+    path = _case_file(tmp_path, {**SMALL_CASE, "attributes": {"custom_made": 3}})
+    result = CliRunner().invoke(cli, ["dry-run", str(path), "--rules", str(RULES)])
+    assert result.stderr == (
+        f"{path}:{_line_of(path, 'custom_made')}:16: invalid_value: attributes.custom_made: the policy expects "
+        "true or false, got 3\n"
+    )
+
+
+def test_evaluate_reports_undeclared_attributes_with_the_cases_other_problems(reference_policy: Policy) -> None:
+    case = {**SMALL_CASE, "order": {**SMALL_CASE["order"], "currency": "yuan"}, "attributes": {"custom_mad": True}}
+    with pytest.raises(CaseError) as caught:
+        reference_policy.evaluate(case)
+    assert [(p.code, p.path) for p in caught.value.problems] == [
+        ("invalid_value", "order.currency"),
+        ("unknown_attribute", "attributes.custom_mad"),
+    ]
+    not_names = {**case, "attributes": {"custom mad": True, 7: True}}  # the case model refuses them as names
+    with pytest.raises(CaseError) as caught:
+        reference_policy.evaluate(not_names)
+    assert "unknown_attribute" not in [p.code for p in caught.value.problems]
+
+
+def test_batch_records_and_policy_tests_place_attribute_problems_in_their_files(tmp_path: Path) -> None:
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    path = _case_file(folder, {**SMALL_CASE, "attributes": {"custom_mad": True}})
+    run_batch(folder, tmp_path / "plans.jsonl", rules=RULES)
+    (record,) = [json.loads(line) for line in (tmp_path / "plans.jsonl").read_text("utf-8").splitlines()]
+    (problem,) = record["problems"]
+    assert (problem["file"], problem["line"], problem["column"], problem["code"]) == (
+        str(path),
+        _line_of(path, "custom_mad"),
+        3,
+        "unknown_attribute",
+    )
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    (rules / "tests").mkdir()
+    shutil.copy(path, rules / "examples" / "misspelt.yaml")
+    test = {"name": "misspelt", "case": "../examples/misspelt.yaml", "expect": {"resolution": "escalate"}}
+    (rules / "tests" / "t.yaml").write_text(yaml.safe_dump({"tests": [test]}), encoding="utf-8")
+    (result,) = run_tests(Policy.load(rules), load_tests(rules / "tests", policy_folder=rules)).results
+    where = f"{rules / 'examples' / 'misspelt.yaml'}:{_line_of(path, 'custom_mad')}:3"
+    assert result.error is not None and result.error.startswith(f"{where}: unknown_attribute: ")

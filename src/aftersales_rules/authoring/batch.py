@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..case import load_case, parse_case
+from ..case import load_case
 from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation, cut
 from ..language.source import RULE_SUFFIXES
 from ..loader import Document, load_document
@@ -146,7 +146,7 @@ def evaluate_record(
     try:
         data, doc = read_record(where, payload)
         case_id = case_id_of(data)  # read before the case is validated: an error record names a case that is wrong
-        plan = policy.evaluate(parse_case(data, doc), branches=branches)
+        plan = policy.evaluate(data, branches=branches, document=doc)
     except AfterSalesError as exc:
         return error_record(case_id, exc, where, ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure

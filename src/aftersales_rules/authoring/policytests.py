@@ -31,7 +31,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..case import parse_case
 from ..diagnostics import dotted, suggest
 from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation, quoted
 from ..loader import Document, in_folder, load_document
@@ -274,8 +273,7 @@ def run_tests(policy, tests: list[PolicyTest]) -> TestReport:
     results = []
     for test in tests:
         try:
-            case = parse_case(test.case, test.case_doc)
-            plan = policy.evaluate(case)
+            plan = policy.evaluate(test.case, document=test.case_doc)
         except AfterSalesError as exc:
             results.append(TestResult(test, False, error=str(exc)))
             continue

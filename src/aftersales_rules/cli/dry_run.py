@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..case import load_case
+from ..loader import load_document
 from ..policy import Policy
 from ..render import render_text
 from .errors import echo, handle_errors
@@ -20,8 +20,8 @@ from .options import format_option, no_branches_option, rules_option
 def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool) -> None:
     """Evaluate CASE_FILE against the policy and print the plan."""
     policy = Policy.load(rules_dir)
-    case = load_case(case_file)
-    plan = policy.evaluate(case, branches=not no_branches)
+    case = load_document(case_file)
+    plan = policy.evaluate(case.data, branches=not no_branches, document=case)
     if fmt == "json":
         echo(plan.to_json())
     else:

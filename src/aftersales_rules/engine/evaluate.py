@@ -11,18 +11,21 @@ answer, …), the case is re-decided under each value it can take.
 
 from __future__ import annotations
 
+import re
 import weakref
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..case import Case, parse_case
-from ..diagnostics import suggest
+from ..diagnostics import NAME_PATTERN, dotted, suggest
 from ..errors import CaseError, EvaluationError, Problem, UndecidedError, cut, quoted
 from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
+from ..loader import Document
 from ..money import ZERO, quantize
 from ..plan import Branch, Gesture, Plan, PolicyInfo, Postage, Refund, Step, TraceEntry, key_figures
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
@@ -84,17 +87,25 @@ class Engine:
 
     # ------------------------------------------------------------------ public
 
-    def evaluate(self, data: Any, branches: bool = True) -> Plan:
-        case = parse_case(data)
+    def evaluate(self, data: Any, branches: bool = True, document: Document | None = None) -> Plan:
         try:
-            return self._evaluate(case, branches)
+            case = parse_case(data, document)
+        except CaseError as exc:  # with the attributes this policy does not declare: every problem at once
+            names = data.get("attributes") if isinstance(data, dict) else None
+            names = names if isinstance(names, dict) else {}
+            unknown = [n for n in names if _unknown_name(n, self.attribute_names)]
+            if not unknown:
+                raise
+            raise CaseError([*exc.problems, *(self._unknown_attribute(n, document) for n in unknown)]) from None
+        try:
+            return self._evaluate(case, branches, document)
         except ValidationError as exc:  # a plan it cannot state: the library's error, never pydantic's
             raise EvaluationError(f"case {cut(case.case_id)}: the plan cannot be stated: {_first(exc)}") from None
 
-    def _evaluate(self, case: Case, branches: bool) -> Plan:
+    def _evaluate(self, case: Case, branches: bool, document: Document | None) -> Plan:
         self._check_effective(case)
         part = self.compiled.partitions[case.issue.kind]
-        values = self._facts(case, part)
+        values = self._facts(case, part, document)
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
@@ -144,7 +155,7 @@ class Engine:
                 f"ended ({info.effective_until})"
             )
 
-    def _facts(self, case: Case, part: Partition) -> dict[str, Any]:
+    def _facts(self, case: Case, part: Partition, document: Document | None) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for path in self.needed[part.kind]:
             fact = FACTS.get(path)
@@ -156,29 +167,34 @@ class Engine:
             path = f"attributes.{name}"
             fact = self.source.scope.facts.get(path)
             if fact is None:
-                problems.append(self._unknown_attribute(name))
+                problems.append(self._unknown_attribute(name, document))
                 continue
             try:
                 values[path] = attribute_value(case, fact)
-            except CaseError as exc:
-                problems.extend(exc.problems)
+            except CaseError as exc:  # placed at the value in the case file, when there is one
+                where = document.at(("attributes", name)) if document else None
+                problems.extend(replace(p, location=p.location or where) for p in exc.problems)
         if problems:
             raise CaseError(problems)
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values
 
-    def _unknown_attribute(self, name: str) -> Problem:
-        """An attribute the policy does not declare: a misspelling would otherwise be read as "not set"."""
+    def _unknown_attribute(self, name: Any, document: Document | None) -> Problem:
+        """An attribute the policy does not declare: a misspelling would otherwise be read as "not set".
+
+        Placed at its key in the case file, when there is one.
+        """
         declared = sorted(self.attribute_names)
-        path = f"attributes.{name}"
+        path = dotted(("attributes", name))
         message, suggestion = suggest(
             f"{path}: policy {self.info.name} declares no attribute {quoted(name)}",
             name,
             declared,
             otherwise=f" (it declares {', '.join(declared)})" if declared else " (it declares none)",
         )
-        return Problem(None, "unknown_attribute", message, path=path, suggestion=suggestion)
+        where = document.key_at(("attributes", name)) if document else None
+        return Problem(where, "unknown_attribute", message, path=path, suggestion=suggestion)
 
     # ------------------------------------------------------------------ matching
 
@@ -269,6 +285,11 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _unknown_name(name: Any, declared: tuple[str, ...]) -> bool:
+    """An attribute name the policy does not declare (a name that is not one at all the case model reports)."""
+    return isinstance(name, str) and re.fullmatch(NAME_PATTERN, name) is not None and name not in declared
 
 
 def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
