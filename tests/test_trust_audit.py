@@ -220,3 +220,17 @@ def test_batch_records_and_policy_tests_place_attribute_problems_in_their_files(
     (result,) = run_tests(Policy.load(rules), load_tests(rules / "tests", policy_folder=rules)).results
     where = f"{rules / 'examples' / 'misspelt.yaml'}:{_line_of(path, 'custom_mad')}:3"
     assert result.error is not None and result.error.startswith(f"{where}: unknown_attribute: ")
+
+
+# ----------------------------------------------------------------------------- point 10
+
+
+def test_check_shows_a_rule_files_text_escaped_in_its_example_cases(tmp_path: Path) -> None:
+    text = "U\u202eX\x1b[2J"
+    rule = {"id": "a", "when": {"issue.kind": "damaged", "customer.customer_id": text, "customer.tier": "vip"}}
+    policy = {**BASE, "rules": [{**rule, "then": {"resolution": "decline"}}]}
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert all(c.isprintable() for c in result.stdout.replace("\n", ""))  # no bidi or escape reaches the terminal
+    examples = [json.loads(line[len("    example: ") :]) for line in result.stdout.splitlines() if "example: " in line]
+    assert text in [e.get("customer", {}).get("customer_id") for e in examples]  # still the case to copy, as JSON

@@ -81,7 +81,7 @@ def one_line(text: str) -> str:
     """``text`` with what is not printable shown escaped (a newline or carriage return in a key, a NUL).
 
     The one way text from a case or a rule file reaches a terminal: error messages and
-    every text view (``render_text``, ``diff``, the batch summary, policy test reports)
+    every text view (``render_text``, ``diff``, ``check``, the batch summary, policy test reports)
     pass their lines through it. ``str.isprintable`` is false for every control
     character (ESC, BEL, CR, U+0080–U+009F) and for every format character, which
     includes the bidi controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), so

@@ -7,6 +7,7 @@ import json
 import click
 
 from ..authoring.lint import CheckReport, check_policy
+from ..errors import one_line
 from .errors import echo, handle_errors
 from .options import format_option
 
@@ -30,14 +31,15 @@ def check(rules_dir: str, fmt: str) -> None:
 
 
 def report_lines(report: CheckReport) -> list[str]:
-    """``file:line:col: severity code: message`` per finding (an example case below gaps and overlaps)."""
+    """``file:line:col: severity code: message`` per finding (an example case below gaps and overlaps);
+    what is not printable shown escaped."""
     lines = []
     for finding in report.findings:
         lines.append(str(finding))
         if finding.example is not None:
             lines.append("    example: " + json.dumps(finding.example, ensure_ascii=False))
     lines.append(f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}")
-    return lines
+    return [one_line(line) for line in lines]  # a rule file's text in an example shown escaped (still JSON)
 
 
 def report_json(report: CheckReport) -> dict:
