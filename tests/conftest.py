@@ -12,7 +12,7 @@ from aftersales_rules import Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
-EXAMPLES = ROOT / "rules" / "examples"
+EXAMPLES = ROOT / "examples"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 # the smallest whole case: one order line, delivered, a damaged item the buyer wants to return

@@ -16,7 +16,7 @@ from aftersales_rules.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures"
 CLI_RULES = str(FIX / "policies" / "cli")
-EXAMPLES = sorted((ROOT / "rules" / "examples").glob("*.yaml"))
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
 def run(*args: str):

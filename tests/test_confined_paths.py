@@ -113,11 +113,15 @@ def test_the_cli_refuses_a_stray_case_path_in_one_line(shop: Path) -> None:
     )
 
 
-def test_the_reference_tests_read_only_the_reference_policy_folder() -> None:
+def test_the_reference_tests_read_only_the_policy_folder_and_its_declared_examples() -> None:
     result = CliRunner().invoke(cli, ["test", str(RULES)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    tests = load_tests(RULES / "tests", policy_folder=RULES)
-    assert tests and all(Path(t.case_file).resolve().is_relative_to(RULES) for t in tests if t.case_file)
+    assert Policy.load(RULES).source.header.examples == "../examples"
+    examples = RULES.parent / "examples"
+    tests = load_tests(RULES / "tests", policy_folder=RULES, examples=examples)
+    assert tests and all(Path(t.case_file).resolve().is_relative_to(examples) for t in tests if t.case_file)
+    with pytest.raises(PolicyError, match="outside_policy"):  # without the declaration: outside the policy folder
+        load_tests(RULES / "tests", policy_folder=RULES)
 
 
 # ----------------------------------------------------------------------------- rule files

@@ -21,7 +21,7 @@ from aftersales_rules.engine.limits import MAX_GROUPS_PER_RULE, MAX_MESSAGE_PROP
 
 from conftest import ROOT
 
-CASE = ROOT / "rules" / "examples" / "damaged_vip_gift.yaml"
+CASE = ROOT / "examples" / "damaged_vip_gift.yaml"
 
 PROBE = r"""
 import json, sys

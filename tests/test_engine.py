@@ -12,7 +12,7 @@ from aftersales_rules import ConflictError, EvaluationError, Policy, load_case
 
 from conftest import SMALL_CASE
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 CASE = SMALL_CASE
 
@@ -315,7 +315,7 @@ def test_effective_dates(tmp_path):
 
 @pytest.mark.slow
 def test_same_inputs_give_byte_identical_json(reference_policy, root):
-    for path in sorted((root / "rules" / "examples").glob("*.yaml")):
+    for path in sorted((root / "examples").glob("*.yaml")):
         c = load_case(path)
         first = reference_policy.evaluate(c).to_json()
         assert reference_policy.evaluate(c.model_dump(mode="json")).to_json() == first
@@ -334,7 +334,7 @@ def test_two_versions_side_by_side(tmp_path, root):
     )
     v1 = Policy.load(root / "rules")
     v2 = Policy.load(tmp_path / "v2")
-    day_ten = load_case(root / "rules" / "examples" / "return_no_reason_outside_window.yaml").model_dump(mode="json")
+    day_ten = load_case(root / "examples" / "return_no_reason_outside_window.yaml").model_dump(mode="json")
     day_ten["opened_at"] = "2026-03-11T10:00:00+08:00"
     for _ in range(3):  # interleaved: neither version disturbs the other
         assert v1.evaluate(day_ten).resolution == "decline"

@@ -186,6 +186,7 @@ def test_a_huge_scalar_in_a_rule_file_is_cut_by_the_loader() -> None:
 def shop(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
     shutil.copytree(RULES, folder)
+    shutil.copytree(RULES.parent / "examples", tmp_path / "examples")  # the folder its header declares
     return folder
 
 
@@ -201,9 +202,11 @@ EXPECTATIONS = {
 
 @pytest.mark.parametrize("expect", EXPECTATIONS.values(), ids=EXPECTATIONS.keys())
 def test_a_huge_expectation_is_cut_in_every_mismatch(shop: Path, expect: dict) -> None:
-    test = {"name": "huge", "case": "../examples/damaged_vip_gift.yaml", "expect": expect}
+    test = {"name": "huge", "case": "../../examples/damaged_vip_gift.yaml", "expect": expect}
     (shop / "tests" / "zz.yaml").write_text(yaml.safe_dump({"tests": [test]}, width=10**7), encoding="utf-8")
-    report = run_tests(Policy.load(shop), load_tests(shop / "tests" / "zz.yaml", policy_folder=shop))
+    report = run_tests(
+        Policy.load(shop), load_tests(shop / "tests" / "zz.yaml", policy_folder=shop, examples=shop.parent / "examples")
+    )
     assert report.failed == 1
     assert max(len(line) for line in format_report(report)) <= SHORT
     result = CliRunner().invoke(cli, ["test", str(shop)])
@@ -211,9 +214,9 @@ def test_a_huge_expectation_is_cut_in_every_mismatch(shop: Path, expect: dict) -
 
 
 TESTS_FILES = {
-    "unknown plan field": {"name": "t", "case": "../examples/damaged_vip_gift.yaml", "expect": {HUGE: 1}},
-    "unknown test field": {"name": "t", "case": "../examples/damaged_vip_gift.yaml", "expect": {}, HUGE: 1},
-    "name": {"name": HUGE, "case": "../examples/damaged_vip_gift.yaml", "expect": {"resolution": "reship"}},
+    "unknown plan field": {"name": "t", "case": "../../examples/damaged_vip_gift.yaml", "expect": {HUGE: 1}},
+    "unknown test field": {"name": "t", "case": "../../examples/damaged_vip_gift.yaml", "expect": {}, HUGE: 1},
+    "name": {"name": HUGE, "case": "../../examples/damaged_vip_gift.yaml", "expect": {"resolution": "reship"}},
     "case path": {"name": "t", "case": HUGE, "expect": {"resolution": "reship"}},
     "absolute case path": {"name": "t", "case": "/" + HUGE, "expect": {"resolution": "reship"}},
     "inline case": {"name": "t", "case": {"case_id": HUGE}, "expect": {"resolution": "reship"}},

@@ -19,8 +19,8 @@ from aftersales_rules.language.rulefile import ACTIONS
 from aftersales_rules.testing import random_case
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = load_tests(ROOT / "rules" / "tests", policy_folder=ROOT / "rules")
-EXAMPLES = sorted((ROOT / "rules" / "examples").glob("*.yaml"))
+TESTS = load_tests(ROOT / "rules" / "tests", policy_folder=ROOT / "rules", examples=ROOT / "examples")
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("policy_test", TESTS, ids=[t.id for t in TESTS])

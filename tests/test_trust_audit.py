@@ -88,8 +88,8 @@ def test_batch_still_writes_beside_the_policy(policy_copy: Path) -> None:
 # ----------------------------------------------------------------------------- point 15
 
 FULL_DISK_COMMANDS = {
-    "dry-run": ["dry-run", "rules/examples/damaged_vip_gift.yaml"],
-    "dry-run json": ["dry-run", "rules/examples/damaged_vip_gift.yaml", "--format", "json"],
+    "dry-run": ["dry-run", "examples/damaged_vip_gift.yaml"],
+    "dry-run json": ["dry-run", "examples/damaged_vip_gift.yaml", "--format", "json"],
     "check": ["check", "rules"],
     "test": ["test", "rules"],
     "schema": ["schema", "case"],
@@ -214,11 +214,13 @@ def test_batch_records_and_policy_tests_place_attribute_problems_in_their_files(
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
     (rules / "tests").mkdir()
-    shutil.copy(path, rules / "examples" / "misspelt.yaml")
-    test = {"name": "misspelt", "case": "../examples/misspelt.yaml", "expect": {"resolution": "escalate"}}
+    (tmp_path / "examples").mkdir()  # the folder rules/policy.yaml declares (examples: ../examples)
+    shutil.copy(path, tmp_path / "examples" / "misspelt.yaml")
+    test = {"name": "misspelt", "case": "../../examples/misspelt.yaml", "expect": {"resolution": "escalate"}}
     (rules / "tests" / "t.yaml").write_text(yaml.safe_dump({"tests": [test]}), encoding="utf-8")
-    (result,) = run_tests(Policy.load(rules), load_tests(rules / "tests", policy_folder=rules)).results
-    where = f"{rules / 'examples' / 'misspelt.yaml'}:{_line_of(path, 'custom_mad')}:3"
+    tests = load_tests(rules / "tests", policy_folder=rules, examples=tmp_path / "examples")
+    (result,) = run_tests(Policy.load(rules), tests).results
+    where = f"{tmp_path / 'examples' / 'misspelt.yaml'}:{_line_of(path, 'custom_mad')}:3"
     assert result.error is not None and result.error.startswith(f"{where}: unknown_attribute: ")
 
 

@@ -158,23 +158,25 @@ def read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int = MAX_F
     return raw
 
 
-def in_folder(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> Path:
-    """``path`` with every link followed, when that is a regular file inside ``folder``.
+def in_folder(path: str | os.PathLike[str], folder: str | os.PathLike[str], *also: str | os.PathLike[str]) -> Path:
+    """``path`` with every link followed, when that is a regular file inside ``folder`` (or one of ``also``).
 
     The one check that keeps the files a policy names inside its policy folder: the rule files of
-    the folder, and the case files of its tests. Refused with an ``InputError`` (code and message,
-    no location: the caller places it): ``outside_policy`` for a path that leaves the folder or a
-    link to a file outside it, ``not_found`` for a path (or a link) to nothing, ``not_a_file`` for a
-    directory, a device or a pipe (which has no end to read to).
+    the folder, and the case files of its tests (which may also lie in the one folder of example
+    cases the policy declares, ``examples:`` in its header: ``also``). Refused with an
+    ``InputError`` (code and message, no location: the caller places it): ``outside_policy`` for a
+    path that leaves the folders or a link to a file outside them, ``not_found`` for a path (or a
+    link) to nothing, ``not_a_file`` for a directory, a device or a pipe (which has no end to read to).
     """
-    root = Path(folder).resolve()
+    roots = (folder, *also)
     given = Path(os.path.abspath(path))
     real = given.resolve()
-    if not real.is_relative_to(root):
-        if given.is_relative_to(Path(os.path.abspath(folder))):
-            message = f"links to {real}, outside the policy folder"
+    if not any(real.is_relative_to(Path(root).resolve()) for root in roots):
+        named = "the policy folder" + (" and its examples folder" if also else "")
+        if any(given.is_relative_to(Path(os.path.abspath(root))) for root in roots):
+            message = f"links to {real}, outside {named}"
         else:
-            message = f"is outside the policy folder {folder}"
+            message = f"is outside the policy folder {folder}" + "".join(f" and its examples folder {x}" for x in also)
         raise InputError(message, code="outside_policy")
     if not real.exists():
         raise InputError("no such file" + (f" (a link to {real})" if real != given else ""), code="not_found")

@@ -5,7 +5,7 @@ never reads them)::
 
     tests:
       - name: wrong item, error confirmed, reship before the cut-off
-        case: ../examples/wrong_item_reship_before_cutoff.yaml   # or the case inline
+        case: ../../examples/wrong_item_reship_before_cutoff.yaml   # or the case inline
         expect:
           resolution: reship
           refund: {total: "0.00"}
@@ -19,9 +19,11 @@ the bare ``action`` / ``kind`` / ``rule``); money compares as Decimal, times as
 instants. ``steps_in_order`` and ``due`` are the two keys of its own.
 
 A case file is named relative to the test file and must be a regular file inside the policy
-folder (``loader.in_folder``, the check rule files pass too): an absolute path, a path that
-leaves the folder, or a link to a file outside it is refused where it is written. A test file
-can therefore make ``aftersales test`` read nothing but the policy's own files.
+folder, or inside the one folder of example cases the policy declares in its header
+(``examples: ../examples``) (``loader.in_folder``, the check rule files pass too): an absolute
+path, a path that leaves both folders, or a link to a file outside them is refused where it is
+written. A test file can therefore make ``aftersales test`` read nothing but the policy's own
+files and the cases it declares.
 """
 
 from __future__ import annotations
@@ -37,7 +39,16 @@ from ..loader import Document, in_folder, load_document
 from ..plan import Plan
 from .expect import check_plan, same_value
 
-__all__ = ["PolicyTest", "TestReport", "TestResult", "check_plan", "load_tests", "run_tests", "same_value"]
+__all__ = [
+    "PolicyTest",
+    "TestReport",
+    "TestResult",
+    "check_plan",
+    "examples_folder",
+    "load_tests",
+    "run_tests",
+    "same_value",
+]
 
 TEST_KEYS = ("name", "case", "expect", "description")
 MAX_TEST_NAME = 200
@@ -69,11 +80,22 @@ class PolicyTest:
 # --------------------------------------------------------------------------- loading
 
 
-def load_tests(path: str | os.PathLike[str], policy_folder: str | os.PathLike[str] | None = None) -> list[PolicyTest]:
+def examples_folder(policy_folder: str | os.PathLike[str], declared: str | None) -> str | None:
+    """The folder of example cases a policy declares (``examples:`` in its header, relative to the
+    policy folder, checked at load), as a path from where ``policy_folder`` is named; None without one."""
+    return None if declared is None else os.path.normpath(os.path.join(policy_folder, declared))
+
+
+def load_tests(
+    path: str | os.PathLike[str],
+    policy_folder: str | os.PathLike[str] | None = None,
+    examples: str | os.PathLike[str] | None = None,
+) -> list[PolicyTest]:
     """The tests of a tests directory (``*.yaml``, ``*.yml``, sorted) or of one file.
 
     Their case files must lie inside ``policy_folder`` (``aftersales test`` passes the policy's
-    folder); without one, inside the folder of the tests (``path``, or the folder holding it).
+    folder); without one, inside the folder of the tests (``path``, or the folder holding it); or
+    inside ``examples``, the folder of example cases the policy declares (``examples_folder``).
     Raises ``PolicyError`` listing every problem (file:line:col) when a file is malformed.
     """
     p = Path(path)
@@ -92,13 +114,13 @@ def load_tests(path: str | os.PathLike[str], policy_folder: str | os.PathLike[st
         except InputError as exc:
             problems.append(replace(exc.problem, location=exc.location or SourceLocation(str(file))))
             continue
-        tests.extend(_file_tests(doc, file, folder, problems))
+        tests.extend(_file_tests(doc, file, (folder, *([] if examples is None else [examples])), problems))
     if problems:
         raise PolicyError(problems)
     return tests
 
 
-def _file_tests(doc: Document, file: Path, folder: Path, problems: list[Problem]) -> list[PolicyTest]:
+def _file_tests(doc: Document, file: Path, folders: tuple, problems: list[Problem]) -> list[PolicyTest]:
     def error(path: tuple, code: str, message: str, suggestion: str | None = None, *, on_key: bool = False) -> None:
         where = doc.key_at(path) if on_key else doc.at(path)
         problems.append(Problem(where, code, message, path=dotted(path), suggestion=suggestion))
@@ -161,7 +183,7 @@ def _file_tests(doc: Document, file: Path, folder: Path, problems: list[Problem]
             continue
         if not _check_expect(doc, at + ("expect",), expect, error):
             continue
-        loaded = _case(doc, file, folder, at + ("case",), entry["case"], error)
+        loaded = _case(doc, file, folders, at + ("case",), entry["case"], error)
         if loaded is None:
             continue
         case, case_file, case_doc = loaded
@@ -191,7 +213,7 @@ def _check_expect(doc: Document, at: tuple, expect: dict, error) -> bool:
 
 
 def _case(
-    doc: Document, file: Path, folder: Path, at: tuple, value: Any, error
+    doc: Document, file: Path, folders: tuple, at: tuple, value: Any, error
 ) -> tuple[dict, str | None, Document] | None:
     if isinstance(value, dict):
         return value, None, _subdocument(doc, at, value)
@@ -203,7 +225,7 @@ def _case(
         return None
     target = file.parent / value
     try:
-        real = in_folder(target, folder)
+        real = in_folder(target, *folders)
         case_doc = load_document(real, display=os.path.normpath(target))
     except InputError as exc:
         if exc.code == "outside_policy":

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..diagnostics import pydantic_problems
-from ..errors import InputError, PolicyError, Problem, SourceLocation
+from ..errors import InputError, PolicyError, Problem, SourceLocation, quoted
 from ..loader import Document, in_folder, parse_document, read_bounded
 from .build import build
 from .rulefile import Defaults, PolicyFile, PolicyHeader
@@ -145,6 +145,8 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
     source = None
     if built is not None:
         header, defaults, scope, rules, order = built
+        if header.examples is not None:
+            problems.extend(_examples_problems(header.examples, root, docs[order[0]]))
         source = PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
         for check in checks:
             problems.extend(check(source))
@@ -152,6 +154,22 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
         raise PolicyError(problems)
     assert source is not None
     return source
+
+
+def _examples_problems(declared: str, folder: Path, doc: Document) -> list[Problem]:
+    """The header's ``examples:``, the one folder of example cases the policy's tests may read besides
+    the policy folder: relative to it, inside the folder that holds the policy folder."""
+    where, path = doc.at(("policy", "examples")), "policy.examples"
+    name = f"the examples folder {quoted(declared)}"
+    if os.path.isabs(declared):
+        message = f"{name} is an absolute path: name it relative to the policy folder (examples: ../examples)"
+        return [Problem(where, "outside_policy", message, path=path)]
+    parent = folder.resolve().parent
+    real = (folder / declared).resolve()
+    if real == parent or not real.is_relative_to(parent):
+        message = f"{name} is outside {parent}, the folder that holds the policy folder"
+        return [Problem(where, "outside_policy", message, path=path)]
+    return []  # whether it exists is no matter here: a test's case file in it must (policytests)
 
 
 def _drop_bad(data: dict, exc: ValidationError) -> dict:
