@@ -67,9 +67,9 @@ def test_dry_run_prints_the_misspelt_attribute_in_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["dry-run", str(case_file), "--rules", str(RULES)])
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == (
-        "unknown_attribute: attributes.custom_mad: policy reference declares no attribute 'custom_mad' "
-        "(did you mean 'custom_made'?)\n"
+    assert result.stderr == (  # at the attribute's key in the case file
+        f"{case_file}:2:3: unknown_attribute: attributes.custom_mad: policy reference declares no attribute "
+        "'custom_mad' (did you mean 'custom_made'?)\n"
     )
     assert load_case(case_file).attributes == {"custom_mad": True}
 

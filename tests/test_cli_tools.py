@@ -95,7 +95,7 @@ def test_test_shows_expected_versus_actual_for_each_failure(monkeypatch, root):
         f"{f}::invalid case FAILED",
         "",
         f"________ {f}::wrong figures ________",
-        f"{f}:6:5 (case tests/fixtures/policytests/cases/damaged_return.yaml)",
+        f"{f}:6:5 (case tests/fixtures/policytests/shop/examples/damaged_return.yaml)",
         "  expected versus actual:",
         "    resolution: expected reship, got return_and_refund",
         "    refund.total: expected 459.00, got 471.00",

@@ -19,7 +19,7 @@ from aftersales_rules.language.rulefile import ACTIONS
 from aftersales_rules.testing import random_case
 
 ROOT = Path(__file__).resolve().parent.parent
-TESTS = load_tests(ROOT / "rules" / "tests")
+TESTS = load_tests(ROOT / "rules" / "tests", policy_folder=ROOT / "rules", examples=ROOT / "examples")
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 

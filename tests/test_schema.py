@@ -36,7 +36,7 @@ def _files(*globs):
 RULE_FILES = _files(
     (RULES, "*.yaml"), (FIXTURES / "policies" / "lint", "*/policy.yaml"), (FIXTURES / "policytests", "shop/policy.yaml")
 )
-CASE_FILES = _files((EXAMPLES, "*.yaml"), (FIXTURES / "policytests" / "cases", "*.yaml"))
+CASE_FILES = _files((EXAMPLES, "*.yaml"), (FIXTURES / "policytests" / "shop" / "examples", "*.yaml"))
 TEST_FILES = _files(
     (RULES / "tests", "*.yaml"),
     (FIXTURES / "policytests", "*/tests/*.yaml"),

@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, error_at, pydantic_problems, suggest
-from .errors import CaseError, Problem
+from .errors import CaseError, Problem, quoted
 from .loader import Document, load_document
 from .money import MAX_AMOUNT, ZERO, MoneyError, parse_money
 from .vocabulary import ACTORS, ISSUE_KINDS, Fault, IssueKind, OutboundCheck, ReturnStatus, Severity, Tier, Wants
@@ -170,7 +170,8 @@ class Order(_Strict):
         for i, item in enumerate(self.items):
             if item.sku in seen:
                 raise error_at(
-                    ("items", i, "sku"), f"SKU '{item.sku}' is listed twice; give one line per SKU with a quantity"
+                    ("items", i, "sku"),
+                    f"SKU {quoted(item.sku)} is listed twice; give one line per SKU with a quantity",
                 )
             seen.add(item.sku)
         return self
@@ -265,16 +266,16 @@ class Case(_Strict):
             if affected.sku not in skus:
                 raise error_at(
                     ("issue", "items", i, "sku"),
-                    *suggest(f"SKU '{affected.sku}' is not in the order", affected.sku, skus),
+                    *suggest(f"SKU {quoted(affected.sku)} is not in the order", affected.sku, skus),
                 )
             if affected.sku in seen:
-                raise error_at(("issue", "items", i, "sku"), f"SKU '{affected.sku}' is named twice")
+                raise error_at(("issue", "items", i, "sku"), f"SKU {quoted(affected.sku)} is named twice")
             seen.add(affected.sku)
             ordered = skus[affected.sku].quantity
             if affected.quantity is not None and affected.quantity > ordered:
                 raise error_at(
                     ("issue", "items", i, "quantity"),
-                    f"{affected.quantity} affected but the order has {ordered} of '{affected.sku}'",
+                    f"{affected.quantity} affected but the order has {ordered} of {quoted(affected.sku)}",
                 )
         return self
 

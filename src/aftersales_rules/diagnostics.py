@@ -19,10 +19,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from .errors import Problem
+from .errors import Problem, cut, quoted
 from .loader import Document
 
-__all__ = ["ERROR_AT", "did_you_mean", "dotted", "error_at", "pydantic_problems", "suggest"]
+__all__ = ["ERROR_AT", "did_you_mean", "dotted", "error_at", "pydantic_problems", "shown", "suggest"]
 
 # the pydantic error type of ``error_at``: its context holds the path, the suggestion and the message
 ERROR_AT = "case_value"
@@ -64,23 +64,23 @@ def suggest(
     The message reads as before; the suggested name is handed back as data for the ``Problem``.
     """
     best = did_you_mean(word, candidates)
-    return text + (f" (did you mean '{best}'?)" if best else otherwise) + after, best
+    return text + (f" (did you mean {quoted(best)}?)" if best else otherwise) + after, best
 
 
 def dotted(path: Iterable[Any]) -> str:
-    """``('order', 'items', 0, 'sku')`` → ``order.items[0].sku``."""
+    """``('order', 'items', 0, 'sku')`` → ``order.items[0].sku`` (a key of the input ``cut``)."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + cut(str(part))
     return out
 
 
-def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "...'"
+def shown(value: Any) -> str:
+    """A value as a message names it: a text ``quoted``, anything else its ``repr``, ``cut``."""
+    return quoted(value) if isinstance(value, str) else cut(repr(value))
 
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -195,7 +195,7 @@ def _our_words(err: Any) -> str:
     if words is None:
         return f"is not valid ({kind})"
     try:
-        return words.format(**ctx)
+        return words.format(**{**ctx, **({"tag": quoted(ctx["tag"])[1:-1]} if "tag" in ctx else {})})
     except (KeyError, IndexError, ValueError):
         return f"is not valid ({kind})"
 
@@ -215,35 +215,35 @@ def pydantic_problems(
         if kind == ERROR_AT:  # a validator's error below its model: the place is in the context
             loc = loc + tuple(ctx["path"])
         doc_path = prefix + loc
-        shown = dotted(display_prefix + loc) or "(document)"
+        place = dotted(display_prefix + loc) or "(document)"
         if kind == "extra_forbidden":
             name = str(loc[-1])
             code = "unknown_field"
             parent = dotted(display_prefix + loc[:-1])
             message, suggestion = suggest(
-                f"unknown field '{name}'" + (f" in {parent}" if parent else ""), name, _fields_at(model, loc[:-1])
+                f"unknown field {quoted(name)}" + (f" in {parent}" if parent else ""), name, _fields_at(model, loc[:-1])
             )
             where = doc.key_at(doc_path) if doc else None
         elif kind == "missing":
             code = "missing_field"
-            message = f"missing field '{shown}'"
+            message = f"missing field {quoted(place)}"
             where = doc.at(doc_path[:-1]) if doc else None
         elif kind in ("literal_error", "enum"):
             allowed = _EXPECTED.findall(ctx.get("expected", ""))
             code = "invalid_value"
-            message, suggestion = suggest(f"{shown}: {_show(value)} is not one of {', '.join(allowed)}", value, allowed)
+            message, suggestion = suggest(f"{place}: {shown(value)} is not one of {', '.join(allowed)}", value, allowed)
             where = doc.at(doc_path) if doc else None
         elif kind == ERROR_AT:
             code = "invalid_value"
-            message, suggestion = f"{shown}: {ctx['message']}", ctx.get("suggestion")
+            message, suggestion = f"{place}: {ctx['message']}", ctx.get("suggestion")
             where = doc.at(doc_path) if doc else None
         else:
             code = "invalid_value"
-            message = f"{shown}: {_our_words(err)}"
+            message = f"{place}: {_our_words(err)}"
             if kind not in ("value_error", "assertion_error") and not isinstance(value, (dict, list)):
-                message += f" (got {_show(value)})"
+                message += f" (got {shown(value)})"
             where = doc.at(doc_path) if doc else None
-        key = (code, shown, message)
+        key = (code, place, message)
         if key in seen:
             continue
         seen.add(key)

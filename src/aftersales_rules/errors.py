@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "MAX_QUOTED",
     "AfterSalesError",
     "CaseError",
     "ConflictError",
@@ -57,14 +58,33 @@ __all__ = [
     "SourceLocation",
     "UndecidedError",
     "UnknownRuleError",
+    "cut",
+    "quoted",
 ]
+
+MAX_QUOTED = 120  # characters of a value a message shows: every valid id and name (at most 120) whole
+
+
+def cut(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` when it has at most ``limit`` characters; else its first ``limit`` and ``...``.
+
+    The one cutting function: every value from a case, a rule file or a tests file that a
+    message names passes through it (``quoted`` for one in quotes), and the message stays
+    readable however long the value.
+    """
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def quoted(value: object) -> str:
+    """``'value'``: the value's text in quotes, ``cut``."""
+    return f"'{cut(str(value))}'"
 
 
 def one_line(text: str) -> str:
     """``text`` with what is not printable shown escaped (a newline or carriage return in a key, a NUL).
 
     The one way text from a case or a rule file reaches a terminal: error messages and
-    every text view (``render_text``, ``diff``, the batch summary, policy test reports)
+    every text view (``render_text``, ``diff``, ``check``, the batch summary, policy test reports)
     pass their lines through it. ``str.isprintable`` is false for every control
     character (ESC, BEL, CR, U+0080–U+009F) and for every format character, which
     includes the bidi controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), so

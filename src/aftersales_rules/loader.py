@@ -14,14 +14,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 
-from .errors import InputError, SourceLocation
+from .errors import InputError, SourceLocation, cut, quoted
 
-__all__ = ["MAX_FILE_BYTES", "Document", "load_document", "parse_document", "read_bounded"]
+__all__ = ["MAX_FILE_BYTES", "Document", "in_folder", "load_document", "parse_document", "read_bounded"]
 
 MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is refused
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
@@ -106,7 +107,7 @@ def _syntax_problem(problem: str, kind: str) -> tuple[str, str]:
     for phrase, code, message in _SYNTAX:
         if phrase in problem:
             return code, (message if code != "syntax" else f"invalid {kind}: {message}")
-    return "syntax", f"invalid {kind}: {problem}"
+    return "syntax", f"invalid {kind}: {cut(problem)}"
 
 
 @dataclass
@@ -155,6 +156,33 @@ def read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int = MAX_F
     if len(raw) > max_bytes:
         raise InputError(f"file is over the {max_bytes:,}-byte limit", where, "too_large")
     return raw
+
+
+def in_folder(path: str | os.PathLike[str], folder: str | os.PathLike[str], *also: str | os.PathLike[str]) -> Path:
+    """``path`` with every link followed, when that is a regular file inside ``folder`` (or one of ``also``).
+
+    The one check that keeps the files a policy names inside its policy folder: the rule files of
+    the folder, and the case files of its tests (which may also lie in the one folder of example
+    cases the policy declares, ``examples:`` in its header: ``also``). Refused with an
+    ``InputError`` (code and message, no location: the caller places it): ``outside_policy`` for a
+    path that leaves the folders or a link to a file outside them, ``not_found`` for a path (or a
+    link) to nothing, ``not_a_file`` for a directory, a device or a pipe (which has no end to read to).
+    """
+    roots = (folder, *also)
+    given = Path(os.path.abspath(path))
+    real = given.resolve()
+    if not any(real.is_relative_to(Path(root).resolve()) for root in roots):
+        named = "the policy folder" + (" and its examples folder" if also else "")
+        if any(given.is_relative_to(Path(os.path.abspath(root))) for root in roots):
+            message = f"links to {real}, outside {named}"
+        else:
+            message = f"is outside the policy folder {folder}" + "".join(f" and its examples folder {x}" for x in also)
+        raise InputError(message, code="outside_policy")
+    if not real.exists():
+        raise InputError("no such file" + (f" (a link to {real})" if real != given else ""), code="not_found")
+    if not real.is_file():
+        raise InputError("is not a regular file (a directory, a device or a pipe)", code="not_a_file")
+    return real
 
 
 def load_document(
@@ -240,14 +268,14 @@ class _Builder:
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag not in ("tag:yaml.org,2002:seq",):
-                raise InputError(f"unsupported tag {node.tag!r}", self.loc(node), "unsupported_tag")
+                raise InputError(f"unsupported tag {cut(node.tag)!r}", self.loc(node), "unsupported_tag")
             return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)  # the composer makes only these three kinds of node
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, path: tuple, depth: int) -> dict:
         if node.tag != "tag:yaml.org,2002:map":
-            raise InputError(f"unsupported tag {node.tag!r}", self.loc(node), "unsupported_tag")
+            raise InputError(f"unsupported tag {cut(node.tag)!r}", self.loc(node), "unsupported_tag")
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -256,7 +284,9 @@ class _Builder:
             if key in out:
                 first = self.doc.keys[path + (key,)]
                 raise InputError(
-                    f"duplicate key '{key}' (first written at line {first.line})", self.loc(key_node), "duplicate_key"
+                    f"duplicate key {quoted(key)} (first written at line {first.line})",
+                    self.loc(key_node),
+                    "duplicate_key",
                 )
             self.doc.keys[path + (key,)] = self.loc(key_node)
             out[key] = self.build(value_node, path + (key,), depth + 1)
@@ -266,7 +296,7 @@ class _Builder:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             raise InputError(
-                f"unsupported tag {tag!r}: only plain YAML values are allowed", self.loc(node), "unsupported_tag"
+                f"unsupported tag {cut(tag)!r}: only plain YAML values are allowed", self.loc(node), "unsupported_tag"
             )
         if tag == "tag:yaml.org,2002:str":
             return node.value
@@ -279,11 +309,11 @@ class _Builder:
             except InvalidOperation:
                 value = None
             if value is None or not value.is_finite():
-                raise InputError(f"'{node.value}' is not a finite number", self.loc(node), "not_finite")
+                raise InputError(f"{quoted(node.value)} is not a finite number", self.loc(node), "not_finite")
             return value
         try:
             return self.scalars.construct_object(node)
         except (yaml.YAMLError, ValueError):
             raise InputError(
-                f"'{node.value}' is not a valid {tag.rsplit(':', 1)[-1]}", self.loc(node), "invalid_value"
+                f"{quoted(node.value)} is not a valid {tag.rsplit(':', 1)[-1]}", self.loc(node), "invalid_value"
             ) from None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .errors import cut
+
 __all__ = ["CENT", "ZERO", "MoneyError", "from_cents", "parse_money", "percent_of", "quantize", "times", "to_cents"]
 
 CENT = Decimal("0.01")
@@ -23,7 +25,7 @@ class MoneyError(ValueError):
 def parse_money(value: object) -> Decimal:
     """An amount from a decimal string or number: two places at most, not negative."""
     if isinstance(value, bool) or value is None:
-        raise MoneyError(f'expected an amount such as "12.50", got {value!r}')
+        raise MoneyError(f'expected an amount such as "12.50", got {cut(repr(value))}')
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, int):
@@ -35,17 +37,17 @@ def parse_money(value: object) -> Decimal:
         try:
             amount = Decimal(value)
         except InvalidOperation:
-            raise MoneyError(f'{value!r} is not an amount (write it like "12.50")') from None
+            raise MoneyError(f'{cut(value)!r} is not an amount (write it like "12.50")') from None
     else:
         raise MoneyError(f'expected an amount such as "12.50", got {type(value).__name__}')
     if not amount.is_finite():
-        raise MoneyError(f"'{value}' is not a finite amount")
+        raise MoneyError(f"'{cut(str(value))}' is not a finite amount")
     if amount < 0:
-        raise MoneyError(f"amount {value} is negative")
+        raise MoneyError(f"amount {cut(str(value))} is negative")
     if amount > MAX_AMOUNT:  # first: quantizing 1e999999 to the cent is itself an error
-        raise MoneyError(f"amount {value} is implausibly large")
+        raise MoneyError(f"amount {cut(str(value))} is implausibly large")
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise MoneyError(f"amount {value} has a fraction of a cent")
+        raise MoneyError(f"amount {cut(str(value))} has a fraction of a cent")
     return abs(amount).quantize(CENT)  # abs: "-0.00" is zero, not a negative amount to print
 
 

@@ -18,6 +18,7 @@ from .engine.limits import limit_problems
 from .explanation import CaseExplanation, RuleExplanation
 from .language.rules import Rule
 from .language.source import Paths, PolicySource, read_policy
+from .loader import Document
 from .plan import Plan
 
 __all__ = ["Policy"]
@@ -80,9 +81,14 @@ class Policy:
         """The validated policy (rules, definitions, documents): for tools such as the linter."""
         return self._source
 
-    def evaluate(self, case: Any, *, branches: bool = True) -> Plan:
-        """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``)."""
-        return self._engine.evaluate(case, branches=branches)
+    def evaluate(self, case: Any, *, branches: bool = True, document: Document | None = None) -> Plan:
+        """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``).
+
+        ``document``, the case file as ``loader.load_document`` read it, places every problem in it,
+        those this policy finds (an attribute it does not declare, or of another type) too; a case
+        that does not validate is refused with its undeclared attributes among its problems.
+        """
+        return self._engine.evaluate(case, branches=branches, document=document)
 
     @overload
     def explain(self, case: Any) -> CaseExplanation: ...

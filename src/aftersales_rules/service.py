@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from .language.source import Paths
+from .loader import Document
 from .plan import Plan
 from .policy import Policy
 
@@ -41,9 +42,9 @@ class PolicyService:
         """The policy in service now."""
         return self._policy
 
-    def evaluate(self, case: Any, *, branches: bool = True) -> Plan:
-        """The plan for ``case`` under the policy in service when the call starts."""
-        return self._policy.evaluate(case, branches=branches)
+    def evaluate(self, case: Any, *, branches: bool = True, document: Document | None = None) -> Plan:
+        """The plan for ``case`` under the policy in service when the call starts (``Policy.evaluate``)."""
+        return self._policy.evaluate(case, branches=branches, document=document)
 
     def reload(self, paths: Paths) -> Policy:
         """Load the policy at ``paths`` and put it in service; returns it.

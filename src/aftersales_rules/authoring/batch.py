@@ -33,14 +33,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..case import load_case, parse_case
-from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation
+from ..case import load_case
+from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation, cut
+from ..language.source import RULE_SUFFIXES
 from ..loader import Document, load_document
 from ..policy import Policy
 
 __all__ = [
     "BatchSummary",
     "case_id_of",
+    "check_not_policy",
     "check_output",
     "count_cases",
     "error_fields",
@@ -150,7 +152,7 @@ def evaluate_record(
     try:
         data, doc = read_record(where, payload)
         case_id = case_id_of(data)  # read before the case is validated: an error record names a case that is wrong
-        plan = policy.evaluate(parse_case(data, doc), branches=branches)
+        plan = policy.evaluate(data, branches=branches, document=doc)
     except AfterSalesError as exc:
         return error_record(case_id, exc, where, ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure
@@ -192,7 +194,7 @@ def error_text(exc: BaseException) -> str:
     """An error as a person reads it: every problem a line; a bug named as one."""
     if isinstance(exc, AfterSalesError):
         return str(exc)
-    return f"internal error (please report): {type(exc).__name__}: {exc}"
+    return f"internal error (please report): {type(exc).__name__}: {cut(str(exc))}"
 
 
 def error_fields(case_id: str | None, exc: BaseException, where: str, ref: int | str) -> dict[str, Any]:
@@ -290,6 +292,16 @@ def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> 
         raise OutputError(str(out), "it is the input")
 
 
+def check_not_policy(rules: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Refuse an output that is an input of the policy: one of its rule files, or a new one in its folder."""
+    folder, target = Path(rules), Path(out).resolve()
+    if folder.is_dir() and target.parent == folder.resolve() and target.suffix in RULE_SUFFIXES:
+        how = "it is a rule file" if target.exists() else "it would be read as a rule file"
+        raise OutputError(str(out), f"{how} of {rules}")
+    if not folder.is_dir() and target == folder.resolve():
+        raise OutputError(str(out), "it is the policy's rule file")
+
+
 # --------------------------------------------------------------------------- workers
 
 _worker_policy: Policy | None = None
@@ -332,6 +344,7 @@ def run_batch(
     completes: a run that fails or is interrupted leaves ``out`` as it was.
     """
     check_output(cases, out)
+    check_not_policy(rules, out)
     policy = Policy.load(rules)  # a broken policy is reported before the output is touched
     summary = BatchSummary()
     records = read_cases(cases)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..diagnostics import dotted
+from ..errors import cut, quoted
 from ..plan import Plan
 
 __all__ = ["BARE_KEYS", "check_plan", "same_value"]
@@ -33,7 +34,7 @@ def check_plan(plan: Plan | dict, expect: dict) -> list[str]:
         elif key == "due":
             _due(want, actual.get("steps", []), out)
         elif key not in actual:
-            out.append(f"{key}: no such field in the plan")
+            out.append(f"{cut(str(key))}: no such field in the plan")
         else:
             _match(want, actual[key], (key,), out)
     return out
@@ -66,7 +67,7 @@ def _match(want: Any, got: Any, path: tuple, out: list[str]) -> None:
         for i, (w, g) in enumerate(zip(want, got, strict=True)):
             if bare and isinstance(w, str) and isinstance(g, dict):
                 if g.get(bare) != w:
-                    out.append(f"{dotted(path + (i,))}: expected {w}, got {_brief(g, bare)}")
+                    out.append(f"{dotted(path + (i,))}: expected {cut(w)}, got {_brief(g, bare)}")
             else:
                 _match(w, g, path + (i,), out)
         return
@@ -124,9 +125,11 @@ def _steps_in_order(want: list[str], steps: list[dict], out: list[str]) -> None:
             position = actions.index(action, position) + 1
         except ValueError:
             if action not in actions:
-                out.append(f"steps_in_order: no step '{action}' in steps [{shown}]")
+                out.append(f"steps_in_order: no step {quoted(action)} in steps [{shown}]")
             else:
-                out.append(f"steps_in_order: '{action}' does not come after '{previous}' in steps [{shown}]")
+                out.append(
+                    f"steps_in_order: {quoted(action)} does not come after {quoted(previous)} in steps [{shown}]"
+                )
             return
         previous = action
 
@@ -136,24 +139,25 @@ def _due(want: dict, steps: list[dict], out: list[str]) -> None:
         step = next((s for s in steps if s.get("action") == action), None)
         if step is None:
             out.append(
-                f"due.{action}: no step with action '{action}' in steps "
+                f"due.{cut(action)}: no step with action {quoted(action)} in steps "
                 f"[{', '.join(s.get('action', '?') for s in steps)}]"
             )
         elif not same_value(when, step.get("due_by")):
-            out.append(f"due.{action}: expected {_show(when)}, got {_show(step.get('due_by'))}")
+            out.append(f"due.{cut(action)}: expected {_show(when)}, got {_show(step.get('due_by'))}")
 
 
 def _brief(value: Any, bare: str | None) -> str:
     if bare and isinstance(value, dict) and bare in value:
-        return str(value[bare])
+        return cut(str(value[bare]))
     return _show(value)
 
 
 def _show(value: Any) -> str:
+    """A value of the plan or of the test as a mismatch line names it, ``cut``."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, int, Decimal)):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+        return cut(str(value))
+    return cut(json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": ")))

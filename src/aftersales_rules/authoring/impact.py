@@ -25,6 +25,7 @@ from typing import Any
 
 from ..case import parse_case
 from ..errors import Problem
+from ..loader import Document
 from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
@@ -243,7 +244,7 @@ def compare_policies(old: Policy, new: Policy, records: Iterable[tuple[str, int 
         except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
             report.errors.append(error_fields(case_id, exc, where, ref))
             continue
-        before, after = _outcome(old, case), _outcome(new, case)
+        before, after = _outcome(old, case, doc), _outcome(new, case, doc)
         if before.failure is not None and after.failure is not None:
             report.errors.append(error_fields(case.case_id, after.failure, where, ref))
             continue
@@ -270,9 +271,9 @@ def diff_policies(
         new.close()
 
 
-def _outcome(policy: Policy, case: Any) -> Outcome:
+def _outcome(policy: Policy, case: Any, doc: Document | None) -> Outcome:
     try:
-        return Outcome.of(policy.evaluate(case, branches=False))
+        return Outcome.of(policy.evaluate(case, branches=False, document=doc))
     except Exception as exc:  # a failing case (or a bug) is this policy's outcome for it, never the end of the run
         return Outcome.failed(exc)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from ..errors import quoted
 from ..language.source import PolicySource
 from .casespace import Leaf, Space
 from .findings import Finding
@@ -51,7 +52,7 @@ def unreached(source: PolicySource, reached: Iterable[str]) -> list[Finding]:
         Finding(
             e.location,
             "unreached_escalation",
-            f"intended escalation '{name}' covers no case that reaches the default: every case it names is "
+            f"intended escalation {quoted(name)} covers no case that reaches the default: every case it names is "
             "resolved by a rule, or there is none; correct its condition or remove it",
             "warning",
         )

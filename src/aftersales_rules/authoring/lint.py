@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from ..engine.limits import limit_problems
-from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation, UndecidedError
+from ..errors import ConflictError, EvaluationError, PolicyError, Problem, SourceLocation, UndecidedError, quoted
 from ..language.conditions import FactRef, Ref, Test, walk
 from ..language.moments import Moment
 from ..language.rules import Rule
@@ -87,7 +87,7 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
     out = []
     for d in source.scope.definitions.values():
         if d.kind == "text":
-            out.extend(_missing(d.value, d.location, f"text '{d.name}'"))
+            out.extend(_missing(d.value, d.location, f"text {quoted(d.name)}"))
     for rule in source.rules:
         steps = (where.raw(rule).get("then") or {}).get("steps") or []
         for i, (raw, spec) in enumerate(zip(steps, rule.steps, strict=True)):
@@ -97,7 +97,7 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
                     _missing(
                         spec.text,
                         where.key(rule, "then", "steps", i, "text"),
-                        f"the {spec.action} step of rule '{rule.id}'",
+                        f"the {spec.action} step of rule {quoted(rule.id)}",
                     )
                 )
     return out
@@ -138,10 +138,12 @@ def _unused(source: PolicySource) -> list[Finding]:
             unused = f"facts.{d.name}" not in read
         if unused:
             what = {"value": "shared value", "text": "text", "attribute": "attribute", "fact": "derived fact"}[d.kind]
-            out.append(Finding(d.location, "unused_definition", f"{what} '{d.name}' is never used", "warning"))
+            out.append(Finding(d.location, "unused_definition", f"{what} {quoted(d.name)} is never used", "warning"))
     for d in source.scope.items.definitions.values():  # item_attributes: used by an item condition (items.py)
         if not d.used:
-            out.append(Finding(d.location, "unused_definition", f"item attribute '{d.name}' is never used", "warning"))
+            out.append(
+                Finding(d.location, "unused_definition", f"item attribute {quoted(d.name)} is never used", "warning")
+            )
     return out
 
 
@@ -167,12 +169,12 @@ def _refund_bounds(source: PolicySource, where: RuleLocator) -> list[Finding]:
             paid = goods + fee + postage
             if unbounded is not None:
                 message = (
-                    f"the {unbounded.component} refund line of rule '{rule.id}' has no bound in what the buyer "
+                    f"the {unbounded.component} refund line of rule {quoted(rule.id)} has no bound in what the buyer "
                     f"paid ({_amount(unbounded)}); cap it, e.g. cap: affected.goods"
                 )
             elif total > paid:
                 message = (
-                    f"rule '{rule.id}' could refund {total:.2f} where the buyer paid {paid:.2f} "
+                    f"rule {quoted(rule.id)} could refund {total:.2f} where the buyer paid {paid:.2f} "
                     f"(goods {goods:.2f}, postage {fee:.2f}, return postage {postage:.2f})"
                 )
             else:
@@ -306,13 +308,13 @@ def _unreachable(source: PolicySource, matched: set, shown: set, beaten_by: dict
         if rule.id in shown:
             continue
         if rule.id not in matched:
-            message = f"rule '{rule.id}' can never apply: no case satisfies its condition"
+            message = f"rule {quoted(rule.id)} can never apply: no case satisfies its condition"
         else:
             winners = sorted(beaten_by.get(rule.id, {}).values(), key=lambda r: r.index)
-            names = ", ".join(f"'{r.id}' ({r.source}, priority {r.priority})" for r in winners[:3])
+            names = ", ".join(f"{quoted(r.id)} ({r.source}, priority {r.priority})" for r in winners[:3])
             more = f" and {len(winners) - 3} more" if len(winners) > 3 else ""
             message = (
-                f"rule '{rule.id}' can never apply: whenever it matches, {names}{more} "
+                f"rule {quoted(rule.id)} can never apply: whenever it matches, {names}{more} "
                 f"{'wins' if len(winners) == 1 else 'win'} (priority {rule.priority})"
             )
         out.append(Finding(rule.location, "unreachable_rule", message))
@@ -326,13 +328,13 @@ def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str,
     outputs = [c.output for c in conflicts]
     if conflicts[0].group:
         what = (
-            f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) of group '{a.group}' both match "
+            f"rules {quoted(a.id)} ({a.source}) and {quoted(b.id)} ({b.source}) of group {quoted(a.group)} both match "
             f"at priority {a.priority} with different outputs"
         )
     else:
         shown = ", ".join(outputs[:-1]) + f" and {outputs[-1]}" if len(outputs) > 1 else outputs[0]
         what = (
-            f"rules '{a.id}' ({a.source}) and '{b.id}' ({b.source}) both set {shown}, differently, "
+            f"rules {quoted(a.id)} ({a.source}) and {quoted(b.id)} ({b.source}) both set {shown}, differently, "
             f"at priority {a.priority}"
         )
     confirmed, case = False, None

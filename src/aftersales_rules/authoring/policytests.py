@@ -17,6 +17,13 @@ matches when every key it gives matches (others are ignored); a list matches
 element by element (in ``steps``, ``gestures`` and ``trace`` an element may be
 the bare ``action`` / ``kind`` / ``rule``); money compares as Decimal, times as
 instants. ``steps_in_order`` and ``due`` are the two keys of its own.
+
+A case file is named relative to the test file and must be a regular file inside the policy
+folder, or inside the one folder of example cases the policy declares in its header
+(``examples: ../examples``) (``loader.in_folder``, the check rule files pass too): an absolute
+path, a path that leaves both folders, or a link to a file outside them is refused where it is
+written. A test file can therefore make ``aftersales test`` read nothing but the policy's own
+files and the cases it declares.
 """
 
 from __future__ import annotations
@@ -26,16 +33,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..case import parse_case
 from ..diagnostics import dotted, suggest
-from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation
-from ..loader import Document, load_document
+from ..errors import AfterSalesError, InputError, PolicyError, Problem, SourceLocation, quoted
+from ..loader import Document, in_folder, load_document
 from ..plan import Plan
 from .expect import check_plan, same_value
 
-__all__ = ["PolicyTest", "TestReport", "TestResult", "check_plan", "load_tests", "run_tests", "same_value"]
+__all__ = [
+    "PolicyTest",
+    "TestReport",
+    "TestResult",
+    "check_plan",
+    "examples_folder",
+    "load_tests",
+    "run_tests",
+    "same_value",
+]
 
 TEST_KEYS = ("name", "case", "expect", "description")
+MAX_TEST_NAME = 200
 EXTRA_KEYS = ("steps_in_order", "due")
 
 
@@ -64,9 +80,22 @@ class PolicyTest:
 # --------------------------------------------------------------------------- loading
 
 
-def load_tests(path: str | os.PathLike[str]) -> list[PolicyTest]:
+def examples_folder(policy_folder: str | os.PathLike[str], declared: str | None) -> str | None:
+    """The folder of example cases a policy declares (``examples:`` in its header, relative to the
+    policy folder, checked at load), as a path from where ``policy_folder`` is named; None without one."""
+    return None if declared is None else os.path.normpath(os.path.join(policy_folder, declared))
+
+
+def load_tests(
+    path: str | os.PathLike[str],
+    policy_folder: str | os.PathLike[str] | None = None,
+    examples: str | os.PathLike[str] | None = None,
+) -> list[PolicyTest]:
     """The tests of a tests directory (``*.yaml``, ``*.yml``, sorted) or of one file.
 
+    Their case files must lie inside ``policy_folder`` (``aftersales test`` passes the policy's
+    folder); without one, inside the folder of the tests (``path``, or the folder holding it); or
+    inside ``examples``, the folder of example cases the policy declares (``examples_folder``).
     Raises ``PolicyError`` listing every problem (file:line:col) when a file is malformed.
     """
     p = Path(path)
@@ -76,6 +105,7 @@ def load_tests(path: str | os.PathLike[str]) -> list[PolicyTest]:
         files = [p]
     else:
         raise InputError("no such file or directory", SourceLocation(str(path)), "not_found")
+    folder = Path(policy_folder) if policy_folder is not None else (p if p.is_dir() else p.parent)
     problems: list[Problem] = []
     tests: list[PolicyTest] = []
     for file in files:
@@ -84,13 +114,13 @@ def load_tests(path: str | os.PathLike[str]) -> list[PolicyTest]:
         except InputError as exc:
             problems.append(replace(exc.problem, location=exc.location or SourceLocation(str(file))))
             continue
-        tests.extend(_file_tests(doc, file, problems))
+        tests.extend(_file_tests(doc, file, (folder, *([] if examples is None else [examples])), problems))
     if problems:
         raise PolicyError(problems)
     return tests
 
 
-def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[PolicyTest]:
+def _file_tests(doc: Document, file: Path, folders: tuple, problems: list[Problem]) -> list[PolicyTest]:
     def error(path: tuple, code: str, message: str, suggestion: str | None = None, *, on_key: bool = False) -> None:
         where = doc.key_at(path) if on_key else doc.at(path)
         problems.append(Problem(where, code, message, path=dotted(path), suggestion=suggestion))
@@ -104,7 +134,9 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
             error(
                 (key,),
                 "unknown_field",
-                *suggest(f"unknown field '{key}'", str(key), ["tests"], otherwise=" (a test file holds only 'tests')"),
+                *suggest(
+                    f"unknown field {quoted(key)}", str(key), ["tests"], otherwise=" (a test file holds only 'tests')"
+                ),
                 on_key=True,
             )
     entries = data["tests"]
@@ -124,13 +156,13 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
                 error(
                     at + (key,),
                     "unknown_field",
-                    *suggest(f"unknown field '{key}' in a test", str(key), TEST_KEYS),
+                    *suggest(f"unknown field {quoted(key)} in a test", str(key), TEST_KEYS),
                     on_key=True,
                 )
                 bad = True
         for key in ("name", "case", "expect"):
             if key not in entry:
-                error(at, "missing_field", f"missing field '{key}' in a test")
+                error(at, "missing_field", f"missing field {quoted(key)} in a test")
                 bad = True
         if bad:
             continue
@@ -139,8 +171,11 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
         if not isinstance(name, str) or not name.strip():
             error(at + ("name",), "invalid_value", "a test's name is non-empty text")
             continue
+        if len(name) > MAX_TEST_NAME:  # it names the test on every line of the report
+            error(at + ("name",), "invalid_value", f"a test's name has at most {MAX_TEST_NAME} characters")
+            continue
         if name in names:
-            error(at + ("name",), "duplicate_name", f"test name '{name}' is already used at line {names[name]}")
+            error(at + ("name",), "duplicate_name", f"test name {quoted(name)} is already used at line {names[name]}")
             continue
         names[name] = line
         if not isinstance(expect, dict) or not expect:
@@ -148,7 +183,7 @@ def _file_tests(doc: Document, file: Path, problems: list[Problem]) -> list[Poli
             continue
         if not _check_expect(doc, at + ("expect",), expect, error):
             continue
-        loaded = _case(doc, file, at + ("case",), entry["case"], error)
+        loaded = _case(doc, file, folders, at + ("case",), entry["case"], error)
         if loaded is None:
             continue
         case, case_file, case_doc = loaded
@@ -161,7 +196,12 @@ def _check_expect(doc: Document, at: tuple, expect: dict, error) -> bool:
     fields = [*Plan.model_fields, *EXTRA_KEYS]
     for key, value in expect.items():
         if key not in fields:
-            error(at + (key,), "unknown_field", *suggest(f"unknown plan field '{key}'", str(key), fields), on_key=True)
+            error(
+                at + (key,),
+                "unknown_field",
+                *suggest(f"unknown plan field {quoted(key)}", str(key), fields),
+                on_key=True,
+            )
             ok = False
         elif key == "steps_in_order" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             error(at + (key,), "invalid_value", "steps_in_order is a list of actions")
@@ -172,20 +212,29 @@ def _check_expect(doc: Document, at: tuple, expect: dict, error) -> bool:
     return ok
 
 
-def _case(doc: Document, file: Path, at: tuple, value: Any, error) -> tuple[dict, str | None, Document] | None:
+def _case(
+    doc: Document, file: Path, folders: tuple, at: tuple, value: Any, error
+) -> tuple[dict, str | None, Document] | None:
     if isinstance(value, dict):
         return value, None, _subdocument(doc, at, value)
     if not isinstance(value, str) or not value.strip():
         error(at, "invalid_value", "case is a case file (relative to this file) or the case itself")
         return None
+    if os.path.isabs(value):
+        error(at, "outside_policy", f"case file {quoted(value)} is an absolute path: name it relative to this file")
+        return None
     target = file.parent / value
     try:
-        case_doc = load_document(target, display=os.path.normpath(target))
+        real = in_folder(target, *folders)
+        case_doc = load_document(real, display=os.path.normpath(target))
     except InputError as exc:
-        error(at, "invalid_case_file", f"cannot read case file '{value}': {exc.problem.message}")
+        if exc.code == "outside_policy":
+            error(at, exc.code, f"case file {quoted(value)} {exc.problem.message}")
+        else:
+            error(at, "invalid_case_file", f"cannot read case file {quoted(value)}: {exc.problem.message}")
         return None
     if not isinstance(case_doc.data, dict):
-        error(at, "invalid_case_file", f"case file '{value}' does not hold a case (a mapping)")
+        error(at, "invalid_case_file", f"case file {quoted(value)} does not hold a case (a mapping)")
         return None
     return case_doc.data, case_doc.file, case_doc
 
@@ -246,8 +295,7 @@ def run_tests(policy, tests: list[PolicyTest]) -> TestReport:
     results = []
     for test in tests:
         try:
-            case = parse_case(test.case, test.case_doc)
-            plan = policy.evaluate(case)
+            plan = policy.evaluate(test.case, document=test.case_doc)
         except AfterSalesError as exc:
             results.append(TestResult(test, False, error=str(exc)))
             continue

@@ -20,7 +20,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ..errors import SourceLocation
+from ..errors import SourceLocation, quoted
 from ..language.conditions import Ref, walk
 from ..language.rules import Rule
 from ..language.source import PolicySource
@@ -98,10 +98,10 @@ def spelled_values(source: PolicySource, where: RuleLocator) -> list[Finding]:
                 if found is None:
                     continue
                 written, location = found
-                what = f"text '{text[1:]}' (shown by rule '{rule.id}')"
+                what = f"text {quoted(text[1:])} (shown by rule {quoted(rule.id)})"
             elif isinstance(text, dict):
                 written, location = text, where.key(rule, "then", "steps", i, "text")
-                what = f"the {spec.action} step of rule '{rule.id}'"
+                what = f"the {spec.action} step of rule {quoted(rule.id)}"
             else:
                 continue
             for name in used:

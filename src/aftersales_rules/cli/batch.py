@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..authoring.batch import BatchSummary, count_cases, run_batch
 from ..errors import one_line
-from .errors import handle_errors
+from .errors import handle_errors, writing_stdout
 from .options import no_branches_option, rules_option
 
 
@@ -51,7 +51,8 @@ def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) ->
             )
     else:
         summary = run_batch(cases, out, rules_dir, jobs, not no_branches, progress=_plain_progress(total))
-    Console(highlight=False).print(summary_table(summary))
+    with writing_stdout():
+        Console(highlight=False).print(summary_table(summary))
     if summary.errors:
         raise SystemExit(1)
 

@@ -7,7 +7,8 @@ import json
 import click
 
 from ..authoring.lint import CheckReport, check_policy
-from .errors import handle_errors
+from ..errors import one_line
+from .errors import echo, handle_errors
 from .options import format_option
 
 
@@ -22,22 +23,23 @@ def check(rules_dir: str, fmt: str) -> None:
     """
     report = check_policy(rules_dir)
     if fmt == "json":
-        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+        echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         for line in report_lines(report):
-            click.echo(line)
+            echo(line)
     raise SystemExit(report.exit_code)
 
 
 def report_lines(report: CheckReport) -> list[str]:
-    """``file:line:col: severity code: message`` per finding (an example case below gaps and overlaps)."""
+    """``file:line:col: severity code: message`` per finding (an example case below gaps and overlaps);
+    what is not printable shown escaped."""
     lines = []
     for finding in report.findings:
         lines.append(str(finding))
         if finding.example is not None:
             lines.append("    example: " + json.dumps(finding.example, ensure_ascii=False))
     lines.append(f"{_count(report.errors, 'error')}, {_count(report.warnings, 'warning')}")
-    return lines
+    return [one_line(line) for line in lines]  # a rule file's text in an example shown escaped (still JSON)
 
 
 def report_json(report: CheckReport) -> dict:

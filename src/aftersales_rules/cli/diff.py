@@ -7,8 +7,8 @@ import json
 import click
 
 from ..authoring.impact import ImpactReport, describe, diff_policies
-from ..errors import one_line
-from .errors import handle_errors
+from ..errors import cut, one_line
+from .errors import echo, handle_errors
 from .options import format_option
 
 
@@ -22,27 +22,31 @@ def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
     """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed."""
     report = diff_policies(old_rules, new_rules, cases)
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for line in report_lines(report):
-            click.echo(line)
+            echo(line)
 
 
 def report_lines(report: ImpactReport) -> list[str]:
     """The text view: both policies with their digests, a line per changed case and per case neither
-    policy decided, then the summary; what is not printable shown escaped."""
+    policy decided (each further problem of its error on a line of its own, indented), then the
+    summary; what is not printable shown escaped."""
     lines = [f"old: {report.old} ({report.old_digest})", f"new: {report.new} ({report.new_digest})", ""]
     changes = [
-        f"{c.case_id or '?'} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
+        f"{cut(c.case_id or '?')} {c.kind or '?'} ({c.where} {c.ref}): {'; '.join(describe(c))}" for c in report.changes
     ]
     changes += [
-        f"{e['case_id'] or '?'} ({where} {e[where]}): not decided by either policy: {e['error']}"
+        f"{cut(e['case_id'] or '?')} ({where} {e[where]}): not decided by either policy: {e['error']}"
         for e in report.errors
         for where in ("line", "file")
         if where in e
     ]
+    for entry in changes:  # an error of several problems: its first line here, then a line per problem
+        first, *more = entry.split("\n")
+        lines += [first, *(f"    {line}" for line in more)]
     if changes:
-        lines += [*changes, ""]
+        lines.append("")
     lines.append(f"{report.cases:,} cases, {len(report.changes):,} changed, {report.failed_both:,} failed under both")
     by_kind = report.changed_by_kind
     if by_kind:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import click
 
-from ..case import load_case
+from ..case import parse_case
+from ..loader import load_document
 from ..policy import Policy
 from ..render import render_explanation, render_text
-from .errors import handle_errors
+from .errors import echo, handle_errors
 from .options import format_option, no_branches_option, rules_option
 
 
@@ -30,15 +31,13 @@ from .options import format_option, no_branches_option, rules_option
 def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not: str | None) -> None:
     """Evaluate CASE_FILE against the policy and print the plan."""
     policy = Policy.load(rules_dir)
-    case = load_case(case_file)
+    document = load_document(case_file)
     if why_not is not None:
-        explanation = policy.explain(case, why_not)
-        click.echo(
-            explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json"
-        )
+        explanation = policy.explain(parse_case(document.data, document), why_not)
+        echo(explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json")
         return
-    plan = policy.evaluate(case, branches=not no_branches)
+    plan = policy.evaluate(document.data, branches=not no_branches, document=document)
     if fmt == "json":
-        click.echo(plan.to_json())
+        echo(plan.to_json())
     else:
-        click.echo(render_text(plan, policy.explain(case).near_misses), nl=False)
+        echo(render_text(plan, policy.explain(document.data).near_misses), nl=False)

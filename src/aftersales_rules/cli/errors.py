@@ -1,17 +1,46 @@
-"""How every subcommand shows the library's errors: a line per problem, the error's own exit code, no traceback."""
+"""How every subcommand shows the library's errors: a line per problem, the error's own exit code, no traceback.
+
+And how every subcommand writes to standard output: ``echo`` (or ``writing_stdout`` around a
+writer of its own), so that a write that fails (a full disk, a closed file) is an ``OutputError``
+naming standard output and the cause, one line and exit 1, not an internal error.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import traceback
+from collections.abc import Iterator
 
 import click
 
-from ..errors import AfterSalesError, one_line
+from ..errors import AfterSalesError, OutputError, cut, one_line
 
-__all__ = ["handle_errors"]
+__all__ = ["STDOUT", "echo", "handle_errors", "writing_stdout"]
+
+STDOUT = "standard output"  # how a failed write to it is named: "standard output: cannot write: ..."
+
+
+@contextlib.contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Turn an ``OSError`` while writing to standard output into an ``OutputError`` naming it.
+
+    A reader that went away (``BrokenPipeError``) is left to ``handle_errors``, which stops quietly.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(STDOUT, exc.strerror or str(exc)) from None
+
+
+def echo(text: str = "", nl: bool = True) -> None:
+    """``click.echo`` to standard output, written (and flushed) within ``writing_stdout``."""
+    with writing_stdout():
+        click.echo(text, nl=nl)
 
 
 def handle_errors(func):
@@ -36,7 +65,8 @@ def handle_errors(func):
         except Exception as exc:  # a bug: say so in one line, traceback only on request
             if os.environ.get("AFTERSALES_DEBUG"):
                 traceback.print_exc()
-            click.echo(one_line(f"aftersales: internal error (please report): {type(exc).__name__}: {exc}"), err=True)
+            text = f"aftersales: internal error (please report): {type(exc).__name__}: {cut(str(exc))}"
+            click.echo(one_line(text), err=True)
             sys.exit(1)
 
     return wrapper

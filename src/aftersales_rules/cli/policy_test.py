@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..authoring.policytests import TestReport, load_tests, run_tests
+from ..authoring.policytests import TestReport, examples_folder, load_tests, run_tests
 from ..errors import InputError, SourceLocation, one_line
 from ..policy import Policy
-from .errors import handle_errors
+from .errors import echo, handle_errors
 
 
 @click.command("test")
@@ -30,14 +30,15 @@ def policy_test(rules_dir: str, tests_path: str | None, coverage: bool) -> None:
         raise InputError(
             f"no policy tests (write them as {tests_dir}/*.yaml)", SourceLocation(str(tests_dir)), "not_found"
         )
-    tests = load_tests(tests_dir)
+    examples = examples_folder(rules_dir, policy.source.header.examples)
+    tests = load_tests(tests_dir, policy_folder=rules_dir, examples=examples)
     if not tests:
         raise InputError(
             "no policy tests in it (*.yaml files with a 'tests' list)", SourceLocation(str(tests_dir)), "no_tests"
         )
     report = run_tests(policy, tests)
     for line in format_report(report, policy if coverage else None):
-        click.echo(line)
+        echo(line)
     if report.failed:
         raise SystemExit(1)
 

@@ -8,7 +8,7 @@ import click
 
 from ..authoring.schema import SCHEMAS, json_schema
 from ..language.source import read_policy
-from .errors import handle_errors
+from .errors import echo, handle_errors
 
 
 @click.command("schema")
@@ -27,4 +27,4 @@ def schema(name: str, rules_dir: str | None) -> None:
     if rules_dir is not None and name not in ("case", "test"):
         raise click.UsageError("--rules goes with the case and test schemas only")
     source = read_policy(rules_dir) if rules_dir is not None else None
-    click.echo(json.dumps(json_schema(name, source), ensure_ascii=False, indent=2))
+    echo(json.dumps(json_schema(name, source), ensure_ascii=False, indent=2))

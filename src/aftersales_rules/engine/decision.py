@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..errors import ConflictError
+from ..errors import ConflictError, quoted
 from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.rules import Rule
 
@@ -48,12 +48,12 @@ def raise_conflict(conflict: Conflict) -> None:
     first, second, output = conflict.first, conflict.second, conflict.output
     if conflict.group:
         message = (
-            f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) of group "
-            f"'{conflict.group}' both match at priority {second.priority}; give one a higher priority"
+            f"rules {quoted(first.id)} ({first.source}) and {quoted(second.id)} ({second.source}) of group "
+            f"{quoted(conflict.group)} both match at priority {second.priority}; give one a higher priority"
         )
     else:
         message = (
-            f"rules '{first.id}' ({first.source}) and '{second.id}' ({second.source}) both decide "
+            f"rules {quoted(first.id)} ({first.source}) and {quoted(second.id)} ({second.source}) both decide "
             f"{output} at priority {first.priority}, differently; give one a higher priority or put both "
             "in a group"
         )

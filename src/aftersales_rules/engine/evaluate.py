@@ -11,28 +11,31 @@ answer, …), the case is re-decided under each value it can take.
 
 from __future__ import annotations
 
+import re
 import weakref
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..case import Case, parse_case
-from ..diagnostics import suggest
-from ..errors import CaseError, EvaluationError, Problem, UndecidedError
+from ..diagnostics import NAME_PATTERN, dotted, suggest
+from ..errors import CaseError, EvaluationError, Problem, UndecidedError, cut, quoted
 from ..language.compensation import SLOT as COMPENSATION_SLOT
-from ..language.conditions import All
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.itemfacts import implied, item_problems, quantified_values
 from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
+from ..loader import Document
 from ..money import ZERO, quantize
-from ..plan import Branch, Compensation, Gesture, Plan, PolicyInfo, Postage, Refund, Step, TraceEntry, key_figures
+from ..plan import Branch, Compensation, Plan, PolicyInfo, Postage, Refund, Step, key_figures
 from .compensation import compensation, compensation_total
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
 from .refund import cap_lines, leg, refund_lines
 from .runtime import Runtime, next_instance
 from .steps import StepTemplate
+from .trace import because, gestures, trace
 
 __all__ = ["Engine"]
 
@@ -72,7 +75,7 @@ class Engine:
         self.derived_keys = {
             kind: tuple((p, engine_key(p)) for p in part.derived) for kind, part in self.compiled.partitions.items()
         }
-        self.because = {rule.index: _because(rule) for rule in source.rules}
+        self.because = {rule.index: because(rule) for rule in source.rules}
         self.compensates = any(slot.startswith(COMPENSATION_SLOT) for rule in source.rules for slot in rule.slots)
         step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
         self.rule_steps = {
@@ -88,12 +91,20 @@ class Engine:
 
     # ------------------------------------------------------------------ public
 
-    def evaluate(self, data: Any, branches: bool = True) -> Plan:
-        case = parse_case(data)
+    def evaluate(self, data: Any, branches: bool = True, document: Document | None = None) -> Plan:
         try:
-            return self._evaluate(case, branches)
+            case = parse_case(data, document)
+        except CaseError as exc:  # with the attributes this policy does not declare: every problem at once
+            names = data.get("attributes") if isinstance(data, dict) else None
+            names = names if isinstance(names, dict) else {}
+            unknown = [n for n in names if _unknown_name(n, self.attribute_names)]
+            if not unknown:
+                raise
+            raise CaseError([*exc.problems, *(self._unknown_attribute(n, document) for n in unknown)]) from None
+        try:
+            return self._evaluate(case, branches, document)
         except ValidationError as exc:  # a plan it cannot state: the library's error, never pydantic's
-            raise EvaluationError(f"case {case.case_id}: the plan cannot be stated: {_first(exc)}") from None
+            raise EvaluationError(f"case {cut(case.case_id)}: the plan cannot be stated: {_first(exc)}") from None
 
     def match(self, data: Any) -> tuple[Case, Decision, dict[int, dict[str, Any]]]:
         """The case, what the rules decided for it, and the facts each stratum was matched with (by stratum
@@ -104,12 +115,12 @@ class Engine:
         seen: dict[int, dict[str, Any]] = {}
         return case, self._decide(part, self._facts(case, part), seen), seen
 
-    def _evaluate(self, case: Case, branches: bool) -> Plan:
+    def _evaluate(self, case: Case, branches: bool, document: Document | None) -> Plan:
         self._check_effective(case)
         part = self.compiled.partitions.get(case.issue.kind)
         if part is None:  # a policy's own kind (x_...) that this policy does not declare
             raise CaseError([self._unknown_kind(case.issue.kind)])
-        values = self._facts(case, part)
+        values = self._facts(case, part, document)
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
         winners = decision.winners if self.compensates else {}  # a policy without compensation skips looking
@@ -141,11 +152,11 @@ class Engine:
             postage=postage,
             refund=refund,
             compensation=paid,
-            gestures=_gestures(decision.applied),
+            gestures=gestures(decision.applied),
             steps=steps,
             awaiting=awaiting,
             branches=branch_list,
-            trace=_trace(decision, self.because),
+            trace=trace(decision, self.because),
         )
 
     # ------------------------------------------------------------------ facts
@@ -157,16 +168,16 @@ class Engine:
         day = case.opened_at.astimezone(self.tz or case.opened_at.tzinfo).date()
         if info.effective_from and day < info.effective_from:
             raise EvaluationError(
-                f"case {case.case_id} opened on {day}, before policy {info.name} {info.version} "
+                f"case {cut(case.case_id)} opened on {day}, before policy {info.name} {info.version} "
                 f"takes effect ({info.effective_from})"
             )
         if info.effective_until and day > info.effective_until:
             raise EvaluationError(
-                f"case {case.case_id} opened on {day}, after policy {info.name} {info.version} "
+                f"case {cut(case.case_id)} opened on {day}, after policy {info.name} {info.version} "
                 f"ended ({info.effective_until})"
             )
 
-    def _facts(self, case: Case, part: Partition) -> dict[str, Any]:
+    def _facts(self, case: Case, part: Partition, document: Document | None = None) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for path in self.needed[part.kind]:
             fact = FACTS.get(path)
@@ -178,12 +189,13 @@ class Engine:
             path = f"attributes.{name}"
             fact = self.source.scope.facts.get(path)
             if fact is None:
-                problems.append(self._unknown_attribute(name))
+                problems.append(self._unknown_attribute(name, document))
                 continue
             try:
                 values[path] = attribute_value(case, fact)
-            except CaseError as exc:
-                problems.extend(exc.problems)
+            except CaseError as exc:  # placed at the value in the case file, when there is one
+                where = document.at(("attributes", name)) if document else None
+                problems.extend(replace(p, location=p.location or where) for p in exc.problems)
         problems.extend(item_problems(case, self.source.scope.items, self.info.name))
         if problems:
             raise CaseError(problems)
@@ -196,24 +208,28 @@ class Engine:
         """An ``x_`` kind the policy does not declare: a misspelling would otherwise meet no rule."""
         own = [k for k in self.compiled.partitions if k.startswith("x_")]
         message, suggestion = suggest(
-            f"issue.kind: policy {self.info.name} declares no issue kind '{kind}'",
+            f"issue.kind: policy {self.info.name} declares no issue kind {quoted(kind)}",
             kind,
             list(self.compiled.partitions),
             otherwise=f" (its own kinds are {', '.join(own)})" if own else " (it declares no kinds of its own)",
         )
         return Problem(None, "unknown_kind", message, path="issue.kind", suggestion=suggestion)
 
-    def _unknown_attribute(self, name: str) -> Problem:
-        """An attribute the policy does not declare: a misspelling would otherwise be read as "not set"."""
+    def _unknown_attribute(self, name: Any, document: Document | None) -> Problem:
+        """An attribute the policy does not declare: a misspelling would otherwise be read as "not set".
+
+        Placed at its key in the case file, when there is one.
+        """
         declared = sorted(self.attribute_names)
-        path = f"attributes.{name}"
+        path = dotted(("attributes", name))
         message, suggestion = suggest(
-            f"{path}: policy {self.info.name} declares no attribute '{name}'",
+            f"{path}: policy {self.info.name} declares no attribute {quoted(name)}",
             name,
             declared,
             otherwise=f" (it declares {', '.join(declared)})" if declared else " (it declares none)",
         )
-        return Problem(None, "unknown_attribute", message, path=path, suggestion=suggestion)
+        where = document.key_at(("attributes", name)) if document else None
+        return Problem(where, "unknown_attribute", message, path=path, suggestion=suggestion)
 
     # ------------------------------------------------------------------ matching
 
@@ -254,7 +270,7 @@ class Engine:
         resolution = slot("resolution", self.source.defaults.resolution)
         if resolution is None:
             raise UndecidedError(
-                f"no rule decided a resolution for case {case.case_id} ({case.issue.kind}) "
+                f"no rule decided a resolution for case {cut(case.case_id)} ({case.issue.kind}) "
                 "and the policy sets no default (defaults: {resolution: ...})",
                 case_id=case.case_id,
                 kind=case.issue.kind,
@@ -320,6 +336,11 @@ def _release_awaits(case: Case, release: str | None) -> tuple[str, ...]:
     return () if read(case) is not None else (path,)
 
 
+def _unknown_name(name: Any, declared: tuple[str, ...]) -> bool:
+    """An attribute name the policy does not declare (a name that is not one at all the case model reports)."""
+    return isinstance(name, str) and re.fullmatch(NAME_PATTERN, name) is not None and name not in declared
+
+
 def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
     needed = set(part.fact_paths) | set(ASSEMBLY_FACTS)
     for _, test in part.comparisons:
@@ -342,44 +363,3 @@ def _with_fact(values: dict[str, Any], fact: Fact, value: Any) -> dict[str, Any]
 def _first(exc: ValidationError) -> str:
     error = exc.errors()[0]
     return f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-
-
-def _gestures(applied: list[Rule]) -> list[Gesture]:
-    seen: dict[tuple, Gesture] = {}
-    for rule in sorted(applied, key=lambda r: (-r.priority, r.index)):
-        for g in rule.gestures:
-            seen.setdefault((g.kind, g.detail), Gesture(kind=g.kind, detail=g.detail))
-    return list(seen.values())
-
-
-def _trace(d: Decision, because: dict[int, tuple[str, ...]]) -> list[TraceEntry]:
-    decided: dict[str, list[str]] = {r.id: [] for r in d.applied}
-    for slot, rules in d.winners.items():
-        for rule in rules:
-            decided[rule.id].append(slot)
-    out = []
-    for rule in d.applied:
-        parts = list(decided[rule.id])
-        if rule.steps:
-            parts.append("steps")
-        if rule.gestures:
-            parts.append("gestures")
-        if not parts:
-            continue  # matched, but every output it sets was decided by a rule of higher priority
-        out.append(
-            TraceEntry(
-                rule=rule.id,
-                source=rule.source,
-                because=list(because[rule.index]),
-                decided=parts,
-                description=rule.description,
-            )
-        )
-    return out
-
-
-def _because(rule: Rule) -> tuple[str, ...]:
-    """The conditions of ``rule`` as the trace prints them (the same for every case)."""
-    when = rule.when
-    because = [i.describe() for i in when.items] if isinstance(when, All) else [when.describe()]
-    return tuple(because or ["always"])

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..case import Case
 from ..diagnostics import suggest
-from ..errors import UnknownRuleError
+from ..errors import UnknownRuleError, quoted
 from ..explanation import CaseExplanation, ConflictPart, FactValue, FailedCondition, Loss, RuleExplanation
 from ..language.conditions import All, Condition, FactRef, Test, walk
 from ..language.facts import FACTS, attribute_value
@@ -41,7 +41,7 @@ def explain_rule(engine: Engine, data: Any, rule_id: str) -> RuleExplanation:
     rules = [r for r in engine.source.rules if r.id == rule_id]
     if not rules:
         ids = [r.id for r in engine.source.rules]
-        message, suggestion = suggest(f"policy {engine.info.name} has no rule '{rule_id}'", rule_id, ids)
+        message, suggestion = suggest(f"policy {engine.info.name} has no rule {quoted(rule_id)}", rule_id, ids)
         raise UnknownRuleError(message, rule=rule_id, suggestion=suggestion)
     case, decision, seen = engine.match(data)
     return _explain(engine, case, decision, seen, rules).rules[0]

@@ -34,7 +34,7 @@ they have no margin to allow for: nothing about a case changes either count.
 from __future__ import annotations
 
 from ..diagnostics import dotted
-from ..errors import Problem
+from ..errors import Problem, quoted
 from ..language.conditions import FactRef, Test, walk
 from ..language.moments import Moment
 from ..language.rules import Rule
@@ -76,7 +76,7 @@ def _rule_problems(source: PolicySource) -> list[Problem]:
                     source,
                     rule,
                     "too_wide",
-                    f"rule '{rule.id}' expands into {wide:,} alternatives "
+                    f"rule {quoted(rule.id)} expands into {wide:,} alternatives "
                     "(each value of a list, each branch of 'any'); durable_rules takes at most "
                     f"{MAX_PATHS_PER_RULESET} in one rule: split it over several rules",
                 )
@@ -88,7 +88,7 @@ def _rule_problems(source: PolicySource) -> list[Problem]:
                     source,
                     rule,
                     "too_complex",
-                    f"rule '{rule.id}' compiles into {groups} groups (one for the rule, one for each 'all' "
+                    f"rule {quoted(rule.id)} compiles into {groups} groups (one for the rule, one for each 'all' "
                     "and 'any' of several conditions, each list of values, each test that also holds "
                     f"when its fact is unknown, named facts included); durable_rules takes at most "
                     f"{MAX_GROUPS_PER_RULE} in one rule: split it over several rules (a rule can set a "
@@ -124,7 +124,7 @@ def _message_problems(source: PolicySource) -> list[Problem]:
             Problem(
                 doc.at(where),
                 "too_many_facts",
-                f"with rule '{rule.id}', the case message for {which} carries {totals[index]} properties "
+                f"with rule {quoted(rule.id)}, the case message for {which} carries {totals[index]} properties "
                 f"(each fact the rules of that kind read, each fact they set, each comparison of two facts, "
                 f"and {len(MESSAGE_OVERHEAD)} of the engine's own); durable_rules takes at most "
                 f"{MAX_MESSAGE_PROPERTIES} in one message: have these rules read and set fewer facts "

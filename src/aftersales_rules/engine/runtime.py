@@ -45,7 +45,7 @@ import threading
 import durable_rules_engine as _engine
 from durable.engine import Host
 
-from ..errors import EngineError
+from ..errors import EngineError, cut
 
 __all__ = ["Runtime", "next_instance"]
 
@@ -156,7 +156,7 @@ class Runtime:
             if not result:
                 raise EngineError("durable_rules started no action, not even the sentinel's")
             if '"exception"' in result[0]:
-                raise EngineError(f"durable_rules reported an exception in the session state: {result[0][:200]}")
+                raise EngineError(f"durable_rules reported an exception in the session state: {cut(result[0])}")
             pending = result[1]
             while pending:
                 # the activation is {"<rule name>": {...}}; rule names are r<digits> and the sentinel

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..diagnostics import suggest
+from ..diagnostics import shown, suggest
+from ..errors import cut, quoted
 from ..money import ZERO, MoneyError, parse_money, percent_of, quantize, times
 from .scope import Reader
 
@@ -123,7 +124,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
     if not ok:
         return None
     if isinstance(value, bool) or value is None:
-        r.error("invalid_amount", f"expected an amount, a money fact or a formula, got {value!r}")
+        r.error("invalid_amount", f"expected an amount, a money fact or a formula, got {shown(value)}")
         return None
     if isinstance(value, (int, Decimal)) or (isinstance(value, str) and _looks_numeric(value)):
         try:
@@ -135,7 +136,7 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         fact = r.scope.fact(value)
         if fact is None or fact.type != "money":
             money = [p for p, f in r.scope.facts.items() if f.type == "money"]
-            r.error("unknown_fact", *suggest(f"'{value}' is not a money fact", value, money))
+            r.error("unknown_fact", *suggest(f"{quoted(value)} is not a money fact", value, money))
             return None
         return Amount("fact", path=value)
     if not isinstance(value, dict) or len(value) == 0:
@@ -149,13 +150,13 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
     if factor is not None or "of" in value:
         return _scaled(r, value, factor)
     if len(value) > 1 and next(iter(value)) in _LISTS:
-        r.error("invalid_amount", f"one formula to a mapping, got {', '.join(map(str, value))}")
+        r.error("invalid_amount", f"one formula to a mapping, got {cut(', '.join(map(str, value)))}")
         return None
     if next(iter(value)) not in _LISTS:
         key = next(iter(value))
         r.at(key).error(
             "unknown_field",
-            *suggest(f"unknown formula '{key}'", str(key), FORMULAS, after=f" (formulas: {', '.join(FORMULAS)})"),
+            *suggest(f"unknown formula {quoted(key)}", str(key), FORMULAS, after=f" (formulas: {', '.join(FORMULAS)})"),
             on_key=True,
         )
         return None
@@ -180,12 +181,12 @@ def _scaled(r: Reader, value: dict, key: str | None) -> Amount | None:
     if extra:
         r.at(extra[0]).error(
             "unknown_field",
-            *suggest(f"unknown field '{extra[0]}' in {what}", str(extra[0]), [key, "of"]),
+            *suggest(f"unknown field {quoted(extra[0])} in {what}", str(extra[0]), [key, "of"]),
             on_key=True,
         )
         return None
     if "of" not in value:
-        r.error("missing_field", f"{what} needs both '{key}' and 'of'")
+        r.error("missing_field", f"{what} needs both {quoted(key)} and 'of'")
         return None
     ok, number = r.at(key).deref(value[key])
     if not ok:
@@ -196,7 +197,7 @@ def _scaled(r: Reader, value: dict, key: str | None) -> Amount | None:
         number = None
     top = _FACTORS[key]
     if number is None or not number.is_finite() or not 0 <= number <= top:
-        r.at(key).error("invalid_value", f"{what} must be a number from 0 to {top:,}, got {value[key]!r}")
+        r.at(key).error("invalid_value", f"{what} must be a number from 0 to {top:,}, got {shown(value[key])}")
         return None
     base = parse_amount(r.at("of"), value["of"])
     return None if base is None else Amount(key, percent=number, items=(base,))

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from ..case import OWN_KIND_PATTERN
-from ..diagnostics import pydantic_problems, suggest
-from ..errors import Problem
+from ..diagnostics import pydantic_problems, shown, suggest
+from ..errors import Problem, quoted
 from ..loader import Document
 from ..vocabulary import ISSUE_KINDS
 from .conditions import Condition, NamedCondition, Ref, parse_condition, walk
@@ -96,9 +96,10 @@ class _Builder:
         if header.timezone:
             try:
                 self.scope.timezone = ZoneInfo(header.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" names a folder of zones
                 self.reader(file, "policy", "timezone").error(
-                    "invalid_value", f"unknown time zone '{header.timezone}' (use an IANA name such as Asia/Shanghai)"
+                    "invalid_value",
+                    f"unknown time zone {quoted(header.timezone)} (use an IANA name such as Asia/Shanghai)",
                 )
         if header.effective_from and header.effective_until and header.effective_until < header.effective_from:
             self.reader(file, "policy", "effective_until").error(
@@ -110,7 +111,7 @@ class _Builder:
         if existing is not None:
             r.error(
                 "duplicate_definition",
-                f"'{name}' is already defined as a {existing.kind} at {existing.location}",
+                f"{quoted(name)} is already defined as a {existing.kind} at {existing.location}",
                 on_key=True,
             )
             return False
@@ -121,13 +122,13 @@ class _Builder:
         for name, value in pf.values.items():
             r = self.reader(file, "values", name)
             if isinstance(value, (dict, list)) or value is None:
-                r.error("invalid_value", f"a shared value is a single amount, number, time or text, not {value!r}")
+                r.error("invalid_value", f"a shared value is a single amount, number, time or text, not {shown(value)}")
                 continue
             self._define(r, name, "value", value)
         for name, attr in pf.attributes.items():
             r = self.reader(file, "attributes", name)
             if attr.type == "enum" and not attr.values:
-                r.error("missing_field", f"attribute '{name}' is an enum: list its values")
+                r.error("missing_field", f"attribute {quoted(name)} is an enum: list its values")
                 continue
             if self._define(r, name, "attribute", attr):
                 self.scope.facts[f"attributes.{name}"] = Fact(
@@ -167,12 +168,12 @@ class _Builder:
             if decl.type == "bool":
                 default = False if default is None else default
                 if not isinstance(default, bool):
-                    r.at("default").error("type_mismatch", f"facts.{name} is true or false, not {default!r}")
+                    r.at("default").error("type_mismatch", f"facts.{name} is true or false, not {shown(default)}")
                     continue
             elif default is not None and default not in values:
                 r.at("default").error(
                     "invalid_value",
-                    *suggest(f"default {default!r} is not one of {', '.join(values)}", default, values),
+                    *suggest(f"default {shown(default)} is not one of {', '.join(values)}", default, values),
                 )
                 continue
             self.scope.facts[f"facts.{name}"] = Fact(
@@ -182,7 +183,7 @@ class _Builder:
         for name, text in pf.texts.items():
             r = self.reader(file, "texts", name)
             if not text.zh and not text.en:
-                r.error("invalid_text", f"text '{name}' needs zh and en")
+                r.error("invalid_text", f"text {quoted(name)} needs zh and en")
                 continue
             self._define(r, name, "text", TextSpec(text.zh, text.en))
         self._kinds(file, pf)
@@ -196,7 +197,7 @@ class _Builder:
             if existing is not None:
                 r.error(
                     "duplicate_definition",
-                    f"intended escalation '{name}' is already declared at {existing.location}",
+                    f"intended escalation {quoted(name)} is already declared at {existing.location}",
                     on_key=True,
                 )
                 continue
@@ -222,21 +223,25 @@ class _Builder:
             r = self.reader(file, "kinds", name)
             if name in ISSUE_KINDS:
                 r.error(
-                    "invalid_kind", f"'{name}' is a standard issue kind: declare only the policy's own", on_key=True
+                    "invalid_kind",
+                    f"{quoted(name)} is a standard issue kind: declare only the policy's own",
+                    on_key=True,
                 )
                 continue
             if not re.match(OWN_KIND_PATTERN, name):
                 r.error(
                     "invalid_kind",
                     f"a policy's own issue kind is named x_ and lowercase letters, digits or '_' (x_late_shipment), "
-                    f"not '{name}'",
+                    f"not {quoted(name)}",
                     on_key=True,
                 )
                 continue
             existing = self.scope.kinds.get(name)
             if existing is not None:
                 r.error(
-                    "duplicate_definition", f"kind '{name}' is already declared at {existing.location}", on_key=True
+                    "duplicate_definition",
+                    f"kind {quoted(name)} is already declared at {existing.location}",
+                    on_key=True,
                 )
                 continue
             self.scope.kinds[name] = Definition(name, "kind", decl.description, r.key_location)
@@ -273,7 +278,9 @@ class _Builder:
                 parse_outputs(r, salvaged)
                 continue
             if model.id in seen:
-                r.at("id").error("duplicate_id", f"rule id '{model.id}' is already used at {seen[model.id].location}")
+                r.at("id").error(
+                    "duplicate_id", f"rule id {quoted(model.id)} is already used at {seen[model.id].location}"
+                )
                 continue
             when = parse_condition(r.at("when"), model.when)
             outputs = parse_outputs(r, model)
@@ -372,7 +379,7 @@ def _assign_strata(rules: list[Rule], scope: Scope, problems: list[Problem]) -> 
                 Problem(
                     rule.location,
                     "cycle",
-                    f"rule '{rule.id}' depends on a derived fact that "
+                    f"rule {quoted(rule.id)} depends on a derived fact that "
                     "depends, through other rules, on what this rule sets",
                 )
             )

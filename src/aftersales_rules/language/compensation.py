@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..diagnostics import OWN_NAME_PATTERN, pydantic_problems, suggest
+from ..errors import quoted
 from ..money import ZERO
 from ..vocabulary import COMPENSATION_COMPONENTS
 from .amounts import Amount, parse_amount
@@ -87,7 +88,7 @@ def parse_compensation(r: Reader, value: Any) -> dict[str, CompensationSpec] | N
         if slot in out:
             r.at(i, "component").error(
                 "duplicate_component",
-                f"compensation component '{spec.component}' is listed twice in this rule; give it one line",
+                f"compensation component {quoted(spec.component)} is listed twice in this rule; give it one line",
             )
             continue
         out[slot] = spec
@@ -107,7 +108,7 @@ def _line(r: Reader, value: Any) -> CompensationSpec | None:
         r.at("component").error(
             "invalid_value",
             *suggest(
-                f"unknown compensation component '{model.component}'",
+                f"unknown compensation component {quoted(model.component)}",
                 model.component,
                 COMPENSATION_COMPONENTS,
                 after=f" (it is one of {', '.join(COMPENSATION_COMPONENTS)}, or the policy's own x_...)",

@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import MAX_TEXT
-from ..diagnostics import suggest
-from ..errors import SourceLocation
+from ..diagnostics import shown, suggest
+from ..errors import SourceLocation, quoted
 from ..money import MoneyError, parse_money
 from .facts import Fact
 from .moments import Moment, parse_moment
@@ -160,7 +160,7 @@ def _condition(r: Reader, value: Any) -> Condition | None:
         sub = r.at(key)
         if key in ("all", "any"):
             if not isinstance(spec, list) or not spec:
-                sub.error("invalid_condition", f"'{key}' takes a list of conditions")
+                sub.error("invalid_condition", f"{quoted(key)} takes a list of conditions")
                 items.append(None)
                 continue
             parts = [_condition(sub.at(i), v) for i, v in enumerate(spec)]
@@ -196,9 +196,8 @@ def _test(r: Reader, path: str, spec: Any) -> Condition | None:
         where = "attribute" if path.startswith("attributes.") else "fact"
         section = next((s for s in ("attributes", "facts") if path.startswith(s + ".")), None)
         extra = f" (declare it under '{section}:' first)" if section else ""
-        r.error(
-            "unknown_fact", *suggest(f"unknown {where} '{path}'", path, _known_paths(r), otherwise=extra), on_key=True
-        )
+        message = f"unknown {where} {quoted(path)}"
+        r.error("unknown_fact", *suggest(message, path, _known_paths(r), otherwise=extra), on_key=True)
         return None
     if isinstance(spec, dict) and spec:
         tests = []
@@ -208,7 +207,7 @@ def _test(r: Reader, path: str, spec: Any) -> Condition | None:
             return None
         return _all(tests, r.location)
     if isinstance(spec, dict):
-        r.error("invalid_condition", f"empty test for '{path}'")
+        r.error("invalid_condition", f"empty test for {quoted(path)}")
         return None
     if isinstance(spec, list):
         return _operator(r, fact, "in", spec)
@@ -219,7 +218,7 @@ def _test(r: Reader, path: str, spec: Any) -> Condition | None:
 
 def _named(r: Reader, name: str, spec: Any) -> Condition | None:
     if not isinstance(spec, bool):
-        r.error("type_mismatch", f"facts.{name} is true or false, not {spec!r}")
+        r.error("type_mismatch", f"facts.{name} is true or false, not {shown(spec)}")
         return None
     condition = r.scope.condition_facts[name]
     node = condition.parsed(r)
@@ -232,11 +231,11 @@ def _named(r: Reader, name: str, spec: Any) -> Condition | None:
 def _operator(r: Reader, fact: Fact, op: str, operand: Any) -> Condition | None:
     path = fact.path
     if op not in ALL_OPS:
-        r.error("unknown_operator", *suggest(f"unknown test '{op}' for {path}", op, ALL_OPS), on_key=True)
+        r.error("unknown_operator", *suggest(f"unknown test {quoted(op)} for {path}", op, ALL_OPS), on_key=True)
         return None
     if op == "known":
         if not isinstance(operand, bool):
-            r.error("type_mismatch", f"'known' takes true or false, not {operand!r}")
+            r.error("type_mismatch", f"'known' takes true or false, not {shown(operand)}")
             return None
         return Test(path, "known" if operand else "unknown", None, r.location)
     ftype = fact.type
@@ -251,7 +250,7 @@ def _operator(r: Reader, fact: Fact, op: str, operand: Any) -> Condition | None:
                 if actual == "number"
                 else "is/is_not/in/not_in"
             )
-            r.error("type_mismatch", f"'{op}' does not apply to {path} ({ftype}); use {use}", on_key=True)
+            r.error("type_mismatch", f"{quoted(op)} does not apply to {path} ({ftype}); use {use}", on_key=True)
             return None
         if op == "within_days_after":
             return _within_days(r, path, operand)
@@ -270,7 +269,7 @@ def _operator(r: Reader, fact: Fact, op: str, operand: Any) -> Condition | None:
     kind = EQUALITY_OPS[op]
     if kind in ("in", "not_in"):
         if not isinstance(operand, list) or not operand:
-            r.error("invalid_condition", f"'{op}' takes a list of values")
+            r.error("invalid_condition", f"{quoted(op)} takes a list of values")
             return None
         values: list[Any] | tuple[Any, ...] = [_scalar(r.at(i), fact, v) for i, v in enumerate(operand)]
         if any(v is _BAD for v in values):
@@ -297,14 +296,16 @@ def _scalar(r: Reader, fact: Fact, value: Any) -> Any:
         return _BAD
     if ftype == "bool":
         if not isinstance(value, bool):
-            r.error("type_mismatch", f"{fact.path} is true or false, not {value!r}")
+            r.error("type_mismatch", f"{fact.path} is true or false, not {shown(value)}")
             return _BAD
         return value
     if ftype == "enum":
         if value not in fact.values:
             r.error(
                 "invalid_value",
-                *suggest(f"{fact.path} is never '{value}'; it is one of {', '.join(fact.values)}", value, fact.values),
+                *suggest(
+                    f"{fact.path} is never {quoted(value)}; it is one of {', '.join(fact.values)}", value, fact.values
+                ),
             )
             return _BAD
         return value
@@ -326,7 +327,7 @@ def _scalar(r: Reader, fact: Fact, value: Any) -> Any:
 
 
 def _type_error(r: Reader, fact: Fact, value: Any) -> Any:
-    r.error("type_mismatch", f"{fact.path} ({fact.type}) cannot be compared with {value!r}")
+    r.error("type_mismatch", f"{fact.path} ({fact.type}) cannot be compared with {shown(value)}")
     return _BAD
 
 
@@ -343,7 +344,7 @@ def _number(r: Reader, fact: Fact, value: Any) -> Any:
         return FactRef(value)
     if fact.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            r.error("type_mismatch", f"{fact.path} is a whole number; {value!r} is not")
+            r.error("type_mismatch", f"{fact.path} is a whole number; {shown(value)} is not")
             return _BAD
         return value
     try:
@@ -351,7 +352,7 @@ def _number(r: Reader, fact: Fact, value: Any) -> Any:
     except MoneyError as exc:
         if isinstance(value, str) and not value.strip().replace(".", "", 1).lstrip("-").isdigit():
             money = [p for p, f in r.scope.facts.items() if f.type == "money"]
-            r.error("unknown_fact", *suggest(f"'{value}' is neither an amount nor a money fact", value, money))
+            r.error("unknown_fact", *suggest(f"{quoted(value)} is neither an amount nor a money fact", value, money))
         else:
             r.error("invalid_value", f"{fact.path}: {exc}")
         return _BAD
@@ -369,7 +370,7 @@ def _within_days(r: Reader, path: str, operand: Any) -> Condition | None:
     if not ok:
         return None
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
-        r.at("days").error("invalid_value", f"days must be a whole number from 0 to 3650, got {days!r}")
+        r.at("days").error("invalid_value", f"days must be a whole number from 0 to 3650, got {shown(days)}")
         return None
     # The law's count: from the day after the start, so "7 days after the 1st" runs to the end of the 8th.
     moment = parse_moment(r.at("time"), {"day_of": operand["time"], "plus_days": days + 1, "at": "00:00"})

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..case import YEARS, Case
+from ..diagnostics import shown
 from ..errors import CaseError, Problem
 from ..money import ZERO, MoneyError, parse_money, quantize
 from ..vocabulary import FAULTS, ISSUE_KINDS, OUTBOUND_CHECKS, RETURN_STATUSES, SEVERITIES, TIERS, WANTS
@@ -341,6 +342,10 @@ def attribute_value(case: Case, fact: Fact) -> Any:
             return parsed
     if bad:
         raise CaseError(
-            [Problem(None, "invalid_value", f"{fact.path}: the policy expects {bad}, got {value!r}", path=fact.path)]
+            [
+                Problem(
+                    None, "invalid_value", f"{fact.path}: the policy expects {bad}, got {shown(value)}", path=fact.path
+                )
+            ]
         )
     return value

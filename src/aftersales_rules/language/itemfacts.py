@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..case import Case, Item
-from ..diagnostics import suggest
-from ..errors import Problem
+from ..diagnostics import shown, suggest
+from ..errors import Problem, quoted
 from ..money import MoneyError, parse_money
 from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test
 from .facts import Fact
@@ -88,14 +88,14 @@ def item_problems(case: Case, items: ItemScope, policy: str) -> list[Problem]:
             fact = items.facts.get(name)
             if fact is None:
                 message, suggestion = suggest(
-                    f"{path}: policy {policy} declares no item attribute '{name}'",
+                    f"{path}: policy {policy} declares no item attribute {quoted(name)}",
                     name,
                     declared,
                     otherwise=f" (it declares {', '.join(declared)})" if declared else " (it declares none)",
                 )
                 problems.append(Problem(None, "unknown_attribute", message, path=path, suggestion=suggestion))
             elif value is not None and (why := misfit(fact, value)):
-                message = f"{path}: the policy expects {why}, got {value!r}"
+                message = f"{path}: the policy expects {why}, got {shown(value)}"
                 problems.append(Problem(None, "invalid_value", message, path=path))
     return problems
 

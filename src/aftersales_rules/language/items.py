@@ -30,6 +30,7 @@ from typing import Any
 
 from ..case import Item
 from ..diagnostics import suggest
+from ..errors import quoted
 from ..money import parse_money
 from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, parse_condition, walk
 from .facts import Fact
@@ -90,22 +91,24 @@ def declare(r: Reader, name: str, decl: Any) -> None:
     items = r.scope.items
     if name in RESERVED:
         r.error(
-            "invalid_value", f"'{name}' is a word of conditions; call the item attribute something else", on_key=True
+            "invalid_value",
+            f"{quoted(name)} is a word of conditions; call the item attribute something else",
+            on_key=True,
         )
         return
     if name in items.definitions:
         where = items.definitions[name].location
-        r.error("duplicate_definition", f"item attribute '{name}' is already declared at {where}", on_key=True)
+        r.error("duplicate_definition", f"item attribute {quoted(name)} is already declared at {where}", on_key=True)
         return
     if decl.type == "enum" and not decl.values:
-        r.error("missing_field", f"item attribute '{name}' is an enum: list its values")
+        r.error("missing_field", f"item attribute {quoted(name)} is an enum: list its values")
         return
     fact = Fact(name, decl.type, decl.description, values=tuple(decl.values or ()), nullable=True)
     default = decl.default
     if default is not None:
         why = misfit(fact, default)
         if why:
-            r.at("default").error("invalid_value", f"the default of item attribute '{name}' must be {why}")
+            r.at("default").error("invalid_value", f"the default of item attribute {quoted(name)} must be {why}")
             return
         items.defaults[name] = parse_money(default) if fact.type == "money" else default
     items.definitions[name] = Definition(name, "item_attribute", decl, r.key_location)
@@ -183,7 +186,7 @@ def goods_filter(r: Reader, model: Any) -> tuple[bool, ItemFilter | None]:
     if model.component != "goods" or model.amount is not None or model.agreed is not None:
         r.at(key).error(
             "invalid_value",
-            f"'{key}' chooses the items of a goods line that refunds each item's own price: "
+            f"{quoted(key)} chooses the items of a goods line that refunds each item's own price: "
             "{component: goods, only: ...} or {component: goods, except: ...}, without amount or agreed",
             on_key=True,
         )
@@ -233,7 +236,7 @@ def _declared(r: Reader, spec: Any, items: ItemScope) -> bool:
             r.at(key).error(
                 "unknown_fact",
                 *suggest(
-                    f"unknown item attribute '{key}'",
+                    f"unknown item attribute {quoted(key)}",
                     str(key),
                     declared,
                     otherwise=" (declare it under 'item_attributes:' first)",

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from ..diagnostics import suggest
+from ..diagnostics import shown, suggest
+from ..errors import quoted
 from .scope import Reader
 
 __all__ = ["Moment", "parse_clock", "parse_duration", "parse_moment"]
@@ -131,7 +132,7 @@ def parse_moment(r: Reader, value: Any) -> Moment | None:
         if key not in _FORMS[form]:
             r.at(key).error(
                 "unknown_field",
-                *suggest(f"unknown field '{key}' in a {form} moment", str(key), _FORMS[form]),
+                *suggest(f"unknown field {quoted(key)} in a {form} moment", str(key), _FORMS[form]),
                 on_key=True,
             )
             return None
@@ -158,9 +159,9 @@ def parse_moment(r: Reader, value: Any) -> Moment | None:
     ok, raw = r.at("plus").deref(value["plus"])
     seconds = parse_duration(raw) if ok else None
     if ok and seconds is None:
-        r.at("plus").error("invalid_value", f"'{raw}' is not a duration (write 30s, 15m, 2h, 7d or 1d12h)")
+        r.at("plus").error("invalid_value", f"{quoted(raw)} is not a duration (write 30s, 15m, 2h, 7d or 1d12h)")
     elif seconds is not None and seconds > MAX_DAYS * 86400:
-        r.at("plus").error("invalid_value", f"'{raw}' is longer than {MAX_DAYS} days")
+        r.at("plus").error("invalid_value", f"{quoted(raw)} is longer than {MAX_DAYS} days")
         seconds = None
     if path is None or seconds is None:
         return None
@@ -176,7 +177,7 @@ def _time_path(r: Reader, value: Any) -> str | None:
         times = [p for p, f in r.scope.facts.items() if f.type == "time"]
         r.error(
             "unknown_fact",
-            *suggest(f"'{value}' is not a time fact (one of {', '.join(times)})", value, times),
+            *suggest(f"{quoted(value)} is not a time fact (one of {', '.join(times)})", value, times),
         )
         return None
     return value
@@ -187,7 +188,7 @@ def _integer(r: Reader, value: Any) -> int | None:
     if not ok:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not -MAX_DAYS <= value <= MAX_DAYS:
-        r.error("invalid_value", f"expected a whole number of days, got {value!r}")
+        r.error("invalid_value", f"expected a whole number of days, got {shown(value)}")
         return None
     return value
 
@@ -198,5 +199,5 @@ def _clock(r: Reader, value: Any) -> time | None:
         return None
     clock = parse_clock(value)
     if clock is None:
-        r.error("invalid_value", f'expected a clock time such as "20:00", got {value!r}')
+        r.error("invalid_value", f'expected a clock time such as "20:00", got {shown(value)}')
     return clock

@@ -71,6 +71,11 @@ class PolicyHeader(_Model):
     timezone: StrictStr | None = Field(
         None, description="IANA zone for calendar days and clock times, e.g. Asia/Shanghai"
     )
+    examples: StrictStr | None = Field(
+        None,
+        description="the folder of example cases this policy's tests read, relative to the policy folder; "
+        "default: none (cases must be inside the policy folder)",
+    )
 
 
 class Defaults(_Model):

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..diagnostics import pydantic_problems, suggest
-from ..errors import SourceLocation
+from ..diagnostics import pydantic_problems, shown, suggest
+from ..errors import SourceLocation, quoted
 from ..vocabulary import ACTIONS, STAGES, Component
 from .amounts import Amount, parse_amount
 from .compensation import parse_compensation
@@ -153,7 +153,7 @@ def _split(r: Reader, model: LegModel) -> tuple[bool, Amount | None]:
         r.at(given).error(
             "missing_field",
             f"a split leg needs both cap (the most {model.borne_by} bears) and rest_borne_by (who bears the rest); "
-            f"'{missing}' is missing",
+            f"{quoted(missing)} is missing",
             on_key=True,
         )
         return False, None
@@ -261,14 +261,16 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
         if fact is None or name in r.scope.condition_facts:
             why = " (it is defined by a condition, not set by rules)" if name in r.scope.condition_facts else ""
             settable = [p[6:] for p, f in r.scope.facts.items() if p.startswith("facts.")]
-            s.error("unknown_fact", *suggest(f"no derived fact '{name}' to set{why}", name, settable), on_key=True)
+            s.error(
+                "unknown_fact", *suggest(f"no derived fact {quoted(name)} to set{why}", name, settable), on_key=True
+            )
             continue
         if fact.type == "bool" and not isinstance(value, bool):
-            s.error("type_mismatch", f"facts.{name} is true or false, not {value!r}")
+            s.error("type_mismatch", f"facts.{name} is true or false, not {shown(value)}")
         elif fact.type == "enum" and value not in fact.values:
             s.error(
                 "invalid_value",
-                *suggest(f"facts.{name} is one of {', '.join(fact.values)}, not {value!r}", value, fact.values),
+                *suggest(f"facts.{name} is one of {', '.join(fact.values)}, not {shown(value)}", value, fact.values),
             )
         else:
             slots[f"facts.{name}"] = value
@@ -279,7 +281,7 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
             s.at("action").error(
                 "unknown_action",
                 *suggest(
-                    f"unknown action '{step.action}'",
+                    f"unknown action {quoted(step.action)}",
                     step.action,
                     ACTIONS,
                     after=" (a policy's own actions start with x_)",

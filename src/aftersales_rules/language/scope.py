@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..diagnostics import dotted, suggest
-from ..errors import Problem, SourceLocation
+from ..errors import Problem, SourceLocation, quoted
 from ..loader import Document
 from .facts import FACTS, Fact
 
@@ -135,7 +135,8 @@ class Reader:
             found = self.scope.lookup(name, kind)
             if found is None:
                 self.error(
-                    "unknown_reference", *suggest(f"no shared {kind} named '{name}'", name, self.scope.names_of(kind))
+                    "unknown_reference",
+                    *suggest(f"no shared {kind} named {quoted(name)}", name, self.scope.names_of(kind)),
                 )
                 return False, None
             return True, found.value

@@ -18,8 +18,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..diagnostics import pydantic_problems
-from ..errors import InputError, PolicyError, Problem, SourceLocation
-from ..loader import Document, parse_document, read_bounded
+from ..errors import InputError, PolicyError, Problem, SourceLocation, quoted
+from ..loader import Document, in_folder, parse_document, read_bounded
 from .build import build
 from .rulefile import Defaults, PolicyFile, PolicyHeader
 from .rules import Rule
@@ -51,10 +51,11 @@ def _files(paths: Paths) -> tuple[list[Path], Path]:
     named = [Path(p) for p in paths]
     if not named:
         raise InputError("no policy files given", code="not_found")
+    one_folder = len(named) == 1 and named[0].is_dir()
     given: dict[Path, tuple[Path, Path]] = {}  # each file by where it really is: as named, and through what
     for p in named:
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and f.is_file())
+            found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and _listed(f, p, one_folder))
             if not found:
                 raise InputError("no rule files (*.yaml) in this directory", SourceLocation(str(p)), "no_rule_files")
         elif p.exists():
@@ -69,16 +70,25 @@ def _files(paths: Paths) -> tuple[list[Path], Path]:
                 raise InputError(f"is given twice (also through {how})", SourceLocation(str(f)), "duplicate_file")
             given[real] = (f, p)
     files = [f for f, _ in given.values()]
-    if len(named) == 1 and named[0].is_dir():
-        root = named[0].resolve()
-        for real, (f, _) in given.items():
-            if not real.is_relative_to(root):
-                raise InputError(
-                    f"links to {real}, outside the policy folder", SourceLocation(str(f)), "outside_policy"
-                )
-    else:
-        root = Path(os.path.commonpath([f.parent for f in given]))
+    root = named[0].resolve() if one_folder else Path(os.path.commonpath([f.parent for f in given]))
     return files, root
+
+
+def _listed(file: Path, folder: Path, confined: bool) -> bool:
+    """Whether a ``*.yaml`` entry of a policy folder is one of its rule files (``in_folder``'s check).
+
+    A regular file is; anything else under that name is refused by name (a link to nothing, to a
+    pipe or to a directory would otherwise leave its rules out of the policy without a word), and,
+    when the folder is the whole policy, so is a link to a file outside it. Hidden entries that are
+    not regular files (an editor's lock link, ``.#policy.yaml``) are passed over.
+    """
+    try:
+        in_folder(file, folder if confined else file.resolve().parent)
+    except InputError as exc:
+        if file.name.startswith(".") and exc.code != "outside_policy":
+            return False
+        raise InputError(exc.problem.message, SourceLocation(str(file)), exc.code) from None
+    return True
 
 
 def _display(file: Path, root: Path) -> str:
@@ -135,6 +145,8 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
     source = None
     if built is not None:
         header, defaults, scope, rules, order = built
+        if header.examples is not None:
+            problems.extend(_examples_problems(header.examples, root, docs[order[0]]))
         source = PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
         for check in checks:
             problems.extend(check(source))
@@ -142,6 +154,22 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
         raise PolicyError(problems)
     assert source is not None
     return source
+
+
+def _examples_problems(declared: str, folder: Path, doc: Document) -> list[Problem]:
+    """The header's ``examples:``, the one folder of example cases the policy's tests may read besides
+    the policy folder: relative to it, inside the folder that holds the policy folder."""
+    where, path = doc.at(("policy", "examples")), "policy.examples"
+    name = f"the examples folder {quoted(declared)}"
+    if os.path.isabs(declared):
+        message = f"{name} is an absolute path: name it relative to the policy folder (examples: ../examples)"
+        return [Problem(where, "outside_policy", message, path=path)]
+    parent = folder.resolve().parent
+    real = (folder / declared).resolve()
+    if real == parent or not real.is_relative_to(parent):
+        message = f"{name} is outside {parent}, the folder that holds the policy folder"
+        return [Problem(where, "outside_policy", message, path=path)]
+    return []  # whether it exists is no matter here: a test's case file in it must (policytests)
 
 
 def _drop_bad(data: dict, exc: ValidationError) -> dict:

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import suggest
+from ..diagnostics import shown, suggest
+from ..errors import quoted
 from ..vocabulary import PARTIES
 from .compensation import SLOT as COMPENSATION_SLOT
 from .compensation import is_component
@@ -66,11 +67,13 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
         r.error("invalid_text", "a text needs both languages: {zh: ..., en: ...} (or $name of a shared text)")
         return None
     if not isinstance(resolved, dict):
-        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {resolved!r}")
+        r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {shown(resolved)}")
         return None
     for key in resolved:
         if key not in ("zh", "en"):
-            r.at(key).error("unknown_field", *suggest(f"unknown language '{key}'", str(key), ("zh", "en")), on_key=True)
+            r.at(key).error(
+                "unknown_field", *suggest(f"unknown language {quoted(key)}", str(key), ("zh", "en")), on_key=True
+            )
             return None
         if not isinstance(resolved[key], str) or not resolved[key].strip():
             r.at(key).error("invalid_text", f"the {key} text must be non-empty text")
@@ -114,7 +117,7 @@ def check_placeholders(r: Reader, spec: TextSpec) -> None:
             r.error(
                 "unknown_placeholder",
                 *suggest(
-                    f"unknown placeholder '{{{name}}}' in text",
+                    f"unknown placeholder {quoted('{' + name + '}')} in text",
                     name,
                     allowed,
                     after=" (write {{ and }} for literal braces)",

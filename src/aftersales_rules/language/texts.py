@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..diagnostics import suggest
+from ..diagnostics import shown, suggest
+from ..errors import quoted
 from .scope import Reader
 
 __all__ = ["FORMATS", "VALUES", "chinese_number", "fill_values", "show_value", "value_placeholder"]
@@ -55,7 +56,7 @@ def show_value(value: Any, fmt: str = "") -> str:
     if fmt == "zh":
         n = _whole(value)
         if n is None:
-            raise ValueError(f"only a whole number is shown in Chinese numerals (:zh), not {value!r}")
+            raise ValueError(f"only a whole number is shown in Chinese numerals (:zh), not {shown(value)}")
         return chinese_number(n)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -74,19 +75,22 @@ def value_placeholder(r: Reader, name: str, report: bool = True) -> str | None:
             return None
     if found is None:
         known = [VALUES + n for n in r.scope.names_of("value")]
-        r.error("unknown_placeholder", *suggest(f"unknown placeholder '{{{name}}}' in text", VALUES + ref, known))
+        r.error(
+            "unknown_placeholder",
+            *suggest(f"unknown placeholder {quoted('{' + name + '}')} in text", VALUES + ref, known),
+        )
         return None
     if fmt and fmt not in FORMATS:
         r.error(
             "unknown_placeholder",
-            f"unknown format ':{fmt}' of '{{{name}}}': write {{{VALUES}{ref}}}, or {{{VALUES}{ref}:zh}} for Chinese "
-            "numerals",
+            f"unknown format {quoted(':' + fmt)} of {quoted('{' + name + '}')}: "
+            f"write {{{VALUES}{ref}}}, or {{{VALUES}{ref}:zh}} for Chinese numerals",
         )
         return None
     try:
         return show_value(found.value, fmt)
     except ValueError as exc:
-        r.error("invalid_value", f"'{{{name}}}': {exc}")
+        r.error("invalid_value", f"{quoted('{' + name + '}')}: {exc}")
         return None
 
 
