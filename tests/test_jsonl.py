@@ -82,6 +82,8 @@ def tokens(draw, depth: int = 0) -> str:
 @st.composite
 def lines(draw) -> bytes:
     text = draw(tokens())
+    if draw(st.booleans()):  # a line longer than jsonl._SHORT, where keys are measured
+        text = "[" + text + ', "' + "x" * 1000 + '"]'
     for _ in range(draw(st.integers(0, 2))):  # a character or two put in, taken out or changed
         at = draw(st.integers(0, len(text)))
         change = draw(st.sampled_from(["insert", "delete", "replace"]))

@@ -33,29 +33,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..case import load_case, parse_case
-from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation
-from ..loader import Document, load_document
+from ..errors import AfterSalesError, EvaluationError, OutputError, Problem
 from ..policy import Policy
+from .records import CASE_SUFFIXES, STDIN, Record, case_id_of, case_of, read_cases, read_record
 
 __all__ = [
     "BatchSummary",
-    "case_id_of",
     "check_output",
-    "count_cases",
     "error_fields",
     "error_problems",
     "error_record",
     "error_text",
     "evaluate_record",
-    "load_record",
     "problems_of",
-    "read_cases",
-    "read_record",
     "run_batch",
 ]
 
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
 CHUNK = 64  # cases per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker waiting or running
 
@@ -99,56 +92,20 @@ class BatchSummary:
         return self.cases - self.errors
 
 
-# --------------------------------------------------------------------------- input
+# --------------------------------------------------------------------------- records
 
 
-def read_cases(path: str | os.PathLike[str]) -> Iterator[tuple[str, int | str, str]]:
-    """``(where, ref, payload)`` per case, lazily: ``("line", n, text)`` or ``("file", name, path)``."""
-    p = Path(path)
-    if p.is_dir():
-        for file in sorted(f for f in p.iterdir() if f.suffix in CASE_SUFFIXES and f.is_file()):
-            yield "file", str(file), str(file)
-        return
-    try:
-        handle = p.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(str(path)), "unreadable") from None
-    with handle:
-        for n, line in enumerate(handle, 1):
-            if line.strip():
-                yield "line", n, line
-
-
-def count_cases(path: str | os.PathLike[str]) -> int:
-    """How many cases ``read_cases`` will yield (read through once, in constant memory)."""
-    return sum(1 for _ in read_cases(path))
-
-
-def load_record(where: str, payload: str) -> Any:
-    """The case of one record of ``read_cases``: a ``Case`` from a file, parsed JSON from a line."""
-    if where == "file":
-        return load_case(payload)
-    try:
-        return json.loads(payload.strip(), parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}", code="syntax") from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply", code="too_deep") from None
-
-
-def evaluate_record(
-    policy: Policy, where: str, ref: int | str, payload: str, branches: bool = True
-) -> tuple[str, Figures | None]:
+def evaluate_record(policy: Policy, record: Record, branches: bool = True) -> tuple[str, Figures | None]:
     """One output line (a plan, or an error record) and the figures of the plan (None for an error)."""
     case_id = None
     try:
-        data, doc = read_record(where, payload)
+        data, doc = read_record(record)
         case_id = case_id_of(data)  # read before the case is validated: an error record names a case that is wrong
-        plan = policy.evaluate(parse_case(data, doc), branches=branches)
+        plan = policy.evaluate(case_of(record, data, doc), branches=branches)
     except AfterSalesError as exc:
-        return error_record(case_id, exc, where, ref), None
+        return error_record(case_id, exc, record.where, record.ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure
-        return error_record(case_id, exc, where, ref), None
+        return error_record(case_id, exc, record.where, record.ref), None
     legs = tuple(
         (name, leg.amount)
         for name, leg in (("return", plan.postage.return_leg), ("outbound", plan.postage.outbound_leg))
@@ -156,20 +113,6 @@ def evaluate_record(
     )
     figures = Figures(plan.resolution, plan.refund.currency, plan.refund.total, legs)
     return plan.model_dump_json(), figures
-
-
-def read_record(where: str, payload: str) -> tuple[Any, Document | None]:
-    """The data of one record of ``read_cases``, parsed but not yet validated, and its document (a file's)."""
-    if where == "file":
-        doc = load_document(payload)
-        return doc.data, doc
-    return load_record(where, payload), None
-
-
-def case_id_of(data: Any) -> str | None:
-    """The `case_id` of a record as written, if it is a text (read before the case is validated)."""
-    case_id = data.get("case_id") if isinstance(data, dict) else None
-    return case_id if isinstance(case_id, str) else None
 
 
 def problems_of(exc: BaseException) -> tuple[Problem, ...]:
@@ -270,7 +213,7 @@ class _Output:
 def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
     """Refuse an output that is an input: the input file itself, or a case file in the input folder."""
     source, target = Path(cases), Path(out)
-    if str(cases) == "-":
+    if str(cases) == STDIN:
         return
     if source.is_dir():
         inside = target.resolve().parent == source.resolve() and target.suffix in CASE_SUFFIXES
@@ -294,9 +237,9 @@ def _start_worker(rules: str) -> None:
     _worker_policy = Policy.load(rules)
 
 
-def _work(chunk: list[tuple[str, int | str, str]], branches: bool) -> list[tuple[str, Figures | None]]:
+def _work(chunk: list[Record], branches: bool) -> list[tuple[str, Figures | None]]:
     assert _worker_policy is not None
-    return [evaluate_record(_worker_policy, where, ref, payload, branches) for where, ref, payload in chunk]
+    return [evaluate_record(_worker_policy, record, branches) for record in chunk]
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:
@@ -341,7 +284,7 @@ def run_batch(
         try:
             with _Output(out) as sink:
                 for chunk in _chunks(records, CHUNK):
-                    take([evaluate_record(policy, w, r, p, branches) for w, r, p in chunk], sink)
+                    take([evaluate_record(policy, record, branches) for record in chunk], sink)
         finally:
             policy.close()
         return summary

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from ..authoring.batch import BatchSummary, count_cases, run_batch
+from ..authoring.batch import BatchSummary, run_batch
+from ..authoring.records import count_cases
 from ..errors import one_line
 from .errors import handle_errors
 from .options import no_branches_option, rules_option
