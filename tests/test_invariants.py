@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import example, find, given, settings
 
 from aftersales_rules import Plan, PolicyService
 from aftersales_rules.case import ACTORS, ISSUE_KINDS
@@ -154,7 +154,26 @@ def _values(path: str) -> tuple:
     return fact.branch_values() if fact else (True, False)
 
 
+# a damaged item the buyer will keep for a partial refund to be agreed: an offer, whose amount is awaited
+OFFER = {
+    "case_id": "E-1",
+    "opened_at": "2026-01-01T00:00:00+08:00",
+    "order": {
+        "order_id": "O-E",
+        "shipping_fee": "0.00",
+        "delivered_at": None,
+        "items": [{"sku": "TEAK-STOOL-40", "unit_price": "0.01", "quantity": 1}],
+    },
+    "customer": {"tier": "regular"},
+    "issue": {"kind": "damaged", "wants": "partial_refund", "fault": "buyer", "severity": "severe"},
+    "evidence": {"photos": False, "outbound_check": "error_confirmed"},
+    "progress": {"buyer_accepts_explanation": True},
+    "attributes": {"custom_made": True},
+}
+
+
 @settings(max_examples=300)
+@example(case=OFFER)
 @given(case=cases())
 def test_branches_are_what_a_fresh_evaluation_decides(reference_policy, case):
     plan = reference_policy.evaluate(case)
@@ -167,6 +186,9 @@ def test_branches_are_what_a_fresh_evaluation_decides(reference_policy, case):
     for path in plan.awaiting:
         values = [b.when[path] for b in plan.branches if path in b.when]
         assert values == list(_values(path))
+        if not values:  # an offer's agreed amount: awaited, with no answers to branch on (docs/rule-language.md)
+            assert FACTS[path].type == "money" and plan.refund.offer_limit is not None, path
+            continue
         assert any(b != Branch(when=b.when, **figures) for b in plan.branches if path in b.when)
     # and the converse: an unknown fact the plan does not wait for changes nothing when it becomes known
     for path in AWAITABLE:
