@@ -1,13 +1,15 @@
 """Many cases, one policy: stream cases in, plans out, in constant memory, on N processes.
 
-Cases come from a JSONL file (one case per line) or a directory of case files
-(``*.yaml``, ``*.yml``, ``*.json``), read lazily. Plans go out as JSONL in the
-input's order, one line each as soon as it is known; a case that fails becomes
-an error record ``{"case_id": ..., "error": ..., "problems": [...], "line": n}``
-(``"file"`` for a directory) and the batch goes on: ``case_id`` when it could be
-read, ``error`` the text (a line per problem), ``problems`` every problem as data
-(file, line, column, severity, code, message, path, suggestion; empty for an
-error that is not about the input).
+Cases come from a JSONL file (one case per line; a pipe, or ``-`` for stdin, is read
+as it comes) or a directory of case files (``*.yaml``, ``*.yml``, ``*.json``), read
+lazily by ``records.read_cases``. Plans go out as JSONL in the input's order, one
+line each as soon as it is known (when a stream has nothing more ready, all that is
+under way is finished and written first); a case that fails becomes an error record
+``{"case_id": ..., "error": ..., "problems": [...], "line": n}`` (``"file"`` for a
+directory) and the batch goes on: ``case_id`` when it could be read, ``error`` the
+text (a line per problem), ``problems`` every problem as data (file, line, column,
+severity, code, message, path, suggestion; empty for an error that is not about the
+input).
 
 A ``Policy`` cannot be pickled (it owns durable_rules handles), so each worker
 process loads the policy itself. Work is sent in chunks with a bounded number
@@ -186,6 +188,9 @@ class _Output:
     def write(self, text: str) -> None:
         self._do(self._file.write, text)
 
+    def flush(self) -> None:
+        self._do(self._file.flush)
+
     def __enter__(self) -> _Output:
         return self
 
@@ -242,15 +247,21 @@ def _work(chunk: list[Record], branches: bool) -> list[tuple[str, Figures | None
     return [evaluate_record(_worker_policy, record, branches) for record in chunk]
 
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
+def _chunks(records: Iterator[Record | None], size: int) -> Iterator[tuple[list[Record], bool]]:
+    """Chunks of at most ``size`` records, each with whether the input is idle after it (a stream with
+    nothing more ready: what is held is to be finished and written before reading on)."""
+    chunk: list[Record] = []
+    for record in records:
+        if record is None:
+            yield chunk, True
+            chunk = []
+            continue
+        chunk.append(record)
         if len(chunk) == size:
-            yield chunk
+            yield chunk, False
             chunk = []
     if chunk:
-        yield chunk
+        yield chunk, False
 
 
 def run_batch(
@@ -271,20 +282,22 @@ def run_batch(
     check_output(cases, out)
     policy = Policy.load(rules)  # a broken policy is reported before the output is touched
     summary = BatchSummary()
-    records = read_cases(cases)
+    records = read_cases(cases, idle=True)
 
     def take(results: list[tuple[str, Figures | None]], sink: _Output) -> None:
         for line, figures in results:
             sink.write(line + "\n")
             summary.add(figures)
+        sink.flush()  # a reader of a pipe sees each plan when it is known
         if progress is not None:
             progress(summary)
 
     if jobs <= 1:
         try:
             with _Output(out) as sink:
-                for chunk in _chunks(records, CHUNK):
-                    take([evaluate_record(policy, record, branches) for record in chunk], sink)
+                for chunk, _ in _chunks(records, CHUNK):
+                    if chunk:
+                        take([evaluate_record(policy, record, branches) for record in chunk], sink)
         finally:
             policy.close()
         return summary
@@ -296,9 +309,13 @@ def run_batch(
                 jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules),)
             ) as pool:
                 pending: deque = deque()
-                for chunk in _chunks(records, CHUNK):
-                    pending.append(pool.submit(_work, chunk, branches))
-                    if len(pending) >= jobs * IN_FLIGHT:
+                for chunk, idle in _chunks(records, CHUNK):
+                    if chunk:
+                        pending.append(pool.submit(_work, chunk, branches))
+                    if idle:  # nothing more to read yet: write all that is under way before waiting
+                        while pending:
+                            take(pending.popleft().result(), sink)
+                    elif len(pending) >= jobs * IN_FLIGHT:
                         take(pending.popleft().result(), sink)
                 while pending:
                     take(pending.popleft().result(), sink)

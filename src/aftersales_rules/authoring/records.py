@@ -15,11 +15,12 @@ before it waits for more.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -76,8 +77,8 @@ def read_cases(path: str | os.PathLike[str], idle: bool = False) -> Iterator[Rec
             yield Record("file", str(file), str(file), str(file))
         return
     source = "<stdin>" if str(path) == STDIN else str(path)
-    with _opened(path) as fd:
-        for item in _lines(fd, idle and is_stream(path)):
+    with _opened(path) as (read, fd):
+        for item in _lines(read, fd if idle and is_stream(path) else None):
             if item is None:
                 yield None
                 continue
@@ -92,37 +93,47 @@ def read_cases(path: str | os.PathLike[str], idle: bool = False) -> Iterator[Rec
             yield Record("line", number, line, source)
 
 
-def count_cases(path: str | os.PathLike[str]) -> int:
-    """How many cases ``read_cases`` will yield (read through once, in constant memory)."""
+def count_cases(path: str | os.PathLike[str]) -> int | None:
+    """How many cases ``read_cases`` will yield (read through once, in constant memory); None for a stream,
+    which counting would use up."""
+    if is_stream(path):
+        return None
     return sum(1 for _ in read_cases(path))
 
 
 @contextlib.contextmanager
-def _opened(path: str | os.PathLike[str]) -> Iterator[int]:
+def _opened(path: str | os.PathLike[str]) -> Iterator[tuple[Callable[[], bytes], int | None]]:
+    """A function reading the next block of the input (b"" at its end), and its file descriptor if it has one."""
     if str(path) == STDIN:
-        yield sys.stdin.fileno()
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # stdin replaced by an object without a descriptor
+            yield functools.partial(sys.stdin.buffer.read, BLOCK), None
+        else:
+            yield functools.partial(os.read, fd, BLOCK), fd
         return
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(str(path)), "unreadable") from None
     try:
-        yield fd
+        yield functools.partial(os.read, fd, BLOCK), fd
     finally:
         os.close(fd)
 
 
-def _lines(fd: int, idle: bool) -> Iterator[tuple[int, bytes | int] | None]:
+def _lines(read: Callable[[], bytes], idle: int | None) -> Iterator[tuple[int, bytes | int] | None]:
     """``(number, the line without its \\n)`` for every line, its size instead when it is over the limit (its
-    bytes are not kept); with ``idle``, ``None`` before a read that would wait."""
-    poll = select.poll() if idle else None
-    if poll is not None:
-        poll.register(fd, select.POLLIN)
+    bytes are not kept); ``None`` before a read that would wait, when ``idle`` is the descriptor to watch."""
+    poll = None
+    if idle is not None:
+        poll = select.poll()
+        poll.register(idle, select.POLLIN)
     number, pieces, size = 0, [], 0
     while True:
         if poll is not None and not poll.poll(0):
             yield None
-        block = os.read(fd, BLOCK)
+        block = read()
         if not block:
             break
         start = 0
