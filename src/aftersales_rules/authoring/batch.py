@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import signal
 import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -38,6 +39,7 @@ from typing import Any
 from ..errors import AfterSalesError, EvaluationError, OutputError, Problem
 from ..policy import Policy
 from .records import CASE_SUFFIXES, STDIN, Record, case_id_of, case_of, read_cases, read_record
+from .stopping import Stopped, Stopping, blocked, end_workers, in_worker
 
 __all__ = [
     "BatchSummary",
@@ -159,6 +161,8 @@ class _Output:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = str(path)
         self._temp: str | None = None
+        self._committed = False
+        self.whole = False
         try:
             st: os.stat_result | None = os.stat(path)
         except OSError:
@@ -174,6 +178,7 @@ class _Output:
         temp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
         fd = self._do(os.open, temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         self._temp = temp
+        self.whole = True  # written whole or not at all (not directly, as a device or a pipe is)
         if st is not None:
             with contextlib.suppress(OSError):
                 os.chmod(temp, stat.S_IMODE(st.st_mode))
@@ -191,18 +196,23 @@ class _Output:
     def flush(self) -> None:
         self._do(self._file.flush)
 
+    def commit(self) -> None:
+        """Close the file and rename the temporary file over the output (``__exit__`` does it if not done)."""
+        self._committed = True
+        try:
+            self._do(self._file.close)  # the last buffer is written here: a full disk can show now
+            if self._temp is not None:
+                self._do(os.replace, self._temp, self.path)
+        finally:
+            self._discard()
+
     def __enter__(self) -> _Output:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
         if kind is None:
-            try:
-                self._do(self._file.close)  # the last buffer is written here: a full disk can show now
-                if self._temp is not None:
-                    self._do(os.replace, self._temp, self.path)
-                    self._temp = None
-            finally:
-                self._discard()
+            if not self._committed:
+                self.commit()
             return
         with contextlib.suppress(OSError):  # the error already on its way is the one to report
             self._file.close()
@@ -237,8 +247,9 @@ def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> 
 _worker_policy: Policy | None = None
 
 
-def _start_worker(rules: str) -> None:
+def _start_worker(rules: str, parent: int) -> None:
     global _worker_policy
+    in_worker(parent)  # the parent answers the signals that end a run, and ends its workers itself
     _worker_policy = Policy.load(rules)
 
 
@@ -277,50 +288,98 @@ def run_batch(
     An output that cannot be opened or written (a missing folder, no permission, a full disk), or
     that is an input, raises ``OutputError`` naming it and the cause. The policy is loaded first,
     the plans are written to a temporary file beside ``out`` and renamed over it when the run
-    completes: a run that fails or is interrupted leaves ``out`` as it was.
+    completes: a run that fails or is interrupted leaves ``out`` as it was. SIGINT, SIGTERM or
+    SIGHUP (those still at their default) raise ``stopping.Stopped`` once the worker processes are
+    killed and the temporary file removed.
     """
+    summary = BatchSummary()
+    sinks: list[_Output] = []
+    try:
+        with Stopping() as stopping:
+            _run(stopping, cases, out, rules, jobs, branches, progress, summary, sinks)
+    except Stopped as exc:
+        kept = f"{out} is left as it was" if all(s.whole for s in sinks) else f"their plans are written to {out}"
+        name = signal.Signals(exc.signum).name
+        raise Stopped(exc.signum, f"interrupted by {name} after {summary.cases:,} cases; {kept}") from None
+    return summary
+
+
+def _run(
+    stopping: Stopping,
+    cases: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    rules: str | os.PathLike[str],
+    jobs: int,
+    branches: bool,
+    progress: Callable[[BatchSummary], None] | None,
+    summary: BatchSummary,
+    sinks: list[_Output],
+) -> None:
     check_output(cases, out)
     policy = Policy.load(rules)  # a broken policy is reported before the output is touched
-    summary = BatchSummary()
-    records = read_cases(cases, idle=True)
+    records = stopping.each(read_cases(cases, idle=True))  # a signal stops a wait for input at once
 
     def take(results: list[tuple[str, Figures | None]], sink: _Output) -> None:
-        for line, figures in results:
-            sink.write(line + "\n")
-            summary.add(figures)
-        sink.flush()  # a reader of a pipe sees each plan when it is known
-        if progress is not None:
-            progress(summary)
+        with stopping.interruptible():  # a signal noted meanwhile is raised here, or while a pipe is full
+            for line, figures in results:
+                sink.write(line + "\n")
+                summary.add(figures)
+            sink.flush()  # a reader of a pipe sees each plan when it is known
+            if progress is not None:
+                progress(summary)
+
+    def commit(sink: _Output) -> None:
+        stopping.check()  # a signal before the rename stops the run; once renamed, the run is complete
+        sink.commit()
+        stopping.finished()
 
     if jobs <= 1:
         try:
             with _Output(out) as sink:
+                sinks.append(sink)
                 for chunk, _ in _chunks(records, CHUNK):
                     if chunk:
                         take([evaluate_record(policy, record, branches) for record in chunk], sink)
+                commit(sink)
         finally:
             policy.close()
-        return summary
+        return
     policy.close()  # loaded once here so that a broken policy is reported once, not by every worker
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
     with _Output(out) as sink:
+        sinks.append(sink)
+        stopping.check()
+        with blocked():  # the resource tracker starts here, the signals blocked in it too
+            pool = ProcessPoolExecutor(
+                jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules), os.getpid())
+            )
         try:
-            with ProcessPoolExecutor(
-                jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules),)
-            ) as pool:
-                pending: deque = deque()
-                for chunk, idle in _chunks(records, CHUNK):
-                    if chunk:
+            pending: deque = deque()
+
+            def wait() -> None:
+                with stopping.interruptible():
+                    results = pending.popleft().result()
+                take(results, sink)
+
+            for chunk, idle in _chunks(records, CHUNK):
+                if chunk:
+                    with blocked():  # a worker may start here, with the signals blocked (in_worker)
                         pending.append(pool.submit(_work, chunk, branches))
-                    if idle:  # nothing more to read yet: write all that is under way before waiting
-                        while pending:
-                            take(pending.popleft().result(), sink)
-                    elif len(pending) >= jobs * IN_FLIGHT:
-                        take(pending.popleft().result(), sink)
-                while pending:
-                    take(pending.popleft().result(), sink)
-        except BrokenProcessPool:
-            raise EvaluationError(
-                f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
-            ) from None
-    return summary
+                if idle:  # nothing more to read yet: write all that is under way before waiting
+                    while pending:
+                        wait()
+                elif len(pending) >= jobs * IN_FLIGHT:
+                    wait()
+            while pending:
+                wait()
+            pool.shutdown()
+        except BaseException as exc:
+            end_workers(pool)
+            if isinstance(exc, BrokenProcessPool):
+                if stopping.signum is not None:  # the worker died of the signal that stops the run
+                    raise Stopped(stopping.signum) from None
+                raise EvaluationError(
+                    f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
+                ) from None
+            raise
+        commit(sink)
