@@ -22,7 +22,18 @@ DURABLE = {"durable", "durable_rules", "durable_rules_engine", "rules"}
 # (the modules a rule is about, the modules they must not import)
 CONTRACTS = tuple(
     f"aftersales_rules.{m}"
-    for m in ("errors", "money", "vocabulary", "loader", "diagnostics", "case", "plan", "explanation", "render")
+    for m in (
+        "errors",
+        "money",
+        "vocabulary",
+        "loader",
+        "jsonl",
+        "diagnostics",
+        "case",
+        "plan",
+        "explanation",
+        "render",
+    )
 )
 LAYERS = [
     (

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aftersales_rules.authoring.batch import count_cases, read_cases, run_batch
+from aftersales_rules.authoring.batch import run_batch
+from aftersales_rules.authoring.records import Record, count_cases, read_cases
 from aftersales_rules.testing import generate_cases
 
 from conftest import EXAMPLES, RULES
@@ -41,7 +42,7 @@ def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-SYNTAX = "syntax: invalid JSON at column 36: Expecting value"
+SYNTAX = "invalid JSON: a value is missing here"  # the words a case file with that text gets
 NEGATIVE = "order.items[0].unit_price: amount -1 is negative"
 
 
@@ -67,22 +68,24 @@ def test_jsonl_batch_writes_one_record_per_case_in_order(tmp_path):
     records = _records(out)
     assert len(records) == 1500 and bad == 4
     errors = [r for r in records if "error" in r]
-    assert errors == [
-        {"case_id": None, "error": SYNTAX, "problems": [problem("syntax", SYNTAX[8:])], "line": 8},
-        {
-            "case_id": "G1-000013",
-            "error": f"invalid_value: {NEGATIVE}",
-            "problems": [problem("invalid_value", NEGATIVE, "order.items[0].unit_price")],
-            "line": 14,
-        },
-        {"case_id": None, "error": SYNTAX, "problems": [problem("syntax", SYNTAX[8:])], "line": 1008},
-        {
-            "case_id": "G1-001013",
-            "error": f"invalid_value: {NEGATIVE}",
-            "problems": [problem("invalid_value", NEGATIVE, "order.items[0].unit_price")],
-            "line": 1014,
-        },
-    ]
+    lines = cases.read_text(encoding="utf-8").splitlines()
+
+    def syntax(line: int) -> dict:  # placed at the line and column, as in a case file
+        column = len(lines[line - 1]) + 1
+        where = f"{cases}:{line}:{column}"
+        problems = [problem("syntax", SYNTAX, file=str(cases), line=line, column=column)]
+        return {"case_id": None, "error": f"{where}: syntax: {SYNTAX}", "problems": problems, "line": line}
+
+    def negative(line: int) -> dict:
+        column = lines[line - 1].index('"-1"') + 1
+        where = f"{cases}:{line}:{column}"
+        path = "order.items[0].unit_price"
+        problems = [problem("invalid_value", NEGATIVE, path, file=str(cases), line=line, column=column)]
+        case_id = json.loads(lines[line - 1])["case_id"]
+        return {"case_id": case_id, "error": f"{where}: invalid_value: {NEGATIVE}", "problems": problems, "line": line}
+
+    assert errors == [syntax(8), negative(14), syntax(1008), negative(1014)]
+    assert [e["case_id"] for e in errors] == [None, "G1-000013", None, "G1-001013"]
     plans = [r for r in records if "error" not in r]
     assert [p["case_id"] for p in plans[:3]] == ["G1-000000", "G1-000001", "G1-000002"]
     assert (summary.cases, summary.errors, summary.evaluated) == (1500, 4, 1496)
@@ -137,8 +140,8 @@ def test_reading_is_lazy(tmp_path):
     cases = tmp_path / "cases.jsonl"
     cases.write_text('{"case_id": 1}\n\n[1, 2]\n', encoding="utf-8")
     lines = read_cases(cases)
-    assert next(lines) == ("line", 1, '{"case_id": 1}\n')
-    assert next(lines) == ("line", 3, "[1, 2]\n")
+    assert next(lines) == Record("line", 1, b'{"case_id": 1}', str(cases))
+    assert next(lines) == Record("line", 3, b"[1, 2]", str(cases))
 
 
 PEAK_RSS = """
@@ -199,10 +202,8 @@ def test_twenty_thousand_cases_on_two_workers_in_constant_memory(tmp_path):
 
 
 def test_a_deeply_nested_line_is_an_error_record_not_an_internal_error():
-    import pytest as _pytest
-
-    from aftersales_rules.authoring.batch import load_record
+    from aftersales_rules.authoring.records import read_record
     from aftersales_rules.errors import InputError
 
-    with _pytest.raises(InputError, match="nested too deeply"):
-        load_record("line", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_record(Record("line", 1, b"[" * 100_000 + b"]" * 100_000, "cases.jsonl"))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from aftersales_rules import CaseError, load_case, parse_case
+from aftersales_rules import CaseError, load_case
 from aftersales_rules.authoring.batch import run_batch
 from aftersales_rules.authoring.impact import diff_policies
 from aftersales_rules.cli import cli
@@ -129,14 +129,15 @@ def test_a_batch_error_record_keeps_every_problem_and_the_case_id(tmp_path):
     out = tmp_path / "plans.jsonl"
     run_batch(cases, out, RULES)
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    with pytest.raises(CaseError) as caught:
-        parse_case(several_mistakes())
+    (tmp_path / "case.json").write_text(json.dumps(several_mistakes()), encoding="utf-8")
+    with pytest.raises(CaseError) as caught:  # the same case as a file: the same problems, in the same places
+        load_case(tmp_path / "case.json")
     assert record["case_id"] == "T-1" and record["line"] == 1
-    assert record["error"] == str(caught.value)
-    assert record["problems"] == [p.to_dict() for p in caught.value.problems]
+    assert record["error"] == str(caught.value).replace(str(tmp_path / "case.json"), str(cases))
+    assert record["problems"] == [{**p.to_dict(), "file": str(cases)} for p in caught.value.problems]
     assert [(p["code"], p["path"]) for p in record["problems"]] == [
-        ("invalid_value", "order.items[0].quantity"),
         ("invalid_value", "order.shipping_fee"),
+        ("invalid_value", "order.items[0].quantity"),
         ("unknown_field", "isue"),
     ]
 
@@ -182,6 +183,8 @@ def test_a_failure_record_of_diff_keeps_its_problems(tmp_path):
         "attributes.flag",
         "flags",
     )
+    assert (problem["file"], problem["line"]) == (str(cases), 1)  # placed in the JSONL file, as batch places it
     assert record["new"]["error"] == (
-        "unknown_attribute: attributes.flag: policy new declares no attribute 'flag' (did you mean 'flags'?)"
+        f"{cases}:1:{problem['column']}: unknown_attribute: attributes.flag: "
+        "policy new declares no attribute 'flag' (did you mean 'flags'?)"
     )

@@ -194,17 +194,17 @@ def test_batch_writes_plans_and_prints_the_summary(tmp_path):
     assert result.stderr.splitlines() == ["batch: 4 of 4 cases, 1 failed"]
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r.get("case_id") for r in records] == ["C-1208", None, "C-1902", "C-1503"]
-    assert records[1] == {
+    assert records[1] == {  # placed and worded as in a case file
         "case_id": None,
-        "error": "syntax: invalid JSON at column 2: Expecting property name enclosed in double quotes",
+        "error": f"{cases}:2:6: syntax: invalid JSON: a ',' or '}}' is missing in this {{...}} mapping",
         "problems": [
             {
-                "file": None,
-                "line": None,
-                "column": None,
+                "file": str(cases),
+                "line": 2,
+                "column": 6,
                 "severity": "error",
                 "code": "syntax",
-                "message": "invalid JSON at column 2: Expecting property name enclosed in double quotes",
+                "message": "invalid JSON: a ',' or '}' is missing in this {...} mapping",
                 "path": None,
                 "suggestion": None,
             }

@@ -21,6 +21,7 @@ from aftersales_rules import ConflictError, EvaluationError, Policy, PolicyError
 from aftersales_rules.authoring.batch import run_batch
 from aftersales_rules.authoring.impact import compare_policies, describe, diff_policies
 from aftersales_rules.authoring.lint import check_policy
+from aftersales_rules.authoring.records import Record
 from aftersales_rules.authoring.schema import json_schema
 from aftersales_rules.cli import cli
 from aftersales_rules.cli.batch import summary_table
@@ -357,7 +358,9 @@ def test_diff_reports_a_compensation_change_and_its_delta_apart(tmp_path):
 
 def test_a_policy_that_adds_compensation_changes_the_cases_it_pays(tmp_path):
     old, new = Policy.load(RULES), Policy.load(_with_compensation(tmp_path, "comp"))
-    records = [("line", 1, json.dumps(_nad("A"))), ("line", 2, json.dumps(case(case_id="C")))]
+    records = [
+        Record("line", n, json.dumps(c).encode(), "cases.jsonl") for n, c in ((1, _nad("A")), (2, case(case_id="C")))
+    ]
     report = compare_policies(old, new, records)
     assert [c.case_id for c in report.changes] == ["A"]
     assert report.compensation_delta == {"CNY": D("897.00")}

@@ -122,12 +122,12 @@ def test_bad_lines_and_failing_cases_are_recorded_and_the_run_completes(tmp_path
     assert (change["case_id"], change["changed"], change["line"]) == ("EARLY", ["error"], 1)
     errors = report["errors"]
     assert [(e["case_id"], e["line"]) for e in errors] == [(None, 2), ("HALF", 3), ("BUG", 4)]
-    assert errors[0]["error"].startswith("syntax: invalid JSON") and errors[0]["problems"]
+    assert errors[0]["error"] == f"{path}:2:10: syntax: invalid JSON: a ',' or '}}' is missing in this {{...}} mapping"
     assert {p["path"] for p in errors[1]["problems"]} >= {"opened_at", "order", "issue"}
     assert errors[2]["error"] == "internal error (please report): ValueError: boom"
     assert report["summary"]["cases"] == 4 and report["summary"]["failed_under_both"] == 3
     text = CliRunner().invoke(cli, ["diff", str(RULES), str(later), str(path)]).stdout
-    assert "? (line 2): not decided by either policy: syntax: invalid JSON" in text
+    assert f"? (line 2): not decided by either policy: {path}:2:10: syntax: invalid JSON" in text
     assert "4 cases, 1 changed, 3 failed under both" in text
 
 

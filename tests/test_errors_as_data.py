@@ -270,7 +270,10 @@ def test_dry_run_and_batch_print_a_case_problem_as_str_does(tmp_path):
     result = CliRunner().invoke(cli, ["batch", str(tmp_path / "cases.jsonl"), "--out", str(out), "--rules", str(RULES)])
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     (problem,) = case_problems(data)
-    assert record["error"] == str(problem) == "unknown_field: unknown field 'is\\nsue' (did you mean 'issue'?)"
+    assert str(problem) == "unknown_field: unknown field 'is\\nsue' (did you mean 'issue'?)"
+    # the same words, placed as in the case file (one line there too, so the same column)
+    assert record["error"] == str(err.value).replace(str(tmp_path / "c.json"), str(tmp_path / "cases.jsonl"))
+    assert record["error"].startswith(f"{tmp_path / 'cases.jsonl'}:1:") and record["error"].endswith(str(problem))
 
 
 # ----------------------------------------------------------------------------- 5. a conflict's group is a field

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from aftersales_rules import Policy
-from aftersales_rules.authoring.batch import read_cases
 from aftersales_rules.authoring.impact import compare_policies, describe, diff_policies
+from aftersales_rules.authoring.records import read_cases
 from aftersales_rules.testing import generate_cases
 
 from conftest import RULES

@@ -139,14 +139,19 @@ def test_diff_shows_every_problem_of_a_case_on_a_line_of_its_own(tmp_path: Path)
     result = CliRunner().invoke(cli, ["diff", str(old), str(new), str(cases)], catch_exceptions=False)
     assert result.exit_code == 0
     body = result.stdout.split("\n\n")[1].splitlines()
+    at = f"    {cases}"  # each problem placed in the JSONL file, as a case file's are
+
+    def none(name: str) -> str:
+        return f"policy p declares no attribute '{name}' (it declares none)"
+
     assert body == [
         "C-1 damaged (line 1): error none → 2 errors occurred:",
-        "    unknown_attribute: attributes.gift_wrap: policy p declares no attribute 'gift_wrap' (it declares none)",
-        "    unknown_attribute: attributes.rush: policy p declares no attribute 'rush' (it declares none)",
+        f"{at}:1:350: unknown_attribute: attributes.gift_wrap: {none('gift_wrap')}",
+        f"{at}:1:369: unknown_attribute: attributes.rush: {none('rush')}",
         "C-2 (line 2): not decided by either policy: 3 errors occurred:",
-        "    missing_field: missing field 'issue'",
-        "    missing_field: missing field 'opened_at'",
-        "    missing_field: missing field 'order'",
+        f"{at}:2:1: missing_field: missing field 'issue'",
+        f"{at}:2:1: missing_field: missing field 'opened_at'",
+        f"{at}:2:1: missing_field: missing field 'order'",
     ]
 
 

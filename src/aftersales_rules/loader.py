@@ -7,11 +7,15 @@ never passes through binary floating point); timestamps stay strings (the case
 model parses ISO 8601 itself). Duplicate keys, unknown tags, alias bombs,
 deep nesting, oversized files and non-UTF-8 bytes are refused with one clear
 ``InputError`` naming the place.
+
+A line of a JSONL file is read by the same rules (``read_json_line``), every
+place on that line; ``jsonl.parse_json_line`` reads it faster, to the same value.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,7 +26,15 @@ from yaml.constructor import SafeConstructor
 
 from .errors import InputError, SourceLocation, cut, quoted
 
-__all__ = ["MAX_FILE_BYTES", "Document", "in_folder", "load_document", "parse_document", "read_bounded"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Document",
+    "in_folder",
+    "load_document",
+    "parse_document",
+    "read_bounded",
+    "read_json_line",
+]
 
 MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is refused
 MAX_NODES = 100_000  # after alias expansion: stops "billion laughs"
@@ -51,9 +63,27 @@ else:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """``yaml.compose(text, Loader=_Loader)``, written out: its stub accepts only PyYAML's own loaders."""
-    loader = _Loader(text)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud83d\ude00: how json.dumps writes an emoji
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, bool]:
+    """``yaml.compose(text, Loader=_Loader)``, written out (its stub accepts only PyYAML's own loaders),
+    and whether the text's strings may hold UTF-16 surrogates (``_Builder`` pairs them).
+
+    libyaml refuses a surrogate escape even when it is one half of a pair: such a text is composed
+    by PyYAML's Python scanner, which keeps each half as written.
+    """
+    try:
+        return _compose_with(_Loader, text), False
+    except yaml.MarkedYAMLError as exc:
+        if _Loader is yaml.SafeLoader or "escape code" not in (exc.problem or "") or not _SURROGATE_ESCAPE.search(text):
+            raise
+    return _compose_with(yaml.SafeLoader, text), True
+
+
+def _compose_with(kind: type[_ComposingCLoader | yaml.SafeLoader], text: str) -> yaml.Node | None:
+    loader = kind(text)
     try:
         return loader.get_single_node()
     finally:
@@ -195,63 +225,94 @@ def load_document(
 
 def parse_document(raw: bytes | str, name: str = "<input>", max_bytes: int = MAX_FILE_BYTES) -> Document:
     """Parse YAML or JSON text (bytes are decoded as UTF-8, a BOM is allowed)."""
+    return _parse(raw, name, max_bytes, "JSON" if name.lower().endswith(".json") else "YAML", None)
+
+
+def read_json_line(raw: bytes, name: str, line: int) -> Document:
+    """Line ``line`` of the JSONL file ``name`` (without its line break), read as ``parse_document`` reads a
+    file; every location is on that line, its column counted from the line's start (a carriage return
+    or another YAML line break inside it starts no new line: an editor numbers lines by ``\\n``)."""
+    return _parse(raw, name, MAX_FILE_BYTES, "JSON", line)
+
+
+def _parse(raw: bytes | str, name: str, max_bytes: int, kind: str, line: int | None) -> Document:
+    def where(mark_line: int, mark_column: int, index: int) -> SourceLocation:
+        if line is None:
+            return SourceLocation(name, mark_line + 1, mark_column + 1)
+        return SourceLocation(name, line, index + 1)
+
+    somewhere = SourceLocation(name) if line is None else SourceLocation(name, line, 1)
     if isinstance(raw, bytes):
         if len(raw) > max_bytes:
-            raise InputError(
-                f"input is {len(raw):,} bytes, over the {max_bytes:,}-byte limit", SourceLocation(name), "too_large"
-            )
+            raise InputError(f"input is {len(raw):,} bytes, over the {max_bytes:,}-byte limit", somewhere, "too_large")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
+            at = raw[: exc.start].count(b"\n") + 1 if line is None else line
             raise InputError(
                 f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded",
-                SourceLocation(name, line, 1),
+                SourceLocation(name, at, 1),
                 "not_utf8",
             ) from None
     else:
         text = raw.lstrip("\ufeff")
     try:
-        node = _compose(text)
+        node, surrogates = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = SourceLocation(name, mark.line + 1, mark.column + 1) if mark else SourceLocation(name)
-        kind = "JSON" if name.lower().endswith(".json") else "YAML"
+        loc = where(mark.line, mark.column, mark.index) if mark else somewhere
         code, message = _syntax_problem(exc.problem or exc.context or "", kind)
         at_tab = mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t"
         if at_tab and "tab" not in message:
             message += " (indent with spaces, not tabs)"
         raise InputError(message, loc, code) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
-        where = SourceLocation(
-            name, text.count("\n", 0, exc.position) + 1, exc.position - text.rfind("\n", 0, exc.position)
-        )
+        start = text.rfind("\n", 0, exc.position)
+        loc = where(text.count("\n", 0, exc.position), exc.position - start - 1, exc.position)
         char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        raise InputError(f"a control character ({char}) is not allowed in YAML", where, "bad_character") from None
+        raise InputError(f"a control character ({char}) is not allowed in YAML", loc, "bad_character") from None
     except yaml.YAMLError as exc:  # composer errors without a mark
         code, message = _syntax_problem(str(exc).splitlines()[0], "YAML")
-        raise InputError(message, SourceLocation(name), code) from None
+        raise InputError(message, somewhere, code) from None
     except RecursionError:
-        raise InputError(
-            f"document is nested too deeply (limit {MAX_DEPTH})", SourceLocation(name), "too_deep"
-        ) from None
+        raise InputError(f"document is nested too deeply (limit {MAX_DEPTH})", somewhere, "too_deep") from None
     doc = Document(name, None)
     if node is None:
         return doc
-    builder = _Builder(doc)
+    builder = _Builder(doc, kind, line, surrogates)
     doc.data = builder.build(node, (), 0)
     return doc
 
 
 class _Builder:
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, kind: str = "YAML", line: int | None = None, surrogates: bool = False):
         self.doc = doc
         self.count = 0
         self.scalars = SafeConstructor()
+        self.kind = kind
+        self.line = line  # the text is this line of a JSONL file
+        self.surrogates = surrogates  # strings may hold UTF-16 surrogates, to be paired
 
     def loc(self, node: yaml.Node) -> SourceLocation:
         m = node.start_mark
+        if self.line is not None:
+            return SourceLocation(self.doc.file, self.line, m.index + 1)
         return SourceLocation(self.doc.file, m.line + 1, m.column + 1)
+
+    def text(self, node: yaml.ScalarNode) -> str:
+        """A string as written, each pair of surrogate escapes made the one character they stand for."""
+        value = node.value
+        if not self.surrogates or not _SURROGATE.search(value):
+            return value
+        try:
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError as exc:
+            half = ord(value[exc.start // 2])
+            raise InputError(
+                f"invalid {self.kind}: \\u{half:04x} is half of a surrogate pair, the other half is missing",
+                self.loc(node),
+                "syntax",
+            ) from None
 
     def build(self, node: yaml.Node, path: tuple, depth: int) -> Any:
         self.count += 1
@@ -280,7 +341,7 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError("a key must be a plain name, not a list or mapping", self.loc(key_node), "bad_key")
-            key = key_node.value
+            key = self.text(key_node)
             if key in out:
                 first = self.doc.keys[path + (key,)]
                 raise InputError(
@@ -299,7 +360,7 @@ class _Builder:
                 f"unsupported tag {cut(tag)!r}: only plain YAML values are allowed", self.loc(node), "unsupported_tag"
             )
         if tag == "tag:yaml.org,2002:str":
-            return node.value
+            return self.text(node)
         if tag == "tag:yaml.org,2002:timestamp":
             return node.value  # parsed (ISO 8601, offset required) by the models
         if tag == "tag:yaml.org,2002:float":

@@ -1,13 +1,15 @@
 """Many cases, one policy: stream cases in, plans out, in constant memory, on N processes.
 
-Cases come from a JSONL file (one case per line) or a directory of case files
-(``*.yaml``, ``*.yml``, ``*.json``), read lazily. Plans go out as JSONL in the
-input's order, one line each as soon as it is known; a case that fails becomes
-an error record ``{"case_id": ..., "error": ..., "problems": [...], "line": n}``
-(``"file"`` for a directory) and the batch goes on: ``case_id`` when it could be
-read, ``error`` the text (a line per problem), ``problems`` every problem as data
-(file, line, column, severity, code, message, path, suggestion; empty for an
-error that is not about the input).
+Cases come from a JSONL file (one case per line; a pipe, or ``-`` for stdin, is read
+as it comes) or a directory of case files (``*.yaml``, ``*.yml``, ``*.json``), read
+lazily by ``records.read_cases``. Plans go out as JSONL in the input's order, one
+line each as soon as it is known (when a stream has nothing more ready, all that is
+under way is finished and written first); a case that fails becomes an error record
+``{"case_id": ..., "error": ..., "problems": [...], "line": n}`` (``"file"`` for a
+directory) and the batch goes on: ``case_id`` when it could be read, ``error`` the
+text (a line per problem), ``problems`` every problem as data (file, line, column,
+severity, code, message, path, suggestion; empty for an error that is not about the
+input).
 
 A ``Policy`` cannot be pickled (it owns durable_rules handles), so each worker
 process loads the policy itself. Work is sent in chunks with a bounded number
@@ -18,46 +20,35 @@ stops the batch with an error instead of hanging it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import multiprocessing
 import os
-import secrets
-import stat
+import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from ..case import load_case
-from ..errors import AfterSalesError, EvaluationError, InputError, OutputError, Problem, SourceLocation, cut
-from ..language.source import RULE_SUFFIXES
-from ..loader import Document, load_document
+from ..errors import AfterSalesError, CaseError, EvaluationError, Problem, cut
 from ..policy import Policy
+from .output import Output, check_not_policy, check_output
+from .records import Record, case_id_of, locate, read_cases, read_record
+from .stopping import Stopped, Stopping, blocked, end_workers, in_worker
 
 __all__ = [
     "BatchSummary",
-    "case_id_of",
-    "check_not_policy",
-    "check_output",
-    "count_cases",
     "error_fields",
     "error_problems",
     "error_record",
     "error_text",
     "evaluate_record",
-    "load_record",
     "problems_of",
-    "read_cases",
-    "read_record",
     "run_batch",
 ]
 
-CASE_SUFFIXES = (".yaml", ".yml", ".json")
 CHUNK = 64  # cases per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker waiting or running
 
@@ -107,56 +98,26 @@ class BatchSummary:
         return self.cases - self.errors
 
 
-# --------------------------------------------------------------------------- input
+# --------------------------------------------------------------------------- records
 
 
-def read_cases(path: str | os.PathLike[str]) -> Iterator[tuple[str, int | str, str]]:
-    """``(where, ref, payload)`` per case, lazily: ``("line", n, text)`` or ``("file", name, path)``."""
-    p = Path(path)
-    if p.is_dir():
-        for file in sorted(f for f in p.iterdir() if f.suffix in CASE_SUFFIXES and f.is_file()):
-            yield "file", str(file), str(file)
-        return
-    try:
-        handle = p.open(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(str(path)), "unreadable") from None
-    with handle:
-        for n, line in enumerate(handle, 1):
-            if line.strip():
-                yield "line", n, line
-
-
-def count_cases(path: str | os.PathLike[str]) -> int:
-    """How many cases ``read_cases`` will yield (read through once, in constant memory)."""
-    return sum(1 for _ in read_cases(path))
-
-
-def load_record(where: str, payload: str) -> Any:
-    """The case of one record of ``read_cases``: a ``Case`` from a file, parsed JSON from a line."""
-    if where == "file":
-        return load_case(payload)
-    try:
-        return json.loads(payload.strip(), parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at column {exc.colno}: {exc.msg}", code="syntax") from None
-    except RecursionError:
-        raise InputError("invalid JSON: nested too deeply", code="too_deep") from None
-
-
-def evaluate_record(
-    policy: Policy, where: str, ref: int | str, payload: str, branches: bool = True
-) -> tuple[str, Figures | None]:
+def evaluate_record(policy: Policy, record: Record, branches: bool = True) -> tuple[str, Figures | None]:
     """One output line (a plan, or an error record) and the figures of the plan (None for an error)."""
     case_id = None
     try:
-        data, doc = read_record(where, payload)
+        data, doc = read_record(record)
         case_id = case_id_of(data)  # read before the case is validated: an error record names a case that is wrong
-        plan = policy.evaluate(data, branches=branches, document=doc)
+        try:
+            plan = policy.evaluate(data, branches=branches, document=doc)
+        except CaseError:
+            located = locate(record, doc)  # a JSON line read on the fast path: read again, with places
+            if located is None:
+                raise
+            plan = policy.evaluate(located.data, branches=branches, document=located)
     except AfterSalesError as exc:
-        return error_record(case_id, exc, where, ref), None
+        return error_record(case_id, exc, record.where, record.ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure
-        return error_record(case_id, exc, where, ref), None
+        return error_record(case_id, exc, record.where, record.ref), None
     legs = tuple(
         (name, leg.amount)
         for name, leg in (("return", plan.postage.return_leg), ("outbound", plan.postage.outbound_leg))
@@ -164,20 +125,6 @@ def evaluate_record(
     )
     figures = Figures(plan.resolution, plan.refund.currency, plan.refund.total, legs, plan.compensation.total)
     return plan.model_dump_json(), figures
-
-
-def read_record(where: str, payload: str) -> tuple[Any, Document | None]:
-    """The data of one record of ``read_cases``, parsed but not yet validated, and its document (a file's)."""
-    if where == "file":
-        doc = load_document(payload)
-        return doc.data, doc
-    return load_record(where, payload), None
-
-
-def case_id_of(data: Any) -> str | None:
-    """The `case_id` of a record as written, if it is a text (read before the case is validated)."""
-    case_id = data.get("case_id") if isinstance(data, dict) else None
-    return case_id if isinstance(case_id, str) else None
 
 
 def problems_of(exc: BaseException) -> tuple[Problem, ...]:
@@ -207,125 +154,37 @@ def error_record(case_id: str | None, exc: BaseException, where: str, ref: int |
     return json.dumps(error_fields(case_id, exc, where, ref), ensure_ascii=False)
 
 
-# --------------------------------------------------------------------------- output
-
-
-class _Output:
-    """The output file, written whole or not at all.
-
-    A regular file (or a new one) is written to a temporary file beside it and renamed over it
-    only by ``commit``: a run that fails or is interrupted leaves the old output as it was and
-    removes the temporary file. A device or a pipe (``/dev/stdout``) is written directly. An
-    ``OSError`` opening, writing, closing or renaming becomes an ``OutputError`` naming ``path``.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]):
-        self.path = str(path)
-        self._temp: str | None = None
-        try:
-            st: os.stat_result | None = os.stat(path)
-        except OSError:
-            st = None
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            raise OutputError(self.path, "Is a directory")
-        if st is not None and not stat.S_ISREG(st.st_mode):
-            self._file = self._do(open, path, "w", encoding="utf-8")
-            return
-        if st is not None and not os.access(path, os.W_OK):
-            raise OutputError(self.path, "Permission denied")
-        folder, name = os.path.split(os.path.abspath(path))
-        temp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
-        fd = self._do(os.open, temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        self._temp = temp
-        if st is not None:
-            with contextlib.suppress(OSError):
-                os.chmod(temp, stat.S_IMODE(st.st_mode))
-        self._file = os.fdopen(fd, "w", encoding="utf-8")
-
-    def _do(self, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return action(*args, **kwargs)
-        except OSError as exc:
-            raise OutputError(self.path, exc.strerror or str(exc)) from None
-
-    def write(self, text: str) -> None:
-        self._do(self._file.write, text)
-
-    def __enter__(self) -> _Output:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
-        if kind is None:
-            try:
-                self._do(self._file.close)  # the last buffer is written here: a full disk can show now
-                if self._temp is not None:
-                    self._do(os.replace, self._temp, self.path)
-                    self._temp = None
-            finally:
-                self._discard()
-            return
-        with contextlib.suppress(OSError):  # the error already on its way is the one to report
-            self._file.close()
-        self._discard()
-
-    def _discard(self) -> None:
-        if self._temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._temp)
-            self._temp = None
-
-
-def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
-    """Refuse an output that is an input: the input file itself, or a case file in the input folder."""
-    source, target = Path(cases), Path(out)
-    if str(cases) == "-":
-        return
-    if source.is_dir():
-        inside = target.resolve().parent == source.resolve() and target.suffix in CASE_SUFFIXES
-        if inside:
-            raise OutputError(str(out), f"it would be read as a case of {cases}")
-        return
-    same = target.resolve() == source.resolve()
-    with contextlib.suppress(OSError):
-        same = same or os.path.samefile(source, target)
-    if same and (not source.exists() or stat.S_ISREG(source.stat().st_mode)):
-        raise OutputError(str(out), "it is the input")
-
-
-def check_not_policy(rules: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
-    """Refuse an output that is an input of the policy: one of its rule files, or a new one in its folder."""
-    folder, target = Path(rules), Path(out).resolve()
-    if folder.is_dir() and target.parent == folder.resolve() and target.suffix in RULE_SUFFIXES:
-        how = "it is a rule file" if target.exists() else "it would be read as a rule file"
-        raise OutputError(str(out), f"{how} of {rules}")
-    if not folder.is_dir() and target == folder.resolve():
-        raise OutputError(str(out), "it is the policy's rule file")
-
-
 # --------------------------------------------------------------------------- workers
 
 _worker_policy: Policy | None = None
 
 
-def _start_worker(rules: str) -> None:
+def _start_worker(rules: str, parent: int) -> None:
     global _worker_policy
+    in_worker(parent)  # the parent answers the signals that end a run, and ends its workers itself
     _worker_policy = Policy.load(rules)
 
 
-def _work(chunk: list[tuple[str, int | str, str]], branches: bool) -> list[tuple[str, Figures | None]]:
+def _work(chunk: list[Record], branches: bool) -> list[tuple[str, Figures | None]]:
     assert _worker_policy is not None
-    return [evaluate_record(_worker_policy, where, ref, payload, branches) for where, ref, payload in chunk]
+    return [evaluate_record(_worker_policy, record, branches) for record in chunk]
 
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
+def _chunks(records: Iterator[Record | None], size: int) -> Iterator[tuple[list[Record], bool]]:
+    """Chunks of at most ``size`` records, each with whether the input is idle after it (a stream with
+    nothing more ready: what is held is to be finished and written before reading on)."""
+    chunk: list[Record] = []
+    for record in records:
+        if record is None:
+            yield chunk, True
+            chunk = []
+            continue
+        chunk.append(record)
         if len(chunk) == size:
-            yield chunk
+            yield chunk, False
             chunk = []
     if chunk:
-        yield chunk
+        yield chunk, False
 
 
 def run_batch(
@@ -341,45 +200,99 @@ def run_batch(
     An output that cannot be opened or written (a missing folder, no permission, a full disk), or
     that is an input, raises ``OutputError`` naming it and the cause. The policy is loaded first,
     the plans are written to a temporary file beside ``out`` and renamed over it when the run
-    completes: a run that fails or is interrupted leaves ``out`` as it was.
+    completes: a run that fails or is interrupted leaves ``out`` as it was. SIGINT, SIGTERM or
+    SIGHUP (those still at their default) raise ``stopping.Stopped`` once the worker processes are
+    killed and the temporary file removed.
     """
+    summary = BatchSummary()
+    sinks: list[Output] = []
+    try:
+        with Stopping() as stopping:
+            _run(stopping, cases, out, rules, jobs, branches, progress, summary, sinks)
+    except Stopped as exc:
+        kept = f"{out} is left as it was" if all(s.whole for s in sinks) else f"their plans are written to {out}"
+        name = signal.Signals(exc.signum).name
+        raise Stopped(exc.signum, f"interrupted by {name} after {summary.cases:,} cases; {kept}") from None
+    return summary
+
+
+def _run(
+    stopping: Stopping,
+    cases: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    rules: str | os.PathLike[str],
+    jobs: int,
+    branches: bool,
+    progress: Callable[[BatchSummary], None] | None,
+    summary: BatchSummary,
+    sinks: list[Output],
+) -> None:
     check_output(cases, out)
     check_not_policy(rules, out)
     policy = Policy.load(rules)  # a broken policy is reported before the output is touched
-    summary = BatchSummary()
-    records = read_cases(cases)
+    records = stopping.each(read_cases(cases, idle=True))  # a signal stops a wait for input at once
 
-    def take(results: list[tuple[str, Figures | None]], sink: _Output) -> None:
-        for line, figures in results:
-            sink.write(line + "\n")
-            summary.add(figures)
-        if progress is not None:
-            progress(summary)
+    def take(results: list[tuple[str, Figures | None]], sink: Output) -> None:
+        with stopping.interruptible():  # a signal noted meanwhile is raised here, or while a pipe is full
+            for line, figures in results:
+                sink.write(line + "\n")
+                summary.add(figures)
+            sink.flush()  # a reader of a pipe sees each plan when it is known
+            if progress is not None:
+                progress(summary)
+
+    def commit(sink: Output) -> None:
+        stopping.check()  # a signal before the rename stops the run; once renamed, the run is complete
+        sink.commit()
+        stopping.finished()
 
     if jobs <= 1:
         try:
-            with _Output(out) as sink:
-                for chunk in _chunks(records, CHUNK):
-                    take([evaluate_record(policy, w, r, p, branches) for w, r, p in chunk], sink)
+            with Output(out) as sink:
+                sinks.append(sink)
+                for chunk, _ in _chunks(records, CHUNK):
+                    if chunk:
+                        take([evaluate_record(policy, record, branches) for record in chunk], sink)
+                commit(sink)
         finally:
             policy.close()
-        return summary
+        return
     policy.close()  # loaded once here so that a broken policy is reported once, not by every worker
     context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
-    with _Output(out) as sink:
+    with Output(out) as sink:
+        sinks.append(sink)
+        stopping.check()
+        with blocked():  # the resource tracker starts here, the signals blocked in it too
+            pool = ProcessPoolExecutor(
+                jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules), os.getpid())
+            )
         try:
-            with ProcessPoolExecutor(
-                jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules),)
-            ) as pool:
-                pending: deque = deque()
-                for chunk in _chunks(records, CHUNK):
-                    pending.append(pool.submit(_work, chunk, branches))
-                    if len(pending) >= jobs * IN_FLIGHT:
-                        take(pending.popleft().result(), sink)
-                while pending:
-                    take(pending.popleft().result(), sink)
-        except BrokenProcessPool:
-            raise EvaluationError(
-                f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
-            ) from None
-    return summary
+            pending: deque = deque()
+
+            def wait() -> None:
+                with stopping.interruptible():
+                    results = pending.popleft().result()
+                take(results, sink)
+
+            for chunk, idle in _chunks(records, CHUNK):
+                if chunk:
+                    with blocked():  # a worker may start here, with the signals blocked (in_worker)
+                        pending.append(pool.submit(_work, chunk, branches))
+                if idle:  # nothing more to read yet: write all that is under way before waiting
+                    while pending:
+                        wait()
+                elif len(pending) >= jobs * IN_FLIGHT:
+                    wait()
+            while pending:
+                wait()
+            pool.shutdown()
+        except BaseException as exc:
+            end_workers(pool)
+            if isinstance(exc, BrokenProcessPool):
+                if stopping.signum is not None:  # the worker died of the signal that stops the run
+                    raise Stopped(stopping.signum) from None
+                raise EvaluationError(
+                    f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
+                ) from None
+            raise
+        commit(sink)

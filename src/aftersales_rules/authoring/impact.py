@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..case import parse_case
-from ..errors import Problem
+from ..errors import CaseError, Problem
 from ..loader import Document
 from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
-from .batch import case_id_of, error_fields, error_text, problems_of, read_cases, read_record
+from .batch import error_fields, error_text, problems_of
+from .records import Record, case_id_of, case_of, locate, read_cases, read_record
 
 __all__ = [
     "CONTRACT",
@@ -231,20 +231,25 @@ class ImpactReport:
         }
 
 
-def compare_policies(old: Policy, new: Policy, records: Iterable[tuple[str, int | str, str]]) -> ImpactReport:
-    """Evaluate every record (as ``batch.read_cases`` yields them) with both policies."""
+def compare_policies(old: Policy, new: Policy, records: Iterable[Record | None]) -> ImpactReport:
+    """Evaluate every record (as ``records.read_cases`` yields them, read as batch reads them) with both policies."""
     report = ImpactReport(f"{old.name} {old.version}", f"{new.name} {new.version}", old.digest, new.digest)
-    for where, ref, payload in records:
+    for record in records:
+        if record is None:
+            continue
+        where, ref = record.where, record.ref
         report.cases += 1
         case_id = None
         try:
-            data, doc = read_record(where, payload)
+            data, doc = read_record(record)
             case_id = case_id_of(data)
-            case = parse_case(data, doc)
+            case = case_of(record, data, doc)
         except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
             report.errors.append(error_fields(case_id, exc, where, ref))
             continue
         before, after = _outcome(old, case, doc), _outcome(new, case, doc)
+        if any(isinstance(o.failure, CaseError) for o in (before, after)) and (located := locate(record, doc)):
+            before, after = _outcome(old, case, located), _outcome(new, case, located)  # its problems placed
         if before.failure is not None and after.failure is not None:
             report.errors.append(error_fields(case.case_id, after.failure, where, ref))
             continue

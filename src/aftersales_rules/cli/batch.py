@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
-from ..authoring.batch import BatchSummary, count_cases, run_batch
+from ..authoring.batch import BatchSummary, run_batch
+from ..authoring.records import count_cases
 from ..errors import one_line
 from .errors import handle_errors, writing_stdout
 from .options import no_branches_option, rules_option
 
+STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed when stderr is not a terminal
+
 
 @click.command("batch")
-@click.argument("cases", type=click.Path(exists=True, path_type=str))
+@click.argument("cases", type=click.Path(exists=True, allow_dash=True, path_type=str))
 @click.option(
     "--out",
     "out",
@@ -31,30 +43,38 @@ from .options import no_branches_option, rules_option
 @no_branches_option
 @handle_errors
 def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) -> None:
-    """Evaluate every case in CASES (a JSONL file or a directory of case files) and write the plans to --out.
+    """Evaluate every case in CASES (a JSONL file, a pipe or - for stdin, or a directory of case files) and
+    write the plans to --out.
 
-    Ends with a summary table; exits 1 when a case failed (its error record is in the output).
+    A pipe is evaluated as it comes. Ends with a summary table; exits 1 when a case failed (its error
+    record is in the output).
     """
-    total = count_cases(cases)
+    total = count_cases(cases)  # None for a stream: it is read once, as it comes
     if sys.stderr.isatty():
-        with Progress(
-            TextColumn("evaluating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
+        if total is None:
+            columns = [TextColumn("evaluating"), TextColumn("{task.completed:,} cases"), _Rate(), TimeElapsedColumn()]
+        else:
+            columns = [TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("cases", total=total)
             summary = run_batch(
                 cases, out, rules_dir, jobs, not no_branches, progress=lambda s: bar.update(task, completed=s.cases)
             )
     else:
-        summary = run_batch(cases, out, rules_dir, jobs, not no_branches, progress=_plain_progress(total))
+        report = _plain_progress(total) if total is not None else _plain_stream_progress()
+        summary = run_batch(cases, out, rules_dir, jobs, not no_branches, progress=report)
     with writing_stdout():
         Console(highlight=False).print(summary_table(summary))
     if summary.errors:
         raise SystemExit(1)
+
+
+class _Rate(ProgressColumn):
+    """Cases a second (rich's estimate over the last half minute)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} cases/s" if speed else "", style="progress.data.speed")
 
 
 def _plain_progress(total: int):
@@ -66,6 +86,22 @@ def _plain_progress(total: int):
         if summary.cases >= state["next"] or summary.cases == total:
             click.echo(f"batch: {summary.cases:,} of {total:,} cases, {summary.errors:,} failed", err=True)
             state["next"] = (summary.cases // step + 1) * step
+
+    return report
+
+
+def _plain_stream_progress(every: float = STREAM_PROGRESS_SECONDS):
+    """With no total (a stream): a line on stderr when the first cases are done, then at most one every
+    ``every`` seconds, with the count and the rate since the start."""
+    start = time.monotonic()
+    state = {"next": start}
+
+    def report(summary: BatchSummary) -> None:
+        now = time.monotonic()
+        if now >= state["next"]:
+            rate = summary.cases / max(now - start, 1e-9)
+            click.echo(f"batch: {summary.cases:,} cases, {summary.errors:,} failed, {rate:,.0f} cases/s", err=True)
+            state["next"] = now + every
 
     return report
 

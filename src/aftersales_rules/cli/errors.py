@@ -53,9 +53,9 @@ def handle_errors(func):
         except AfterSalesError as exc:
             click.echo(str(exc), err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("aftersales: interrupted", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or a signal a command answers (batch: stopping.Stopped)
+            click.echo(one_line(f"aftersales: {exc}") if str(exc) else "aftersales: interrupted", err=True)
+            sys.exit(getattr(exc, "exit_code", 130))
         except BrokenPipeError:  # the reader went away (`aftersales … | head`): stop quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,194 @@
+"""The cases of a batch or a diff, read lazily: a JSONL file, a pipe, or a directory of case files.
+
+A JSONL input (a file, a pipe, ``-`` for stdin) is split into lines at ``\\n`` only, as an editor
+numbers them: a line may end ``\\r\\n``, a lone CR is part of its line. A BOM may open it; a blank
+line is skipped but counted. Each line is read by the rules of a case file
+(``jsonl.parse_json_line``): the same values, and the same errors, with their codes and words,
+placed at the line and column. A line may be as long as a case file may be (``MAX_FILE_BYTES``); a
+longer one becomes an error, read past without being held in memory.
+
+A pipe is read as it comes, never to its end first: with ``idle=True`` the records are interleaved
+with ``None`` each time the input has nothing more ready, so that a batch can finish what it holds
+before it waits for more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import select
+import stat
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..case import Case, parse_case
+from ..errors import CaseError, InputError, SourceLocation
+from ..jsonl import parse_json_line
+from ..loader import MAX_FILE_BYTES, Document, load_document, read_json_line
+
+__all__ = [
+    "CASE_SUFFIXES",
+    "STDIN",
+    "Record",
+    "case_id_of",
+    "case_of",
+    "count_cases",
+    "is_stream",
+    "locate",
+    "read_cases",
+    "read_record",
+]
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json")
+STDIN = "-"  # CASES that names standard input
+BLOCK = 1 << 16  # bytes read at a time
+BOM = b"\xef\xbb\xbf"
+
+
+class Record(NamedTuple):
+    """One case of the input, as read but not yet parsed."""
+
+    where: str  # "line" | "file"
+    ref: int | str  # the line's number, or the case file's path
+    # a line's bytes (without its line break), or its size when it is over the limit; a file's path
+    payload: bytes | int | str
+    source: str  # the input as problems name it: the JSONL file, "<stdin>" for -
+
+
+def is_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether the input can only be read once, as it comes: ``-``, a pipe, a device, a socket."""
+    if str(path) == STDIN:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # reading it will say what is wrong
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def read_cases(path: str | os.PathLike[str], idle: bool = False) -> Iterator[Record | None]:
+    """Every case of a JSONL input or a directory, lazily; with ``idle``, ``None`` whenever a stream has
+    nothing more ready yet (never for a file or a directory, which are always ready)."""
+    p = Path(path)
+    if str(path) != STDIN and p.is_dir():
+        for file in sorted(f for f in p.iterdir() if f.suffix in CASE_SUFFIXES and f.is_file()):
+            yield Record("file", str(file), str(file), str(file))
+        return
+    source = "<stdin>" if str(path) == STDIN else str(path)
+    with _opened(path) as (read, fd):
+        for item in _lines(read, fd if idle and is_stream(path) else None):
+            if item is None:
+                yield None
+                continue
+            number, line = item
+            if isinstance(line, bytes):
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                if number == 1 and line.startswith(BOM):
+                    line = line[len(BOM) :]
+                if not line.strip(b" \t\r"):
+                    continue
+            yield Record("line", number, line, source)
+
+
+def count_cases(path: str | os.PathLike[str]) -> int | None:
+    """How many cases ``read_cases`` will yield (read through once, in constant memory); None for a stream,
+    which counting would use up."""
+    if is_stream(path):
+        return None
+    return sum(1 for _ in read_cases(path))
+
+
+@contextlib.contextmanager
+def _opened(path: str | os.PathLike[str]) -> Iterator[tuple[Callable[[], bytes], int | None]]:
+    """A function reading the next block of the input (b"" at its end), and its file descriptor if it has one."""
+    if str(path) == STDIN:
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # stdin replaced by an object without a descriptor
+            yield functools.partial(sys.stdin.buffer.read, BLOCK), None
+        else:
+            yield functools.partial(os.read, fd, BLOCK), fd
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(str(path)), "unreadable") from None
+    try:
+        yield functools.partial(os.read, fd, BLOCK), fd
+    finally:
+        os.close(fd)
+
+
+def _lines(read: Callable[[], bytes], idle: int | None) -> Iterator[tuple[int, bytes | int] | None]:
+    """``(number, the line without its \\n)`` for every line, its size instead when it is over the limit (its
+    bytes are not kept); ``None`` before a read that would wait, when ``idle`` is the descriptor to watch."""
+    poll = None
+    if idle is not None:
+        poll = select.poll()
+        poll.register(idle, select.POLLIN)
+    number, pieces, size = 0, [], 0
+    while True:
+        if poll is not None and not poll.poll(0):
+            yield None
+        block = read()
+        if not block:
+            break
+        start = 0
+        while True:
+            end = block.find(b"\n", start)
+            piece = block[start:] if end < 0 else block[start:end]
+            size += len(piece)
+            if size <= MAX_FILE_BYTES:
+                pieces.append(piece)
+            elif pieces:
+                pieces = []
+            if end < 0:
+                break
+            number += 1
+            yield number, (b"".join(pieces) if size <= MAX_FILE_BYTES else size)
+            pieces, size = [], 0
+            start = end + 1
+    if size:
+        yield number + 1, (b"".join(pieces) if size <= MAX_FILE_BYTES else size)
+
+
+def read_record(record: Record) -> tuple[Any, Document | None]:
+    """The data of a record, parsed but not yet validated, and a case file's document (None for a line)."""
+    if record.where == "file":
+        doc = load_document(str(record.payload))
+        return doc.data, doc
+    if isinstance(record.payload, bytes):
+        return parse_json_line(record.payload, record.source, int(record.ref)), None
+    raise InputError(  # a line over the limit: its size in place of its bytes
+        f"input is {record.payload:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit",
+        SourceLocation(record.source, int(record.ref), 1),
+        "too_large",
+    )
+
+
+def case_of(record: Record, data: Any, doc: Document | None) -> Case:
+    """The case of a record's data; a line's problems placed at their line and column as a file's are."""
+    try:
+        return parse_case(data, doc)
+    except CaseError:
+        located = locate(record, doc)
+        if located is None:
+            raise
+    return parse_case(located.data, located)
+
+
+def locate(record: Record, doc: Document | None) -> Document | None:
+    """A JSON line read on the fast path (no places), read again with its places; None if it has them already."""
+    if doc is not None or not isinstance(record.payload, bytes):
+        return None
+    return read_json_line(record.payload, record.source, int(record.ref))
+
+
+def case_id_of(data: Any) -> str | None:
+    """The `case_id` of a record as written, if it is a text (read before the case is validated)."""
+    case_id = data.get("case_id") if isinstance(data, dict) else None
+    return case_id if isinstance(case_id, str) else None
