@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -309,8 +309,12 @@ class Case(_Strict):
         return [(self.order.item(a.sku), a.quantity or self.order.item(a.sku).quantity) for a in self.issue.items]
 
 
-def parse_case(data: Any, doc: Document | None = None) -> Case:
-    """A ``Case`` from parsed data; raises ``CaseError`` naming every bad field."""
+def parse_case(data: Any, doc: Document | None = None, *, zone: tzinfo | None = None) -> Case:
+    """A ``Case`` from parsed data; raises ``CaseError`` naming every bad field.
+
+    ``zone``, the time zone of the policy the case is read for, names the offset a time without one should
+    add (``Policy.evaluate`` passes its own); without it, the message offers one such as +08:00.
+    """
     if isinstance(data, Case):
         return data
     if not isinstance(data, dict):
@@ -328,10 +332,10 @@ def parse_case(data: Any, doc: Document | None = None) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseError(pydantic_problems(exc, Case, doc)) from None
+        raise CaseError(pydantic_problems(exc, Case, doc, zone=zone)) from None
 
 
-def load_case(path: str | os.PathLike[str]) -> Case:
-    """Read a case file (YAML or JSON)."""
+def load_case(path: str | os.PathLike[str], *, zone: tzinfo | None = None) -> Case:
+    """Read a case file (YAML or JSON); ``zone`` as for ``parse_case``."""
     doc = load_document(path)
-    return parse_case(doc.data, doc)
+    return parse_case(doc.data, doc, zone=zone)

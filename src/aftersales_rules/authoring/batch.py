@@ -150,7 +150,7 @@ def evaluate_record(
     try:
         data, doc = read_record(where, payload)
         case_id = case_id_of(data)  # read before the case is validated: an error record names a case that is wrong
-        plan = policy.evaluate(parse_case(data, doc), branches=branches)
+        plan = policy.evaluate(parse_case(data, doc, zone=policy.source.scope.timezone), branches=branches)
     except AfterSalesError as exc:
         return error_record(case_id, exc, where, ref), None
     except Exception as exc:  # a bug must not stop the batch: it is recorded like any failure

@@ -239,7 +239,7 @@ def compare_policies(old: Policy, new: Policy, records: Iterable[tuple[str, int 
         try:
             data, doc = read_record(where, payload)
             case_id = case_id_of(data)
-            case = parse_case(data, doc)
+            case = parse_case(data, doc, zone=new.source.scope.timezone)
         except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
             report.errors.append(error_fields(case_id, exc, where, ref))
             continue

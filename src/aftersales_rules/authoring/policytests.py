@@ -246,7 +246,7 @@ def run_tests(policy, tests: list[PolicyTest]) -> TestReport:
     results = []
     for test in tests:
         try:
-            case = parse_case(test.case, test.case_doc)
+            case = parse_case(test.case, test.case_doc, zone=policy.source.scope.timezone)
             plan = policy.evaluate(case)
         except AfterSalesError as exc:
             results.append(TestResult(test, False, error=str(exc)))

@@ -30,7 +30,7 @@ from .options import format_option, no_branches_option, rules_option
 def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not: str | None) -> None:
     """Evaluate CASE_FILE against the policy and print the plan."""
     policy = Policy.load(rules_dir)
-    case = load_case(case_file)
+    case = load_case(case_file, zone=policy.source.scope.timezone)
     if why_not is not None:
         explanation = policy.explain(case, why_not)
         click.echo(

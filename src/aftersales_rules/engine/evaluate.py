@@ -89,7 +89,7 @@ class Engine:
     # ------------------------------------------------------------------ public
 
     def evaluate(self, data: Any, branches: bool = True) -> Plan:
-        case = parse_case(data)
+        case = parse_case(data, zone=self.tz)
         try:
             return self._evaluate(case, branches)
         except ValidationError as exc:  # a plan it cannot state: the library's error, never pydantic's
@@ -98,7 +98,7 @@ class Engine:
     def match(self, data: Any) -> tuple[Case, Decision, dict[int, dict[str, Any]]]:
         """The case, what the rules decided for it, and the facts each stratum was matched with (by stratum
         index): what an explanation is made of (explain.py). Raises what ``evaluate`` raises before a plan."""
-        case = parse_case(data)
+        case = parse_case(data, zone=self.tz)
         self._check_effective(case)
         part = self.compiled.partitions[case.issue.kind]
         seen: dict[int, dict[str, Any]] = {}
