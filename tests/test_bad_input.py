@@ -67,8 +67,8 @@ def test_refused_case_files_get_their_exact_message(reference_policy, case_file,
     monkeypatch.chdir(BAD)
     expected = case_file.with_suffix(".expected").read_text(encoding="utf-8").rstrip("\n")
     relative = case_file.relative_to(BAD)
-    with pytest.raises(AfterSalesError) as caught:
-        reference_policy.evaluate(load_case(relative))
+    with pytest.raises(AfterSalesError) as caught:  # read for the policy, as dry-run reads it
+        reference_policy.evaluate(load_case(relative, zone=reference_policy.source.scope.timezone))
     assert str(caught.value) == expected
     assert assert_one_line_refusal(dry_run(relative)) == expected
 

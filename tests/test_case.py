@@ -77,7 +77,7 @@ def test_affected_items_default_to_whole_lines():
         (
             "opened_at",
             "2026-07-15T14:05:00",
-            "invalid_value: opened_at: needs a UTC offset, such as 2026-07-15T14:05:00+08:00"
+            "invalid_value: opened_at: needs a UTC offset: add one, such as +08:00, to read 2026-07-15T14:05:00+08:00"
             " (got '2026-07-15T14:05:00')",
         ),
         (

@@ -2,45 +2,60 @@
 
 Field names are fixed (other tools write these files). Unknown keys are an
 error at every level; a policy's own facts go under ``attributes``. Money is
-``Decimal`` with two places; times must carry a UTC offset.
+``Decimal`` with two places; times must carry a UTC offset. Each field's
+description is the case reference (docs/case-format.md, generated from it by
+authoring/reference.py); the values a case is made of are in casevalues.py.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from datetime import datetime
+from datetime import tzinfo
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictBool,
-    StrictInt,
     StrictStr,
     ValidationError,
-    ValidatorFunctionWrapHandler,
-    WithJsonSchema,
-    WrapValidator,
     model_validator,
 )
 
+from .casevalues import (
+    MAX_NAME,
+    MAX_SHORT,
+    MAX_TEXT,
+    OWN_KIND_PATTERN,
+    YEARS,
+    Id,
+    Kind,
+    Money,
+    Name,
+    Quantity,
+    Scalar,
+    Short,
+    Text,
+    Time,
+    attribute_value,
+)
 from .diagnostics import CURRENCY_PATTERN, NAME_PATTERN, error_at, pydantic_problems, suggest
 from .errors import CaseError, Problem, quoted
 from .loader import Document, load_document
-from .money import MAX_AMOUNT, ZERO, MoneyError, parse_money
-from .vocabulary import ACTORS, ISSUE_KINDS, Fault, IssueKind, OutboundCheck, ReturnStatus, Severity, Tier, Wants
+from .money import MAX_AMOUNT, ZERO
+from .vocabulary import ACTORS, ISSUE_KINDS, Fault, OutboundCheck, ReturnStatus, Severity, Tier, Wants
 
 __all__ = [
     "ACTORS",
     "ISSUE_KINDS",
+    "MAX_NAME",
+    "MAX_SHORT",
+    "MAX_TEXT",
     "OWN_KIND_PATTERN",
+    "YEARS",
     "AffectedItem",
     "Case",
     "Customer",
@@ -58,111 +73,60 @@ __all__ = [
 ]
 
 
-_PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
-_CENT = Decimal("0.01")
-
-
-def _money(value: Any) -> Decimal:
-    # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
-    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
-        return Decimal(value).quantize(_CENT)
-    if type(value) is Decimal:  # the plan's own amounts: already two places, not negative
-        sign, _, exponent = value.as_tuple()
-        if exponent == -2 and not sign and value <= MAX_AMOUNT:
-            return value
-    try:
-        return parse_money(value)
-    except MoneyError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _show_money(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
-Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_show_money, return_type=str)]
-
-# Every text of a case is bounded. durable_rules compares strings by a 16-bit length, so a text of
-# 65,536 + n UTF-8 bytes would compare as its first n bytes ("U-STAFF" and 65,536 more characters
-# matching a rule on "U-STAFF"). MAX_TEXT characters take at most 4 bytes each, far below that;
-# ids and names are shorter still. language/ bounds a rule's text constants by the same MAX_TEXT.
-MAX_TEXT = 5_000  # characters: reason, item names, attribute texts
-MAX_NAME = 200  # characters: ids, SKUs
-MAX_SHORT = 100  # characters: a courier, a tracking number
-
-Text = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
-Id = Annotated[StrictStr, Field(max_length=MAX_NAME)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=MAX_NAME)]
-Short = Annotated[StrictStr, Field(max_length=MAX_SHORT)]
-Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
-
-
-YEARS = (1970, 2199)  # a case's times; beyond them, moments such as "7 days after delivery" leave datetime's range
-
-
-def _in_range(value: datetime) -> datetime:
-    if not YEARS[0] <= value.year <= YEARS[1]:
-        raise ValueError(f"a time between the years {YEARS[0]} and {YEARS[1]}, got {value.isoformat()}")
-    return value
-
-
-Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
-
-# A policy's own issue kind (docs/rule-language.md, "A policy's own issue kinds"): x_ and a lowercase name. A case
-# parsed without a policy accepts any such name; the policy that evaluates it refuses one it does not declare.
-OWN_KIND_PATTERN = r"^x_[a-z0-9_]{1,62}$"
-_OWN_KIND = re.compile(OWN_KIND_PATTERN)
-
-
-def _kind(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    if type(value) is str and _OWN_KIND.match(value):
-        return value
-    return handler(value)  # one of the standard kinds, or the error that lists them
-
-
-Kind = Annotated[
-    IssueKind,
-    WrapValidator(_kind),
-    WithJsonSchema(
-        {
-            "description": "one of the standard issue kinds, or a policy's own kind (x_...) that the policy declares",
-            "anyOf": [
-                {"type": "string", "enum": list(ISSUE_KINDS)},
-                {"type": "string", "pattern": OWN_KIND_PATTERN},
-            ],
-        }
-    ),
-]
-"""``issue.kind``: a standard kind (``IssueKind``), or a policy's own ``x_…`` kind (a ``str`` at run time)."""
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Attributes = dict[
+    Annotated[StrictStr, Field(pattern=NAME_PATTERN)], Annotated[Scalar, BeforeValidator(attribute_value)]
+]
+UNKNOWN = "null: unknown"
+
+
 class Item(_Strict):
-    sku: Name
-    name: Text = ""
-    unit_price: Money
-    quantity: Quantity = 1
-    unit_cost: Money | None = None
-    # the line's own facts, as the policy declares them (item_attributes:); checked against it when evaluated
-    attributes: dict[
-        Annotated[StrictStr, Field(pattern=NAME_PATTERN)],
-        Annotated[StrictBool | StrictInt | Decimal | Text | None, BeforeValidator(lambda v: _attribute_value(v))],
-    ] = {}
+    """One order line: a product, its price and how many."""
+
+    sku: Name = Field(description="The product code, once per order; `issue.items` names lines by it.")
+    name: Text = Field("", description="The product's name, for people; no rule reads it.")
+    unit_price: Money = Field(description="The price of one unit as paid: goods refunds are worked out from it.")
+    quantity: Quantity = Field(1, description="Units on the line (1 to 100,000).")
+    unit_cost: Money | None = Field(
+        None, description="What one unit cost the shop; null: unknown, and so are the profit figures rules may test."
+    )
+    attributes: Attributes = Field(
+        {},
+        description="The line's own facts, as the policy declares them (`item_attributes:`), read by "
+        "`items.any/all/none` and by goods refund lines' `only`/`except`; an undeclared name is refused when "
+        "evaluated. A value null or left out is unknown, or the declared default.",
+    )
 
 
 class Order(_Strict):
-    order_id: Name
-    currency: Annotated[StrictStr, Field(pattern=CURRENCY_PATTERN)] = "CNY"
-    shipping_fee: Money = Decimal("0.00")
-    delivered_at: Time | None = None
-    picked_for_packing: StrictBool = False
-    items: Annotated[list[Item], Field(min_length=1, max_length=500)]
-    paid_at: Time | None = None  # when the buyer paid
-    shipped_at: Time | None = None  # when the order left the warehouse
-    ship_by: Time | None = None  # the promised shipping time
+    """The order the case is about."""
+
+    order_id: Name = Field(description="The shop's order number; step texts may show it.")
+    currency: Annotated[StrictStr, Field(pattern=CURRENCY_PATTERN)] = Field(
+        "CNY", description="Three capital letters (ISO 4217); the plan's refund and compensation are in it."
+    )
+    shipping_fee: Money = Field(
+        Decimal("0.00"), description="What the buyer paid for delivery; an `original_shipping` refund line repays it."
+    )
+    delivered_at: Time | None = Field(
+        None,
+        description="When the buyer signed for the order; null: not delivered yet. Windows such as 'within 7 days "
+        "of delivery' count from it.",
+    )
+    picked_for_packing: StrictBool = Field(
+        False, description="The warehouse has picked the order: adding to it or changing its courier is too late."
+    )
+    items: Annotated[list[Item], Field(min_length=1, max_length=500)] = Field(
+        description="The order lines, one per SKU (1 to 500)."
+    )
+    paid_at: Time | None = Field(None, description="When the buyer paid; null: unknown.")
+    shipped_at: Time | None = Field(None, description="When the order left the warehouse; null: not shipped yet.")
+    ship_by: Time | None = Field(
+        None, description="The promised shipping time: shipping after it is late (late-shipment compensation)."
+    )
 
     @model_validator(mode="after")
     def _unique_skus(self) -> Order:
@@ -184,77 +148,110 @@ class Order(_Strict):
 
 
 class Customer(_Strict):
-    customer_id: Id = ""
-    tier: Tier = "regular"
-    urgent: StrictBool = False
+    """The buyer; left out: a regular buyer, not urgent."""
+
+    customer_id: Id = Field("", description="The buyer's id in the shop.")
+    tier: Tier = Field("regular", description="The buyer's standing: a policy may treat VIP buyers more generously.")
+    urgent: StrictBool = Field(
+        False, description="The buyer needs the goods soon: a policy may choose the quickest resolution."
+    )
 
 
 class AffectedItem(_Strict):
-    sku: Name
-    quantity: Quantity | None = None  # omitted: the whole line
+    """An order line the issue concerns."""
+
+    sku: Name = Field(description="The SKU of a line of `order.items`.")
+    quantity: Quantity | None = Field(None, description="Units of that line affected; null: the whole line.")
 
 
 class Issue(_Strict):
-    kind: Kind
-    items: list[AffectedItem] | None = None  # omitted: every line of the order
-    severity: Severity | None = None
-    fault: Fault = "unknown"
-    wants: Wants | None = None
-    requested_amount: Money | None = None
-    requested_courier: Short | None = None
-    reason: Text = ""
+    """What went wrong and what the buyer asks for."""
+
+    kind: Kind = Field(
+        description="What the dispute is about: a standard kind, or a policy's own `x_...` kind that the evaluating "
+        "policy declares. A case meets only the rules of its kind."
+    )
+    items: list[AffectedItem] | None = Field(
+        None, description="The order lines affected; null: every line. Goods refunds count only these units."
+    )
+    severity: Severity | None = Field(
+        None, description="How bad the damage is; null: not assessed yet (a plan that depends on it awaits it)."
+    )
+    fault: Fault = Field("unknown", description="Whose fault a buyer-initiated return or exchange is.")
+    wants: Wants | None = Field(
+        None, description="What the buyer asks for; null: not said yet (a policy may ask, and branch on the answer)."
+    )
+    requested_amount: Money | None = Field(None, description="The amount the buyer asks for, if any.")
+    requested_courier: Short | None = Field(None, description="The courier the buyer asks for (a courier change).")
+    reason: Text = Field("", description="The buyer's own words, for people; no rule reads them.")
 
 
 class Evidence(_Strict):
-    photos: StrictBool = False
-    outbound_check: OutboundCheck | None = None
-    courier_confirmed: StrictBool = False
+    """What the shop has found out; left out: nothing yet."""
+
+    photos: StrictBool = Field(False, description="The buyer has sent photos of the problem.")
+    outbound_check: OutboundCheck | None = Field(
+        None, description="What the outbound record shows; null: not checked yet (a plan may await it)."
+    )
+    courier_confirmed: StrictBool = Field(
+        False, description="The courier has confirmed the problem (a loss, damage in transit)."
+    )
 
 
 class ReturnShipment(_Strict):
-    tracking_number: Short | None = None
-    postage_paid: Money | None = None
-    status: ReturnStatus = "created"
-    shipped_at: Time | None = None  # when the courier took the return parcel
-    received_at: Time | None = None  # when the warehouse signed for it
+    """The buyer's return parcel; null or left out: none booked yet."""
+
+    tracking_number: Short | None = Field(
+        None, description="The return's tracking number; entered: the return has shipped (`on_return_shipped`)."
+    )
+    postage_paid: Money | None = Field(
+        None, description="What the buyer paid to send it back; null: not known yet (a `return_postage` line waits)."
+    )
+    status: ReturnStatus = Field("created", description="Where the parcel is: refunds may be released on it.")
+    shipped_at: Time | None = Field(None, description="When the courier took the return parcel; null: unknown.")
+    received_at: Time | None = Field(
+        None, description="When the warehouse signed for it; due times may count from it ('refund within 7 days')."
+    )
 
 
 class Inspection(_Strict):
-    error_confirmed: StrictBool | None = None
-    resellable: StrictBool | None = None
+    """What the warehouse found on the returned goods; null or left out: not inspected yet."""
+
+    error_confirmed: StrictBool | None = Field(None, description="The shop's mistake is confirmed; null: unknown.")
+    resellable: StrictBool | None = Field(None, description="The goods can be sold again; null: unknown.")
 
 
 class Progress(_Strict):
-    buyer_accepts_explanation: StrictBool | None = None
-    agreed_partial_refund: Money | None = None
-    return_shipment: ReturnShipment | None = None
-    inspection: Inspection | None = None
+    """What has happened since the case was opened; left out: nothing yet."""
 
-
-Scalar = StrictBool | StrictInt | Decimal | Text | None
-
-
-def _attribute_value(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, (dict, list)):
-        raise ValueError("an attribute must be a single value (text, number, true/false), not a list or mapping")
-    if isinstance(value, str) and len(value) > MAX_TEXT:  # one message, not one for each type of Scalar
-        raise ValueError(f"must have at most {MAX_TEXT} characters")
-    return value
+    buyer_accepts_explanation: StrictBool | None = Field(
+        None, description="The buyer has accepted the shop's explanation; null: not answered yet."
+    )
+    agreed_partial_refund: Money | None = Field(
+        None, description="The partial refund the buyer agreed to; null: none yet (a refund `on_agreement` waits)."
+    )
+    return_shipment: ReturnShipment | None = Field(None, description=ReturnShipment.__doc__)
+    inspection: Inspection | None = Field(None, description=Inspection.__doc__)
 
 
 class Case(_Strict):
-    case_id: Name
-    opened_at: Time
-    order: Order
-    customer: Customer = Customer()
-    issue: Issue
-    evidence: Evidence = Evidence()
-    progress: Progress = Progress()
-    attributes: dict[
-        Annotated[StrictStr, Field(pattern=NAME_PATTERN)], Annotated[Scalar, BeforeValidator(_attribute_value)]
-    ] = {}
+    """One after-sales dispute."""
+
+    case_id: Name = Field(description="The case's own id; the plan repeats it.")
+    opened_at: Time = Field(
+        description="When the buyer raised the case: cut-offs ('before 20:00 today') and windows ('within 7 days "
+        "of delivery') are read at this time."
+    )
+    order: Order = Field(description=Order.__doc__)
+    customer: Customer = Field(Customer(), description=Customer.__doc__)
+    issue: Issue = Field(description=Issue.__doc__)
+    evidence: Evidence = Field(Evidence(), description=Evidence.__doc__)
+    progress: Progress = Field(Progress(), description=Progress.__doc__)
+    attributes: Attributes = Field(
+        {},
+        description="The policy's own facts about the case, as it declares them (`attributes:`); an undeclared "
+        "name is refused when evaluated. A value null or left out is unknown, or the declared default.",
+    )
 
     @model_validator(mode="after")
     def _affected_items_exist(self) -> Case:
@@ -310,8 +307,12 @@ class Case(_Strict):
         return [(self.order.item(a.sku), a.quantity or self.order.item(a.sku).quantity) for a in self.issue.items]
 
 
-def parse_case(data: Any, doc: Document | None = None) -> Case:
-    """A ``Case`` from parsed data; raises ``CaseError`` naming every bad field."""
+def parse_case(data: Any, doc: Document | None = None, *, zone: tzinfo | None = None) -> Case:
+    """A ``Case`` from parsed data; raises ``CaseError`` naming every bad field.
+
+    ``zone``, the time zone of the policy the case is read for, names the offset a time without one should
+    add (``Policy.evaluate`` passes its own); without it, the message offers one such as +08:00.
+    """
     if isinstance(data, Case):
         return data
     if not isinstance(data, dict):
@@ -329,10 +330,10 @@ def parse_case(data: Any, doc: Document | None = None) -> Case:
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
-        raise CaseError(pydantic_problems(exc, Case, doc)) from None
+        raise CaseError(pydantic_problems(exc, Case, doc, zone=zone)) from None
 
 
-def load_case(path: str | os.PathLike[str]) -> Case:
-    """Read a case file (YAML or JSON)."""
+def load_case(path: str | os.PathLike[str], *, zone: tzinfo | None = None) -> Case:
+    """Read a case file (YAML or JSON); ``zone`` as for ``parse_case``."""
     doc = load_document(path)
-    return parse_case(doc.data, doc)
+    return parse_case(doc.data, doc, zone=zone)

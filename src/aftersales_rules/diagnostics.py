@@ -1,10 +1,12 @@
 """Turning validation failures into located, helpful problems.
 
-``did_you_mean`` suggests the closest known name for a misspelling, and
-``suggest`` writes it into a message while handing it back as data (a
-``Problem``'s ``suggestion``); ``pydantic_problems`` translates a pydantic
+``did_you_mean`` suggests the closest known name for a misspelling, ``meant``
+the values a word stands for (``replacement`` → ``exchange`` or ``reship``,
+from the vocabulary's ``SYNONYMS``), and ``suggest`` writes them into a message
+while handing the name back as data (a ``Problem``'s ``suggestion``); ``pydantic_problems`` translates a pydantic
 ``ValidationError`` into ``Problem``s placed at the file:line:column of the
-offending key or value, with the dotted path and the bad value in the message.
+offending key or value, with the dotted path and the bad value in the message
+(a time without a UTC offset: the offset to add, the policy's own when ``zone`` is given).
 A model validator that finds a mistake below its model raises ``error_at``:
 the place travels in the error's context, not in its text.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,8 +24,9 @@ from pydantic_core import PydanticCustomError
 
 from .errors import Problem, cut, quoted
 from .loader import Document
+from .vocabulary import SYNONYMS
 
-__all__ = ["ERROR_AT", "did_you_mean", "dotted", "error_at", "pydantic_problems", "shown", "suggest"]
+__all__ = ["ERROR_AT", "did_you_mean", "dotted", "error_at", "meant", "pydantic_problems", "shown", "suggest"]
 
 # the pydantic error type of ``error_at``: its context holds the path, the suggestion and the message
 ERROR_AT = "case_value"
@@ -56,14 +60,32 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return found[0] if found else None
 
 
+def meant(word: Any, candidates: Iterable[str]) -> list[str]:
+    """The candidates ``word`` is another word for (``SYNONYMS``), in the table's order; [] for none."""
+    if not isinstance(word, str):
+        return []
+    pool = {c for c in candidates if isinstance(c, str)}
+    key = re.sub(r"[\s-]+", "_", word.strip().lower())
+    return [value for value in SYNONYMS.get(key, ()) if value in pool]
+
+
 def suggest(
     text: str, word: Any, candidates: Iterable[str], after: str = "", otherwise: str = ""
 ) -> tuple[str, str | None]:
     """``text`` + `` (did you mean 'x'?)`` (or ``otherwise`` when nothing is close) + ``after``, and ``x``.
 
-    The message reads as before; the suggested name is handed back as data for the ``Problem``.
+    A word the vocabulary knows as another word for one or more of the candidates (``meant``) is offered
+    those: `` (did you mean 'exchange' or 'reship'?)``; the suggestion handed back is then the one value, or
+    None when there are several (a program should not pick one for the person). Otherwise the closest
+    candidate by likeness (``did_you_mean``). The message reads as before; the suggested name is handed
+    back as data for the ``Problem``.
     """
-    best = did_you_mean(word, candidates)
+    pool = list(candidates)
+    words = meant(word, pool)
+    if words:
+        said = " or ".join(quoted(w) for w in words)
+        return text + f" (did you mean {said}?)" + after, words[0] if len(words) == 1 else None
+    best = did_you_mean(word, pool)
     return text + (f" (did you mean {quoted(best)}?)" if best else otherwise) + after, best
 
 
@@ -138,7 +160,7 @@ _WORDS = {
     "less_than_equal": "must be at most {le}",
     "less_than": "must be less than {lt}",
     "multiple_of": "must be a multiple of {multiple_of}",
-    "timezone_aware": "needs a UTC offset, such as 2026-07-15T14:05:00+08:00",
+    "timezone_aware": "needs a UTC offset: add one, such as +08:00",
     "timezone_naive": "must not carry a UTC offset",
     "datetime_type": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
     "datetime_parsing": "is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00)",
@@ -200,10 +222,52 @@ def _our_words(err: Any) -> str:
         return f"is not valid ({kind})"
 
 
+def _naive(value: Any) -> datetime | None:
+    """The date and time a value without a UTC offset names, if it reads as one."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is None else None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is None else None
+    return None
+
+
+def _show_offset(offset: timedelta) -> str:
+    sign, minutes = ("-", -offset) if offset < timedelta(0) else ("+", offset)
+    hours, rest = divmod(int(minutes.total_seconds()) // 60, 60)
+    return f"{sign}{hours:02d}:{rest:02d}"
+
+
+def _needs_offset(value: Any, zone: tzinfo | None) -> tuple[str, str | None]:
+    """What a person is told about a time without a UTC offset, and the time with it (the suggestion).
+
+    With the policy's time zone, the offset it has at that date and time (+08:00 for Asia/Shanghai);
+    without one, an offset such as +08:00.
+    """
+    naive = _naive(value)
+    offset = zone.utcoffset(naive) if zone is not None and naive is not None else None
+    if offset is None or naive is None:
+        words = _WORDS["timezone_aware"]
+        return (words + f", to read {naive.isoformat()}+08:00" if naive else words), None
+    shown = _show_offset(offset)
+    name = getattr(zone, "key", None) or str(zone)
+    fixed = naive.isoformat() + shown
+    return f"needs a UTC offset: add {shown} (the policy's time zone, {name}), to read {fixed}", fixed
+
+
 def pydantic_problems(
-    exc: ValidationError, model: type[BaseModel], doc: Document | None, prefix: tuple = (), display_prefix: tuple = ()
+    exc: ValidationError,
+    model: type[BaseModel],
+    doc: Document | None,
+    prefix: tuple = (),
+    display_prefix: tuple = (),
+    zone: tzinfo | None = None,
 ) -> list[Problem]:
-    """Translate pydantic's errors into located problems (path and value named)."""
+    """Translate pydantic's errors into located problems (path and value named); ``zone``, the time zone of
+    the policy the document is read for, names the offset a time without one should add."""
     found: list[tuple[tuple, Problem]] = []  # each problem with its path as a tuple
     seen: set[tuple] = set()
     for err in exc.errors(include_url=False):
@@ -236,6 +300,11 @@ def pydantic_problems(
         elif kind == ERROR_AT:
             code = "invalid_value"
             message, suggestion = f"{place}: {ctx['message']}", ctx.get("suggestion")
+            where = doc.at(doc_path) if doc else None
+        elif kind == "timezone_aware":
+            code = "invalid_value"
+            words, suggestion = _needs_offset(value, zone)
+            message = f"{place}: {words} (got {shown(value)})"
             where = doc.at(doc_path) if doc else None
         else:
             code = "invalid_value"

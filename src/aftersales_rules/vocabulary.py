@@ -37,6 +37,7 @@ __all__ = [
     "RETURN_STATUSES",
     "SEVERITIES",
     "STAGES",
+    "SYNONYMS",
     "TIERS",
     "WANTS",
     "Action",
@@ -226,3 +227,46 @@ ENUMERATIONS: dict[str, tuple[str, ...]] = {
     "compensation_component": COMPENSATION_COMPONENTS,
 }
 """Every enumeration by name: the keys a display-name catalogue uses."""
+
+# -- other words for the values ------------------------------------------------------------------
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "replacement": ("exchange", "reship", "exchange_request"),
+    "replace": ("exchange", "reship", "exchange_request"),
+    "swap": ("exchange", "exchange_request"),
+    "resend": ("reship",),
+    "send_again": ("reship",),
+    "money_back": ("refund", "refund_request"),
+    "refund": ("refund_request", "return_and_refund", "refund_without_return"),
+    "return": ("return_request", "return_and_refund"),
+    "exchange": ("exchange_request",),
+    "partial": ("partial_refund",),
+    "broken": ("damaged",),
+    "defective": ("damaged",),
+    "wrong": ("wrong_item",),
+    "missing": ("missing_item",),
+    "lost": ("lost_parcel",),
+    "gold": ("vip",),
+    "premium": ("vip",),
+    "normal": ("regular",),
+    "standard": ("regular",),
+    "major": ("severe",),
+    "serious": ("severe",),
+    "slight": ("minor",),
+    "customer": ("buyer",),
+    "consumer": ("buyer",),
+    "shop": ("seller",),
+    "merchant": ("seller",),
+    "store": ("seller",),
+    "carrier": ("courier",),
+    "logistics": ("courier",),
+    "shipped": ("in_transit", "on_return_shipped"),
+    "sent": ("in_transit",),
+    "delivered": ("received",),
+    "signed": ("received",),
+    "confirmed": ("error_confirmed",),
+    "no_error": ("no_error_found",),
+}
+"""Words people write for a value the vocabulary spells otherwise (``replacement`` for ``exchange`` or
+``reship``): "did you mean" offers a misspelt value by its likeness and such a word by this table, only the
+values of the enumeration at hand (``replacement`` is ``exchange_request`` where an issue kind is expected)."""

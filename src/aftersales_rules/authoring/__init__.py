@@ -5,7 +5,7 @@ The documented authoring API (docs/tooling.md), one function a command:
 =====================  ==============================================================
 ``aftersales check``   ``lint.check_policy(path)`` → ``CheckReport``; ``lint.lint(policy)``
 ``aftersales test``    ``policytests.load_tests``, ``run_tests``, ``check_plan``
-``aftersales schema``  ``schema.json_schema(name)``, ``schema.SCHEMAS``
+``aftersales schema``  ``schema.json_schema(name)``, ``schema.SCHEMAS``; ``reference.reference(name)`` (markdown)
 ``aftersales batch``   ``batch.run_batch(...)`` → ``BatchSummary``
 ``aftersales diff``    ``impact.diff_policies(...)`` → ``ImpactReport``
 =====================  ==============================================================

@@ -243,7 +243,7 @@ def compare_policies(old: Policy, new: Policy, records: Iterable[Record | None])
         try:
             data, doc = read_record(record)
             case_id = case_id_of(data)
-            case = case_of(record, data, doc)
+            case = case_of(record, data, doc, zone=new.source.scope.timezone)
         except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
             report.errors.append(error_fields(case_id, exc, where, ref))
             continue

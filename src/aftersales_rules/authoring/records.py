@@ -21,6 +21,7 @@ import select
 import stat
 import sys
 from collections.abc import Callable, Iterator
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -170,15 +171,16 @@ def read_record(record: Record) -> tuple[Any, Document | None]:
     )
 
 
-def case_of(record: Record, data: Any, doc: Document | None) -> Case:
-    """The case of a record's data; a line's problems placed at their line and column as a file's are."""
+def case_of(record: Record, data: Any, doc: Document | None, zone: tzinfo | None = None) -> Case:
+    """The case of a record's data; a line's problems placed at their line and column as a file's are
+    (``zone``: the time zone of the policy it is read for, as ``parse_case`` takes it)."""
     try:
-        return parse_case(data, doc)
+        return parse_case(data, doc, zone=zone)
     except CaseError:
         located = locate(record, doc)
         if located is None:
             raise
-    return parse_case(located.data, located)
+    return parse_case(located.data, located, zone=zone)
 
 
 def locate(record: Record, doc: Document | None) -> Document | None:

@@ -33,7 +33,7 @@ def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not
     policy = Policy.load(rules_dir)
     document = load_document(case_file)
     if why_not is not None:
-        explanation = policy.explain(parse_case(document.data, document), why_not)
+        explanation = policy.explain(parse_case(document.data, document, zone=policy.source.scope.timezone), why_not)
         echo(explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json")
         return
     plan = policy.evaluate(document.data, branches=not no_branches, document=document)

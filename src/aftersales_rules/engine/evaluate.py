@@ -93,7 +93,7 @@ class Engine:
 
     def evaluate(self, data: Any, branches: bool = True, document: Document | None = None) -> Plan:
         try:
-            case = parse_case(data, document)
+            case = parse_case(data, document, zone=self.tz)
         except CaseError as exc:  # with the attributes this policy does not declare: every problem at once
             names = data.get("attributes") if isinstance(data, dict) else None
             names = names if isinstance(names, dict) else {}
@@ -109,7 +109,7 @@ class Engine:
     def match(self, data: Any) -> tuple[Case, Decision, dict[int, dict[str, Any]]]:
         """The case, what the rules decided for it, and the facts each stratum was matched with (by stratum
         index): what an explanation is made of (explain.py). Raises what ``evaluate`` raises before a plan."""
-        case = parse_case(data)
+        case = parse_case(data, zone=self.tz)
         self._check_effective(case)
         part = self.compiled.partitions[case.issue.kind]
         seen: dict[int, dict[str, Any]] = {}

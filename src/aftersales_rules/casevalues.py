@@ -1,0 +1,136 @@
+"""The values a case is made of: money, bounded texts, times with a UTC offset, issue kinds, attribute values.
+
+Split from case.py, which holds the models; case.py re-exports what other modules import from it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+
+from .money import MAX_AMOUNT, MoneyError, parse_money
+from .vocabulary import ISSUE_KINDS, IssueKind
+
+__all__ = [
+    "MAX_NAME",
+    "MAX_SHORT",
+    "MAX_TEXT",
+    "OWN_KIND_PATTERN",
+    "YEARS",
+    "Id",
+    "Kind",
+    "Money",
+    "Name",
+    "Quantity",
+    "Scalar",
+    "Short",
+    "Text",
+    "Time",
+    "attribute_value",
+]
+
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+_CENT = Decimal("0.01")
+
+
+def _money(value: Any) -> Decimal:
+    # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value).quantize(_CENT)
+    if type(value) is Decimal:  # the plan's own amounts: already two places, not negative
+        sign, _, exponent = value.as_tuple()
+        if exponent == -2 and not sign and value <= MAX_AMOUNT:
+            return value
+    try:
+        return parse_money(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _show_money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(_show_money, return_type=str)]
+
+# Every text of a case is bounded. durable_rules compares strings by a 16-bit length, so a text of
+# 65,536 + n UTF-8 bytes would compare as its first n bytes ("U-STAFF" and 65,536 more characters
+# matching a rule on "U-STAFF"). MAX_TEXT characters take at most 4 bytes each, far below that;
+# ids and names are shorter still. language/ bounds a rule's text constants by the same MAX_TEXT.
+MAX_TEXT = 5_000  # characters: reason, item names, attribute texts
+MAX_NAME = 200  # characters: ids, SKUs
+MAX_SHORT = 100  # characters: a courier, a tracking number
+
+Text = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
+Id = Annotated[StrictStr, Field(max_length=MAX_NAME)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=MAX_NAME)]
+Short = Annotated[StrictStr, Field(max_length=MAX_SHORT)]
+Quantity = Annotated[StrictInt, Field(ge=1, le=100_000)]
+
+
+YEARS = (1970, 2199)  # a case's times; beyond them, moments such as "7 days after delivery" leave datetime's range
+
+
+def _in_range(value: datetime) -> datetime:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValueError(f"a time between the years {YEARS[0]} and {YEARS[1]}, got {value.isoformat()}")
+    return value
+
+
+Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+# A policy's own issue kind (docs/rule-language.md, "A policy's own issue kinds"): x_ and a lowercase name. A case
+# parsed without a policy accepts any such name; the policy that evaluates it refuses one it does not declare.
+OWN_KIND_PATTERN = r"^x_[a-z0-9_]{1,62}$"
+_OWN_KIND = re.compile(OWN_KIND_PATTERN)
+
+
+def _kind(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if type(value) is str and _OWN_KIND.match(value):
+        return value
+    return handler(value)  # one of the standard kinds, or the error that lists them
+
+
+Kind = Annotated[
+    IssueKind,
+    WrapValidator(_kind),
+    WithJsonSchema(
+        {
+            "description": "one of the standard issue kinds, or a policy's own kind (x_...) that the policy declares",
+            "anyOf": [
+                {"type": "string", "enum": list(ISSUE_KINDS)},
+                {"type": "string", "pattern": OWN_KIND_PATTERN},
+            ],
+        }
+    ),
+]
+"""``issue.kind``: a standard kind (``IssueKind``), or a policy's own ``x_…`` kind (a ``str`` at run time)."""
+
+
+Scalar = StrictBool | StrictInt | Decimal | Text | None
+
+
+def attribute_value(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, (dict, list)):
+        raise ValueError("an attribute must be a single value (text, number, true/false), not a list or mapping")
+    if isinstance(value, str) and len(value) > MAX_TEXT:  # one message, not one for each type of Scalar
+        raise ValueError(f"must have at most {MAX_TEXT} characters")
+    return value
