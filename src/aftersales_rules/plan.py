@@ -92,6 +92,7 @@ class CompensationLine(_Out):
     component: CompensationComponent | OwnComponent
     amount: Money
     paid_by: Party
+    sku: str | None = None  # the order line of a per-item component (null otherwise)
 
 
 class Compensation(_Out):
