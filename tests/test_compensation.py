@@ -74,7 +74,7 @@ def test_fraud_is_three_times_the_price_at_least_500_and_outside_the_refund(tmp_
     assert data["compensation"] == {
         "total": "897.00",
         "currency": "CNY",
-        "lines": [{"component": "fraud", "amount": "897.00", "paid_by": "seller"}],
+        "lines": [{"component": "fraud", "amount": "897.00", "paid_by": "seller", "sku": None}],
         "pending": [],
     }
 

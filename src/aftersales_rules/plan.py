@@ -118,6 +118,9 @@ class CompensationLine(_Out):
     )
     amount: Money = Field(description="How much, within the line's minimum and maximum.")
     paid_by: Party = Field(description="Who pays it.")
+    sku: str | None = Field(
+        None, description="The order line of a per-item component (`per_item: true`); null otherwise."
+    )
 
 
 class Compensation(_Out):

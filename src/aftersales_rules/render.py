@@ -92,7 +92,7 @@ def render_text(plan: Plan, near_misses: Sequence[RuleExplanation] = ()) -> str:
     if paid.lines or paid.pending:  # payments that are not refunds: shown apart, only where there are any
         out.append(f"Compensation: {paid.total:.2f} {paid.currency} (not part of the refund)")
         for paid_line in paid.lines:
-            label = f"{paid_line.component}, paid by {paid_line.paid_by}"
+            label = f"{paid_line.component}{f' {paid_line.sku}' if paid_line.sku else ''}, paid by {paid_line.paid_by}"
             out.append(f"  {label:<40} {paid_line.amount:>10.2f}")
         for component in paid.pending:
             out.append(f"  {component:<40} {'pending':>10}")

@@ -155,7 +155,7 @@ def _refund_bounds(source: PolicySource, where: RuleLocator) -> list[Finding]:
             continue
         for goods, fee, postage in SCENARIOS:
             bounds = dict(zip(PAID_FACTS, (goods, fee, postage), strict=True))
-            bounds["affected.profit"] = goods
+            bounds.update({"affected.profit": goods, "item.line_total": goods, "item.unit_price": goods})
             total, unbounded = Decimal(0), None
             for line in lines:
                 ups = [a.upper_bound(bounds) for a in (line.amount, line.cap) if a is not None]

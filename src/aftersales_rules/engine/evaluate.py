@@ -124,7 +124,7 @@ class Engine:
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
         winners = decision.winners if self.compensates else {}  # a policy without compensation skips looking
-        paid = compensation(winners, decision.values, refund.currency)
+        paid = compensation(winners, decision.values, refund.currency, case)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
         awaiting.extend(_release_awaits(case, refund.release))  # what the release waits for
         branch_list: list[Branch] = []
@@ -139,7 +139,7 @@ class Engine:
                     what_if.update(implied(fact.path, value, what_if, self.source.scope.items))
                     d2 = self._decide(part, what_if)
                     r2, p2, f2, _ = self._settle(case, d2)
-                    c2 = compensation_total(d2.winners, d2.values) if self.compensates else ZERO
+                    c2 = compensation_total(d2.winners, d2.values, case) if self.compensates else ZERO
                     found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit, c2)))
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)

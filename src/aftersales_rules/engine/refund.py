@@ -16,7 +16,7 @@ from ..language.rules import LegSpec, LineSpec
 from ..money import MAX_AMOUNT, ZERO, quantize
 from ..plan import Leg, RefundLine, Share
 
-__all__ = ["cap_lines", "leg", "refund_lines", "split"]
+__all__ = ["cap_lines", "leg", "per_item_lines", "refund_lines", "split"]
 
 
 def leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
@@ -77,6 +77,14 @@ def refund_lines(
     offer: Decimal | None = None
     offered: list[str] = []
     for spec in specs:
+        if spec.per_item is not None:  # one line per affected item (language/peritem.py)
+            own, unsure = per_item_lines(case, spec, values)
+            if unsure and spec.component not in pending:
+                pending.append(spec.component)
+            total += sum((amount for _, amount in own), ZERO)
+            comp = spec.component
+            lines.extend(RefundLine(component=comp, sku=sku, amount=min(a, paid)) for sku, a in own if a > 0)
+            continue
         cap = spec.cap.value(values) if spec.cap is not None else None
         if spec.component == "goods" and spec.amount is None and spec.agreed is None:
             pairs = case.affected()
@@ -113,6 +121,23 @@ def refund_lines(
             total += quantize(amount)
             lines.append(RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
     return lines, pending, quantize(total), offer, tuple(offered)
+
+
+def per_item_lines(case: Case, spec: LineSpec, values: dict[str, Any]) -> tuple[list[tuple[str, Decimal]], bool]:
+    """A per-item line's amounts, one per chosen SKU (its formula cut to its cap, rounded), and
+    whether an item has no line yet because a value its formula or its item condition reads is unknown."""
+    assert spec.amount is not None  # a per-item line always has its amount (rules._per_item_line)
+    chosen, unsure = spec.per_item.each(case, values)
+    out = []
+    for sku, facts in chosen:
+        amount = spec.amount.value(facts)
+        cap = spec.cap.value(facts) if spec.cap is not None else None
+        if amount is None or (spec.cap is not None and cap is None):
+            unsure = True
+            continue
+        amount = quantize(amount if cap is None else min(amount, cap))
+        out.append((sku, amount))
+    return out, unsure
 
 
 def cap_lines(lines: list[RefundLine], bound: Decimal) -> list[RefundLine]:

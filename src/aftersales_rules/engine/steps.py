@@ -135,7 +135,9 @@ def _compensation_extras(paid: Compensation | None, names: tuple[str, ...], lang
     """``{compensation.total}`` and ``{compensation.<component>}``: the plan's figures, or, where it holds
     none, what it is still waiting for ("the compensation for fraud (amount not known yet)") or "nothing"."""
     en = lang == "en"
-    amounts = {line.component: line.amount for line in paid.lines} if paid else {}
+    amounts: dict[str, Any] = {}  # a per-item component: the sum of its lines
+    for line in paid.lines if paid else ():
+        amounts[line.component] = amounts.get(line.component, 0) + line.amount
     pending = list(paid.pending) if paid else []
     out: dict[str, Any] = {}
     for name in names:

@@ -10,6 +10,7 @@ Forms (each may be a ``$name`` shared value)::
     {sum: [a, b]}                      the total (unknown if any is)
     {minus: [a, b]}                    a less b (less c, ...), never below 0.00 (unknown if any is)
     {first_known: [a, b]}              the first that is known: "profit, else the postage"
+    {times: item.quantity, of: a}      a per-item line's affected quantity as the factor (peritem.py)
 
 Amounts are ``Decimal``; nothing here passes through the rule engine. Rounding: every amount
 is in cents (two places) and each percentage and each factor is rounded half-up to the cent
@@ -37,6 +38,7 @@ class Amount:
     fixed: Decimal | None = None
     path: str = ""
     percent: Decimal | None = None  # the percentage of a "percent", the factor of a "times"
+    # (a "times" without one takes its factor from ``path``: item.quantity, language/peritem.py)
     items: tuple[Amount, ...] = ()
 
     def value(self, facts: dict[str, Any]) -> Decimal | None:
@@ -50,9 +52,9 @@ class Amount:
             base = self.items[0].value(facts)
             return None if base is None else percent_of(self.percent, base)
         if form == "times":
-            assert self.percent is not None  # every factor has one (parse_amount)
+            factor = self.percent if self.percent is not None else facts.get(self.path)
             base = self.items[0].value(facts)
-            return None if base is None else times(self.percent, base)
+            return None if base is None or factor is None else times(factor, base)
         values = [item.value(facts) for item in self.items]
         if form == "first_known":
             return next((v for v in values if v is not None), None)
@@ -69,7 +71,7 @@ class Amount:
 
     def facts_read(self) -> set[str]:
         if self.form == "fact":
-            return {self.path}
+            return set() if self.path.startswith(ITEM) else {self.path}  # an item's own figure is no case fact
         out: set[str] = set()
         for item in self.items:
             out |= item.facts_read()
@@ -86,9 +88,8 @@ class Amount:
             base = self.items[0].upper_bound(bounds)
             return None if base is None else percent_of(self.percent, base)
         if self.form == "times":
-            assert self.percent is not None  # every factor has one (parse_amount)
             base = self.items[0].upper_bound(bounds)
-            return None if base is None else times(self.percent, base)
+            return None if base is None or self.percent is None else times(self.percent, base)
         if self.form == "minus":  # at most the first amount: what is taken off is never below 0.00
             return self.items[0].upper_bound(bounds)
         ups = [item.upper_bound(bounds) for item in self.items]
@@ -108,14 +109,16 @@ class Amount:
             assert self.percent is not None  # every percentage has one (parse_amount)
             return f"{self.percent.normalize():f}% of {self.items[0].describe()}"
         if self.form == "times":
-            assert self.percent is not None  # every factor has one (parse_amount)
-            return f"{self.percent.normalize():f} times {self.items[0].describe()}"
+            factor = self.path if self.percent is None else f"{self.percent.normalize():f}"
+            return f"{factor} times {self.items[0].describe()}"
         return f"{self.form}({', '.join(i.describe() for i in self.items)})"
 
 
 _LISTS = ("min", "max", "sum", "minus", "first_known")
 _FACTORS = {"percent": Decimal(10_000), "times": Decimal(100)}  # a formula "{<key>: n, of: amount}": its largest n
 FORMULAS = ("percent", "times", *_LISTS)  # every formula, as the errors list them
+ITEM = "item."  # the names of a per-item line's own figures (language/peritem.py)
+QUANTITY = "item.quantity"  # the one factor that is a name: a per-item line's affected quantity
 
 
 def parse_amount(r: Reader, value: Any) -> Amount | None:
@@ -136,7 +139,8 @@ def parse_amount(r: Reader, value: Any) -> Amount | None:
         fact = r.scope.fact(value)
         if fact is None or fact.type != "money":
             money = [p for p, f in r.scope.facts.items() if f.type == "money"]
-            r.error("unknown_fact", *suggest(f"{quoted(value)} is not a money fact", value, money))
+            hint = " (an item's own figures need a per_item line)" if value.startswith(ITEM) else ""
+            r.error("unknown_fact", *suggest(f"{quoted(value)} is not a money fact", value, money, otherwise=hint))
             return None
         return Amount("fact", path=value)
     if not isinstance(value, dict) or len(value) == 0:
@@ -191,6 +195,9 @@ def _scaled(r: Reader, value: dict, key: str | None) -> Amount | None:
     ok, number = r.at(key).deref(value[key])
     if not ok:
         return None
+    if key == "times" and number == QUANTITY and r.scope.fact(QUANTITY) is not None:
+        base = parse_amount(r.at("of"), value["of"])
+        return None if base is None else Amount(key, path=QUANTITY, items=(base,))
     try:
         number = Decimal(str(number)) if not isinstance(number, bool) else None
     except InvalidOperation:

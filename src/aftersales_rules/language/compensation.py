@@ -9,6 +9,8 @@ A rule's ``then.compensation`` is a list of lines, one per component::
         at_least: "500.00"                        # optional: the formula's minimum
         at_most: "5000.00"                        # optional: its maximum (wins over at_least)
         paid_by: seller                           # a party; default seller
+        per_item: true                            # optional: one line per affected item (language/peritem.py),
+        only: {category: food}                    # its formulas naming item.line_total, ...; only / except
 
 Each line decides one single-valued output, ``compensation.<component>`` (the conflict policy of
 engine/decision.py: the applying rule of highest priority that sets it), so a late-shipment rule and
@@ -30,6 +32,7 @@ from ..errors import quoted
 from ..money import ZERO
 from ..vocabulary import COMPENSATION_COMPONENTS
 from .amounts import Amount, parse_amount
+from .peritem import PerItem, item_reader, parse_per_item
 from .rulefile import CompensationModel
 from .scope import Reader
 
@@ -50,6 +53,7 @@ class CompensationSpec:
     paid_by: str
     at_least: Amount | None = None
     at_most: Amount | None = None
+    per_item: PerItem | None = None  # worked out once per affected item, a line per SKU (peritem.py)
 
     def value(self, facts: dict[str, Any]) -> Decimal | None:
         """The formula, raised to ``at_least`` and then cut to ``at_most``; None while any of them is unknown."""
@@ -115,6 +119,15 @@ def _line(r: Reader, value: Any) -> CompensationSpec | None:
             ),
         )
         return None
+    ok, per_item = parse_per_item(r, model)
+    if not ok:
+        return None
+    if per_item is None and (model.only is not None or model.except_ is not None):
+        key = "only" if model.only is not None else "except"
+        r.at(key).error("invalid_value", f"{quoted(key)} goes on a per_item line: add per_item: true", on_key=True)
+        return None
+    if per_item is not None:
+        r = item_reader(r)
     parts: dict[str, Amount | None] = {}
     for name in ("amount", "at_least", "at_most"):
         raw = getattr(model, name)
@@ -131,4 +144,4 @@ def _line(r: Reader, value: Any) -> CompensationSpec | None:
             return None
     amount = parts["amount"]
     assert amount is not None  # required by the model
-    return CompensationSpec(model.component, amount, model.paid_by, low, high)
+    return CompensationSpec(model.component, amount, model.paid_by, low, high, per_item)

@@ -128,8 +128,10 @@ def parse_quantified(r: Reader, path: str, spec: Any) -> Condition | None:
     flag = f"{path}({text})"
     if flag not in r.scope.items.quantified:
         r.scope.items.quantified[flag] = Quantified(quantifier, node, text)
+        # only known / unknown tests: the flag is never unknown itself (the linter's model leaves it out)
+        unsure = any(isinstance(n, Test) and n.op not in ("known", "unknown") for n in walk(node))
         r.scope.facts[flag] = Fact(
-            flag, "bool", f"{quantifier} of the affected items: {text}", nullable=True, awaitable=True
+            flag, "bool", f"{quantifier} of the affected items: {text}", nullable=unsure, awaitable=True
         )
     return ItemTest(flag, "eq", True, r.location)
 
@@ -183,7 +185,8 @@ def goods_filter(r: Reader, model: Any) -> tuple[bool, ItemFilter | None]:
     if only is not None and excluded is not None:
         r.at("except").error("invalid_value", "a goods line takes 'only' or 'except', not both", on_key=True)
         return False, None
-    if model.component != "goods" or model.amount is not None or model.agreed is not None:
+    per_item = getattr(model, "per_item", False)  # a per-item line (language/peritem.py) chooses its items too
+    if not per_item and (model.component != "goods" or model.amount is not None or model.agreed is not None):
         r.at(key).error(
             "invalid_value",
             f"{quoted(key)} chooses the items of a goods line that refunds each item's own price: "

@@ -147,6 +147,7 @@ class LineModel(_Model):
     agreed: Any = None
     only: Any = Field(None, description="goods: only the affected items this item condition holds for")
     except_: Any = Field(None, alias="except", description="goods: the affected items except those it holds for")
+    per_item: StrictBool = Field(False, description="one line per affected item: amount and cap may name item.*")
 
 
 class RefundModel(_Model):
@@ -162,6 +163,9 @@ class CompensationModel(_Model):
     at_least: Any = None
     at_most: Any = None
     paid_by: Party = "seller"
+    per_item: StrictBool = Field(False, description="one line per affected item: the formulas may name item.*")
+    only: Any = Field(None, description="per_item: only the affected items this item condition holds for")
+    except_: Any = Field(None, alias="except", description="per_item: the affected items except those it holds for")
 
 
 class GestureModel(_Model):

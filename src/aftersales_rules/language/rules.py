@@ -20,6 +20,7 @@ from .compensation import parse_compensation
 from .conditions import Condition
 from .items import goods_filter
 from .moments import Moment, parse_moment
+from .peritem import item_reader, parse_per_item
 from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
 from .steptext import LEG_PLACEHOLDERS, TextSpec, is_extra, parse_text
@@ -52,6 +53,7 @@ class LineSpec:
     cap: Amount | None
     agreed: Amount | None = None  # an offer: the amount agreed with the buyer, at most ``cap``; no line until known
     items: Any = None  # an items.ItemFilter: a goods line's items chosen by an item condition (only / except)
+    per_item: Any = None  # a peritem.PerItem: one line per affected item, its formulas naming item.*
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,10 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
     model = _model(r, LineModel, value)
     if model is None:
         return None
-    ok, chosen = goods_filter(r, model)
+    ok, per_item = parse_per_item(r, model)
+    if per_item is not None:
+        return _per_item_line(item_reader(r), model, per_item)
+    ok, chosen = (False, None) if not ok else goods_filter(r, model)
     if not ok:
         return None
     if model.agreed is not None:
@@ -199,6 +204,18 @@ def _line(r: Reader, value: Any) -> LineSpec | None:
         if cap is None:
             return None
     return LineSpec(model.component, amount, cap, items=chosen)
+
+
+def _per_item_line(r: Reader, model: LineModel, per_item: Any) -> LineSpec | None:
+    """``{component, per_item: true, amount, cap}``: worked out for each affected item (language/peritem.py)."""
+    if model.agreed is not None:
+        r.at("agreed").error("invalid_value", "an offer ('agreed') is one amount, not per item", on_key=True)
+        return None
+    amount = parse_amount(r.at("amount"), model.amount)
+    cap = parse_amount(r.at("cap"), model.cap) if model.cap is not None else None
+    if amount is None or (model.cap is not None and cap is None):
+        return None
+    return LineSpec(model.component, amount, cap, per_item=per_item)
 
 
 def _offer(r: Reader, model: LineModel) -> LineSpec | None:
