@@ -49,7 +49,7 @@ class Test:
         if self.op == "unknown":
             return f"{self.path} is unknown"
         symbol = _SYMBOLS[self.op]
-        return f"{self.path} {symbol} {_show(self.value)}"
+        return f"{self.path} {symbol} {show_value(self.value)}"
 
 
 @dataclass(frozen=True)
@@ -102,9 +102,9 @@ EQUALITY_OPS = {"is": "eq", "is_not": "ne", "in": "in", "not_in": "not_in", "kno
 ALL_OPS = (*EQUALITY_OPS, *NUMBER_OPS, *TIME_OPS, "within_days_after")
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:  # as a condition's text shows it (items.py too)
     if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):

@@ -25,14 +25,13 @@ listed in ``refund.pending``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from ..case import Item
 from ..diagnostics import suggest
 from ..errors import quoted
 from ..money import parse_money
-from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, parse_condition, walk
+from .conditions import All, AnyOf, Condition, FactRef, Not, Ref, Test, parse_condition, show_value, walk
 from .facts import Fact
 from .itemfacts import line_values, misfit, truth
 from .scope import QUANTIFIERS, Definition, ItemScope, Reader, Scope
@@ -156,7 +155,7 @@ def _text(node: Condition) -> str:
     if isinstance(node, Test):
         if node.op in ("known", "unknown"):
             return f"{node.path} {node.op}"
-        return f"{node.path} {_WORDS[node.op]} {_show(node.value)}"
+        return f"{node.path} {_WORDS[node.op]} {show_value(node.value)}"
     if isinstance(node, Not):
         return f"not ({_text(node.item)})"
     if isinstance(node, Ref):
@@ -164,16 +163,6 @@ def _text(node: Condition) -> str:
     assert isinstance(node, (All, AnyOf))
     parts = [f"({_text(i)})" if isinstance(i, (All, AnyOf)) else _text(i) for i in node.items]
     return (" and " if isinstance(node, All) else " or ").join(parts)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value.path if isinstance(value, FactRef) else str(value)
 
 
 def goods_filter(r: Reader, model: Any) -> tuple[bool, ItemFilter | None]:
