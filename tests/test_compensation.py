@@ -151,7 +151,7 @@ def test_each_component_is_decided_by_the_conflict_policy(tmp_path):
 
 def test_an_amount_not_known_yet_is_pending_never_guessed(tmp_path):
     text = {
-        "zh": "賠償 {compensation.total} 元，其中違約金 {compensation.late_shipment} 元",
+        "zh": "赔偿 {compensation.total} 元，其中违约金 {compensation.late_shipment} 元",
         "en": "Pay {compensation.total}, of which {compensation.late_shipment} for the delay",
     }
     claim = {"component": "late_shipment", "amount": "issue.requested_amount", "at_most": "30.00"}
@@ -170,17 +170,17 @@ def test_an_amount_not_known_yet_is_pending_never_guessed(tmp_path):
         "of which the late-shipment compensation (amount not known yet) for the delay"
     )
     assert (
-        plan.steps[0].text.zh == "賠償 延遲發貨違約金（金額待定），其中違約金 延遲發貨違約金（金額待定）"
+        plan.steps[0].text.zh == "赔偿 延迟发货违约金（金额待定），其中违约金 延迟发货违约金（金额待定）"
     )  # no 元 after words
     plan = policy.evaluate(case(issue__requested_amount="50.00"))
     assert [(c.component, str(c.amount)) for c in plan.compensation.lines] == [("late_shipment", "30.00")]
     assert plan.steps[0].text.en == "Pay 30.00, of which 30.00 for the delay"
-    assert plan.steps[0].text.zh == "賠償 30.00 元，其中違約金 30.00 元"
+    assert plan.steps[0].text.zh == "赔偿 30.00 元，其中违约金 30.00 元"
 
 
 def test_step_texts_name_each_line_and_say_nothing_for_a_line_the_plan_does_not_hold(tmp_path):
     text = {
-        "zh": "欺詐賠償 {compensation.fraud} 元，補償 {compensation.goodwill} 元",
+        "zh": "欺诈赔偿 {compensation.fraud} 元，补偿 {compensation.goodwill} 元",
         "en": "fraud {compensation.fraud}, goodwill {compensation.goodwill}",
     }
     policy = make_policy(
@@ -188,7 +188,7 @@ def test_step_texts_name_each_line_and_say_nothing_for_a_line_the_plan_does_not_
     )
     plan = policy.evaluate(goods("299.00"))
     assert plan.steps[0].text.en == "fraud 897.00, goodwill nothing"
-    assert plan.steps[0].text.zh == "欺詐賠償 897.00 元，補償 無"  # a currency word after words is left out
+    assert plan.steps[0].text.zh == "欺诈赔偿 897.00 元，补偿 无"  # a currency word after words is left out
 
 
 @pytest.mark.parametrize(
@@ -370,8 +370,8 @@ def test_a_policy_that_adds_compensation_changes_the_cases_it_pays(tmp_path):
 
 
 PAY_TEXT = {
-    "zh": "退款 {refund.total} 元；另付賠償 {compensation.total} 元（違約金 {compensation.late_shipment} 元，"
-    "補償 {compensation.goodwill} 元）",
+    "zh": "退款 {refund.total} 元；另付赔偿 {compensation.total} 元（违约金 {compensation.late_shipment} 元，"
+    "补偿 {compensation.goodwill} 元）",
     "en": "Refund {refund.total}; compensation {compensation.total} (late shipment {compensation.late_shipment}, "
     "goodwill {compensation.goodwill})",
 }

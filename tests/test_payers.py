@@ -36,7 +36,7 @@ TELL_BUYER = {
     "actor": "customer_service",
     "action": "message_buyer",
     "text": {
-        "zh": "運費險賠 {postage.return_leg.shares.insurer} 元（最多 {postage.return_leg.cap} 元），"
+        "zh": "运费险赔 {postage.return_leg.shares.insurer} 元（最多 {postage.return_leg.cap} 元），"
         "您自付 {postage.return_leg.shares.buyer} 元",
         "en": "The insurer pays {postage.return_leg.shares.insurer} of your return postage "
         "(at most {postage.return_leg.cap}); you pay {postage.return_leg.shares.buyer}",
@@ -172,10 +172,10 @@ def test_steps_name_the_shares_and_the_cap_only_as_the_plan_holds_them(tmp_path)
     policy = _insured_policy(tmp_path)
     text = policy.evaluate(_returned("18.00")).steps[0].text
     assert text.en == "The insurer pays 10.00 of your return postage (at most 10.00); you pay 8.00"
-    assert text.zh == "運費險賠 10.00 元（最多 10.00 元），您自付 8.00 元"
+    assert text.zh == "运费险赔 10.00 元（最多 10.00 元），您自付 8.00 元"
     text = policy.evaluate(_returned("8.00")).steps[0].text
     assert text.en == "The insurer pays 8.00 of your return postage (at most 10.00); you pay nothing"
-    assert text.zh == "運費險賠 8.00 元（最多 10.00 元），您自付 零"  # no 0.00 to pay, and no 元 after words
+    assert text.zh == "运费险赔 8.00 元（最多 10.00 元），您自付 零"  # no 0.00 to pay, and no 元 after words
     text = policy.evaluate(_returned()).steps[0].text
     assert text.en == (
         "The insurer pays its share (amount not known yet) of your return postage (at most 10.00); "
@@ -300,7 +300,7 @@ SPLIT_RULES = [
                     "action": "x_claim",
                     "text": {
                         "zh": "平台付 {postage.outbound_leg.shares.platform} 元，"
-                        "賣家付 {postage.outbound_leg.shares.seller} 元",
+                        "卖家付 {postage.outbound_leg.shares.seller} 元",
                         "en": "Platform {postage.outbound_leg.shares.platform}, "
                         "seller {postage.outbound_leg.shares.seller}",
                     },

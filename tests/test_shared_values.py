@@ -44,24 +44,24 @@ RETURN = late_case("return_no_reason_outside_window.yaml", "2026-03-20T10:00:00+
 
 def test_widening_the_window_changes_what_the_buyer_is_told(tmp_path, reference_policy):
     zh, en = decline_text(reference_policy, RETURN)
-    assert "the 7-day no-reason return" in en and zh.startswith("禮貌說明：七天無理由退貨") and "超過七天" in zh
+    assert "the 7-day no-reason return" in en and zh.startswith("礼貌说明：七天无理由退货") and "超过七天" in zh
     zh, en = decline_text(Policy.load(rules_copy(tmp_path, 15)), RETURN)
     assert "the 15-day no-reason return" in en and "7-day" not in en
-    assert zh.startswith("禮貌說明：十五天無理由退貨") and "這單已經超過十五天，" in zh and "七" not in zh
+    assert zh.startswith("礼貌说明：十五天无理由退货") and "这单已经超过十五天，" in zh and "七" not in zh
 
 
 def test_the_refund_request_decline_follows_the_window_too(tmp_path):
     data = load_document(EXAMPLES / "refund_request_outside_window_declined.yaml").data
     case = {**data, "opened_at": "2026-12-30T10:00:00+08:00"}
     zh, en = decline_text(Policy.load(rules_copy(tmp_path, 30)), case)
-    assert "(past the 30-day no-reason window)" in en and "（已超過三十天無理由期限）" in zh
+    assert "(past the 30-day no-reason window)" in en and "（已超过三十天无理由期限）" in zh
 
 
 def test_the_law_s_own_seven_days_stay_whatever_the_window(tmp_path):
-    """Custom-made goods are excluded from the statutory 七天無理由 return: that text names the law, not the value."""
+    """Custom-made goods are excluded from the statutory 七天无理由 return: that text names the law, not the value."""
     case = load_document(EXAMPLES / "return_custom_made_declined.yaml").data
     zh, _ = decline_text(Policy.load(rules_copy(tmp_path, 15)), case)
-    assert "依法不適用七天無理由退貨" in zh
+    assert "依法不适用七天无理由退货" in zh
 
 
 @pytest.mark.parametrize(

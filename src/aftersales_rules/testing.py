@@ -37,14 +37,14 @@ ATTRIBUTES: dict[str, dict[str, Any]] = {
 # sku, name, price, cost (None: cost not recorded)
 CATALOGUE = [
     ("TEAK-STOOL-40", "柚木小凳", "299.00", "180.00"),
-    ("OAK-SHELF-3", "橡木三層架", "459.00", "260.00"),
-    ("WALNUT-DESK-120", "黑胡桃書桌", "2380.00", "1490.00"),
-    ("PINE-BED-150", "松木雙人床", "1899.00", "1120.00"),
-    ("ASH-CHAIR", "白蠟木餐椅", "399.00", "215.00"),
-    ("BAMBOO-TRAY", "竹托盤", "59.00", None),
-    ("LINEN-PILLOW", "亞麻抱枕", "68.00", "30.00"),
+    ("OAK-SHELF-3", "橡木三层架", "459.00", "260.00"),
+    ("WALNUT-DESK-120", "黑胡桃书桌", "2380.00", "1490.00"),
+    ("PINE-BED-150", "松木双人床", "1899.00", "1120.00"),
+    ("ASH-CHAIR", "白蜡木餐椅", "399.00", "215.00"),
+    ("BAMBOO-TRAY", "竹托盘", "59.00", None),
+    ("LINEN-PILLOW", "亚麻抱枕", "68.00", "30.00"),
     ("ELM-TEA-TABLE", "老榆木茶几", "1280.00", "790.00"),
-    ("CHERRY-BOX", "櫻桃木收納盒", "129.00", "61.50"),
+    ("CHERRY-BOX", "樱桃木收纳盒", "129.00", "61.50"),
     ("ROSEWOOD-VASE", "花梨木花瓶", "88.80", None),
 ]
 COURIERS = ["sf_express", "freight", "jd_express", "ems", "zto", None]

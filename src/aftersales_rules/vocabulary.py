@@ -141,10 +141,10 @@ Component = Literal["goods", "return_postage", "original_shipping", "price_diffe
 shipping fee, a price difference, or an agreed part of the price."""
 COMPONENTS: tuple[Component, ...] = get_args(Component)
 COMPONENT_WORDS: dict[Component, tuple[str, str]] = {
-    "goods": ("the goods", "貨款"),
-    "return_postage": ("the return postage", "退貨運費"),
-    "original_shipping": ("the original postage", "原運費"),
-    "price_difference": ("the price difference", "差價"),
+    "goods": ("the goods", "货款"),
+    "return_postage": ("the return postage", "退货运费"),
+    "original_shipping": ("the original postage", "原运费"),
+    "price_difference": ("the price difference", "差价"),
     "partial": ("the partial refund", "部分退款"),
 }
 """What a step calls a refund component whose amount is not known yet (English, Chinese)."""
@@ -159,9 +159,9 @@ a penalty for shipping after the promised time (违约金), the statutory extra 
 false advertising (消费者权益保护法 art. 55), or cash goodwill. A policy's own start with ``x_``."""
 COMPENSATION_COMPONENTS: tuple[CompensationComponent, ...] = get_args(CompensationComponent)
 COMPENSATION_WORDS: dict[CompensationComponent, tuple[str, str]] = {
-    "late_shipment": ("the late-shipment compensation", "延遲發貨違約金"),
-    "fraud": ("the compensation for fraud", "欺詐賠償"),
-    "goodwill": ("the goodwill compensation", "補償金"),
+    "late_shipment": ("the late-shipment compensation", "延迟发货违约金"),
+    "fraud": ("the compensation for fraud", "欺诈赔偿"),
+    "goodwill": ("the goodwill compensation", "补偿金"),
 }
 """What a step calls a compensation component whose amount is not known yet (English, Chinese)."""
 

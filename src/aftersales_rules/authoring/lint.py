@@ -13,7 +13,7 @@ gap                    warning   a combination of facts of an issue kind for whi
                                  rule sets a resolution and ``defaults.resolution`` does;
                        error     …and there is no default (evaluation fails); warning
                                  when no concrete case confirms it
-missing_text           error     a step text without Chinese (zh) or English (en)
+missing_text           error     a step text without one of the policy's languages (zh, en)
 unused_definition      warning   a shared value, text, attribute or derived fact that
                                  nothing uses
 refund_exceeds_paid    warning   a rule's refund lines could add up to more than the
@@ -87,26 +87,21 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
     out = []
     for d in source.scope.definitions.values():
         if d.kind == "text":
-            out.extend(_missing(d.value, d.location, f"text {quoted(d.name)}"))
+            out.extend(_missing(source, d.value, d.location, f"text {quoted(d.name)}"))
     for rule in source.rules:
         steps = (where.raw(rule).get("then") or {}).get("steps") or []
         for i, (raw, spec) in enumerate(zip(steps, rule.steps, strict=True)):
             text = raw.get("text") if isinstance(raw, dict) else None
             if isinstance(text, dict):  # inline; a $name is checked where it is defined
-                out.extend(
-                    _missing(
-                        spec.text,
-                        where.key(rule, "then", "steps", i, "text"),
-                        f"the {spec.action} step of rule {quoted(rule.id)}",
-                    )
-                )
+                place = where.key(rule, "then", "steps", i, "text")
+                out.extend(_missing(source, spec.text, place, f"the {spec.action} step of rule {quoted(rule.id)}"))
     return out
 
 
-def _missing(spec, location: SourceLocation, what: str) -> list[Finding]:
-    out = []
+def _missing(source: PolicySource, spec, location: SourceLocation, what: str) -> list[Finding]:
+    out = []  # in the languages the policy declares (policy.languages, default [zh, en])
     for lang, name in (("zh", "Chinese"), ("en", "English")):
-        if getattr(spec, lang) is None:
+        if lang in source.header.languages and getattr(spec, lang) is None:
             out.append(Finding(location, "missing_text", f"{what} has no {name} ({lang}) text"))
     return out
 

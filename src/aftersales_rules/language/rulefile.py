@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from ..case import MAX_TEXT
 from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN, OWN_NAME_PATTERN
@@ -76,6 +76,18 @@ class PolicyHeader(_Model):
         description="the folder of example cases this policy's tests read, relative to the policy folder; "
         "default: none (cases must be inside the policy folder)",
     )
+    languages: Annotated[list[Literal["zh", "en"]], Field(min_length=1)] = Field(
+        ["zh", "en"],
+        description="the languages every step text carries, the first the one the policy is read in; "
+        "check reports a text missing in one of them (an error); default: [zh, en]",
+    )
+
+    @field_validator("languages")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each language once")
+        return value
 
 
 class Defaults(_Model):

@@ -1,0 +1,93 @@
+"""The reference shop writes Simplified Chinese; a policy declares the languages its texts carry.
+
+Traditional-only characters: each has a distinct Simplified form (亲/親, 这/這, 后/後 …). The table
+is the characters the rewrite to Simplified replaced in rules/ and src/ (and a few more of the
+same kind), so it fails on the Traditional files they were before.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from aftersales_rules import Policy, PolicyError
+from aftersales_rules.authoring.lint import check_policy
+
+from conftest import FIXTURES, RULES
+
+SRC = RULES.parent / "src"
+TRADITIONAL_ONLY = set(
+    "丟並亞併倉個們備價償優內兩動協問單嚴圖墊壞實寫對層幫庫張後從憑戶掃揀換損擔據攤攬數斷於時書會條櫻沒"
+    "況減溝滿潤澤無營爭狀現異當發盡盤確禮節範簽約紋納細結給經繫聯與萬處號螢蠟補裝裡製規視親訂記訪設訴註詐"
+    "評話認誤說調談請諾證議豐負貨責買費賠質購較輸轉辦辯這進運過達違遞適遲還郵釋銷鋪錄錯間際隨雙電響順預頻"
+    "題額顯馬驗體臺點讓為預設"
+)
+TEXT_FILES = ("*.yaml", "*.py", "*.json", "*.md", "*.txt")
+MISSING_TEXT = FIXTURES / "policies" / "lint" / "missing_text"
+
+
+def traditional(text: str) -> str:
+    return "".join(sorted({ch for ch in text if ch in TRADITIONAL_ONLY}))
+
+
+def test_the_table_finds_the_traditional_texts_the_policy_had():
+    assert traditional("親，您好！這裡是售後客服") == "後裡親這"
+    assert traditional("在後台訂單備注處理方案") and traditional("快遞、貨款、運費")
+    assert traditional("亲，您好！这里是售后客服；在后台订单备注处理方案；快递、货款、运费") == ""
+
+
+@pytest.mark.parametrize("folder", [RULES, SRC], ids=["rules", "src"])
+def test_no_traditional_only_character(folder):
+    found = {}
+    for pattern in TEXT_FILES:
+        for path in folder.rglob(pattern):
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if traditional(line):
+                    found[f"{path.relative_to(folder.parent)}:{n}"] = traditional(line)
+    assert found == {}
+
+
+def test_the_reference_policy_is_read_in_chinese_and_english():
+    policy = Policy.load(RULES)
+    assert policy._source.header.languages == ["zh", "en"]
+
+
+def _policy(tmp_path, languages: str | None):
+    folder = tmp_path / "p"
+    shutil.copytree(MISSING_TEXT, folder)
+    if languages is not None:
+        path = folder / "policy.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace('version: "1"}', f'version: "1", languages: {languages}}}'), encoding="utf-8")
+    return folder
+
+
+def _missing(folder) -> list[str]:
+    return [f.message for f in check_policy(folder).findings if f.code == "missing_text"]
+
+
+def test_check_reports_a_text_missing_in_a_declared_language(tmp_path):
+    both = [
+        "text 'apologize' has no English (en) text",
+        "the message_buyer step of rule 'anything.escalate' has no Chinese (zh) text",
+    ]
+    assert _missing(_policy(tmp_path / "default", None)) == both
+    assert _missing(_policy(tmp_path / "both", "[zh, en]")) == both
+    assert _missing(_policy(tmp_path / "zh", "[zh]")) == both[1:]
+    assert _missing(_policy(tmp_path / "en", "[en]")) == both[:1]
+
+
+@pytest.mark.parametrize(
+    ("languages", "says"),
+    [
+        ("[]", "at least 1"),
+        ("[zh, zh]", "each language once"),
+        ("[zh, fr]", "'fr' is not one of zh, en"),
+        ("zh", "list"),
+    ],
+)
+def test_a_language_list_that_is_not_a_subset_of_zh_and_en_is_refused(tmp_path, languages, says):
+    with pytest.raises(PolicyError) as caught:
+        Policy.load(_policy(tmp_path, languages))
+    assert "languages" in str(caught.value) and says in str(caught.value)
