@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -34,6 +34,7 @@ __all__ = [
     "parse_document",
     "read_bounded",
     "read_json_line",
+    "read_stream",
 ]
 
 MAX_FILE_BYTES = 1024 * 1024  # a policy file or case file larger than this is refused
@@ -185,6 +186,18 @@ def read_bounded(path: str | os.PathLike[str], name: str, max_bytes: int = MAX_F
         raise InputError(f"cannot read: {exc.strerror or exc}", where, "unreadable") from None
     if len(raw) > max_bytes:
         raise InputError(f"file is over the {max_bytes:,}-byte limit", where, "too_large")
+    return raw
+
+
+def read_stream(stream: BinaryIO, name: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a stream (standard input) to its end, refused past ``max_bytes`` as ``read_bounded``
+    refuses a file: at most ``max_bytes + 1`` bytes are ever read."""
+    try:
+        raw = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", SourceLocation(name), "unreadable") from None
+    if len(raw) > max_bytes:
+        raise InputError(f"input is over the {max_bytes:,}-byte limit", SourceLocation(name), "too_large")
     return raw
 
 

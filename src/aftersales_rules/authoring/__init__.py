@@ -7,7 +7,7 @@ The documented authoring API (docs/tooling.md), one function a command:
 ``aftersales test``    ``policytests.load_tests``, ``run_tests``, ``check_plan``
 ``aftersales schema``  ``schema.json_schema(name)``, ``schema.SCHEMAS``; ``reference.reference(name)`` (markdown)
 ``aftersales batch``   ``batch.run_batch(...)`` → ``BatchSummary``
-``aftersales diff``    ``impact.diff_policies(...)`` → ``ImpactReport``
+``aftersales diff``    ``impact.diff_policies(...)`` → ``ImpactReport``; ``gitrev.policy_folder(REV:PATH)``
 =====================  ==============================================================
 
 The rest is how they work: casespace.py (the abstract space of cases the

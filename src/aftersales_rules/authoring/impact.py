@@ -11,15 +11,16 @@ compensation (payments that are not refunds) apart from refunds.
 A record that is not a case, or a case that fails under both policies, is kept
 as the error record batch writes for it (``batch.error_fields``) and counted;
 nothing ends the run but the policies themselves failing to load. Both policies
-are loaded side by side in one process (each load has ruleset names of its own).
+are loaded side by side in one process (each load has ruleset names of its own);
+with ``jobs`` > 1 in each worker process (``pool.in_order``), the report the same.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +30,9 @@ from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
 from .batch import error_fields, error_text, problems_of
+from .pool import in_order
 from .records import Record, case_id_of, case_of, locate, read_cases, read_record
+from .stopping import in_worker
 
 __all__ = [
     "CONTRACT",
@@ -37,6 +40,7 @@ __all__ = [
     "ImpactReport",
     "Outcome",
     "compare_policies",
+    "compare_record",
     "describe",
     "diff_policies",
     "field_value",
@@ -231,49 +235,101 @@ class ImpactReport:
         }
 
 
-def compare_policies(old: Policy, new: Policy, records: Iterable[Record | None]) -> ImpactReport:
-    """Evaluate every record (as ``records.read_cases`` yields them, read as batch reads them) with both policies."""
-    report = ImpactReport(f"{old.name} {old.version}", f"{new.name} {new.version}", old.digest, new.digest)
+def compare_record(old: Policy, new: Policy, record: Record) -> CaseChange | dict[str, Any] | None:
+    """One record evaluated with both policies: its change, the error record of a case neither policy
+    decided (a dict, as batch writes it), or None when nothing changed. What it returns can be
+    pickled (the errors' exceptions are left out): a worker process sends it back as it is."""
+    where, ref = record.where, record.ref
+    case_id = None
+    try:
+        data, doc = read_record(record)
+        case_id = case_id_of(data)
+        case = case_of(record, data, doc, zone=new.source.scope.timezone)
+    except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
+        return error_fields(case_id, exc, where, ref)
+    before, after = _outcome(old, case, doc), _outcome(new, case, doc)
+    if any(isinstance(o.failure, CaseError) for o in (before, after)) and (located := locate(record, doc)):
+        before, after = _outcome(old, case, located), _outcome(new, case, located)  # its problems placed
+    if before.failure is not None and after.failure is not None:
+        return error_fields(case.case_id, after.failure, where, ref)
+    change = CaseChange(
+        case.case_id, case.issue.kind, where, ref, replace(before, failure=None), replace(after, failure=None)
+    )
+    return change if change.changed else None
+
+
+def compare_policies(
+    old: Policy, new: Policy, records: Iterable[Record | None], progress: Callable[[int], None] | None = None
+) -> ImpactReport:
+    """Evaluate every record (as ``records.read_cases`` yields them, read as batch reads them) with both
+    policies; ``progress`` is told the number of cases done after each."""
+    report = _report(old, new)
     for record in records:
-        if record is None:
-            continue
-        where, ref = record.where, record.ref
-        report.cases += 1
-        case_id = None
-        try:
-            data, doc = read_record(record)
-            case_id = case_id_of(data)
-            case = case_of(record, data, doc, zone=new.source.scope.timezone)
-        except Exception as exc:  # not a case: neither policy can decide it; kept as batch keeps it
-            report.errors.append(error_fields(case_id, exc, where, ref))
-            continue
-        before, after = _outcome(old, case, doc), _outcome(new, case, doc)
-        if any(isinstance(o.failure, CaseError) for o in (before, after)) and (located := locate(record, doc)):
-            before, after = _outcome(old, case, located), _outcome(new, case, located)  # its problems placed
-        if before.failure is not None and after.failure is not None:
-            report.errors.append(error_fields(case.case_id, after.failure, where, ref))
-            continue
-        change = CaseChange(case.case_id, case.issue.kind, where, ref, before, after)
-        if change.changed:
-            report.changes.append(change)
+        if record is not None:
+            _add(report, compare_record(old, new, record), progress)
     return report
 
 
 def diff_policies(
-    old_rules: str | os.PathLike[str], new_rules: str | os.PathLike[str], cases: str | os.PathLike[str]
+    old_rules: str | os.PathLike[str],
+    new_rules: str | os.PathLike[str],
+    cases: str | os.PathLike[str],
+    jobs: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> ImpactReport:
-    """Load both policies and compare them on the cases of a JSONL file or a directory."""
+    """Load both policies and compare them on the cases of a JSONL file or a directory, on ``jobs``
+    worker processes (each loads both policies; the report is the same for any number)."""
     old = Policy.load(old_rules)
     try:
         new = Policy.load(new_rules)
     except BaseException:
         old.close()
         raise
-    try:
-        return compare_policies(old, new, read_cases(cases))
-    finally:
-        old.close()
-        new.close()
+    if jobs <= 1:
+        try:
+            return compare_policies(old, new, read_cases(cases), progress)
+        finally:
+            old.close()
+            new.close()
+    report = _report(old, new)  # both loaded once here: a broken policy is reported once, not by every worker
+    old.close()
+    new.close()
+    records = (r for r in read_cases(cases) if r is not None)
+    for results in in_order(records, _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
+        for result in results:
+            _add(report, result, progress)
+    return report
+
+
+def _report(old: Policy, new: Policy) -> ImpactReport:
+    return ImpactReport(f"{old.name} {old.version}", f"{new.name} {new.version}", old.digest, new.digest)
+
+
+def _add(
+    report: ImpactReport, result: CaseChange | dict[str, Any] | None, progress: Callable[[int], None] | None
+) -> None:
+    report.cases += 1
+    if isinstance(result, CaseChange):
+        report.changes.append(result)
+    elif result is not None:
+        report.errors.append(result)
+    if progress is not None:
+        progress(report.cases)
+
+
+_worker_policies: tuple[Policy, Policy] | None = None
+
+
+def _start_worker(old_rules: str, new_rules: str, parent: int) -> None:
+    global _worker_policies
+    in_worker(parent)  # the parent answers the signals that end a run, and ends its workers itself
+    _worker_policies = (Policy.load(old_rules), Policy.load(new_rules))
+
+
+def _work(chunk: list[Record]) -> list[CaseChange | dict[str, Any] | None]:
+    assert _worker_policies is not None
+    old, new = _worker_policies
+    return [compare_record(old, new, record) for record in chunk]
 
 
 def _outcome(policy: Policy, case: Any, doc: Document | None) -> Outcome:

@@ -1,26 +1,62 @@
-"""``aftersales diff OLD_RULES NEW_RULES CASES [--format text|json]``: what a policy change decides differently."""
+"""``aftersales diff OLD_RULES NEW_RULES CASES [-j N] [--format text|json]``: what a policy change decides differently.
+
+A policy may be named ``REV:PATH``: the folder PATH at the git revision REV of the current repository
+(``aftersales diff HEAD:rules rules/ CASES``). A progress bar on a terminal (standard error), none otherwise.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..authoring.gitrev import is_revision, policy_folder
 from ..authoring.impact import ImpactReport, describe, diff_policies
-from ..errors import cut, one_line
+from ..authoring.records import count_cases
+from ..errors import cut, one_line, quoted
 from .errors import echo, handle_errors
 from .options import format_option
 
 
+class _Policy(click.ParamType):
+    """A policy folder (or file) that exists, or ``REV:PATH`` (read from git when the run starts)."""
+
+    name = "policy"
+
+    def convert(self, value, param, ctx):
+        if os.path.exists(value) or is_revision(value):
+            return value
+        self.fail(f"Path {quoted(value)} does not exist.", param, ctx)
+
+
 @click.command("diff")
-@click.argument("old_rules", type=click.Path(exists=True, path_type=str))
-@click.argument("new_rules", type=click.Path(exists=True, path_type=str))
+@click.argument("old_rules", type=_Policy())
+@click.argument("new_rules", type=_Policy())
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
+@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
 @format_option("text: a line per changed case and a summary; json: one document.")
 @handle_errors
-def diff(old_rules: str, new_rules: str, cases: str, fmt: str) -> None:
-    """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed."""
-    report = diff_policies(old_rules, new_rules, cases)
+def diff(old_rules: str, new_rules: str, cases: str, jobs: int, fmt: str) -> None:
+    """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed.
+
+    A policy is a folder, or REV:PATH for the folder PATH at the git revision REV of the current
+    repository (HEAD:rules: the committed rules).
+    """
+    with contextlib.ExitStack() as stack:
+        old = stack.enter_context(policy_folder(old_rules))
+        new = stack.enter_context(policy_folder(new_rules))
+        if sys.stderr.isatty():
+            columns = [TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+            bar = stack.enter_context(Progress(*columns, console=Console(stderr=True), transient=True))
+            task = bar.add_task("cases", total=count_cases(cases))
+            report = diff_policies(old, new, cases, jobs, progress=lambda n: bar.update(task, completed=n))
+        else:
+            report = diff_policies(old, new, cases, jobs)
     if fmt == "json":
         echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

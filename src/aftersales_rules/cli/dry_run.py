@@ -1,15 +1,20 @@
 """``aftersales dry-run CASE_FILE [--rules DIR] [--format text|json] [--why-not RULE_ID]``: one case, one plan.
 
+``-`` for CASE_FILE reads the case from standard input (bounded as a file is; its problems placed at
+``<stdin>:line:col``).
+
 With ``--why-not``, instead of the plan: whether that rule matched the case and, if not, the conditions
 that failed; if it did, what it decided and what it lost to which rule (``Policy.explain``).
 """
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..case import parse_case
-from ..loader import load_document
+from ..loader import Document, load_document, parse_document, read_stream
 from ..policy import Policy
 from ..render import render_explanation, render_text
 from .errors import echo, handle_errors
@@ -17,7 +22,7 @@ from .options import format_option, no_branches_option, rules_option
 
 
 @click.command("dry-run")
-@click.argument("case_file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("case_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
 @rules_option
 @format_option("text for a person, json for a program (exactly one JSON document).")
 @no_branches_option
@@ -29,9 +34,9 @@ from .options import format_option, no_branches_option, rules_option
 )
 @handle_errors
 def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not: str | None) -> None:
-    """Evaluate CASE_FILE against the policy and print the plan."""
+    """Evaluate CASE_FILE (- for standard input) against the policy and print the plan."""
     policy = Policy.load(rules_dir)
-    document = load_document(case_file)
+    document = _read_case(case_file)
     if why_not is not None:
         explanation = policy.explain(parse_case(document.data, document, zone=policy.source.scope.timezone), why_not)
         echo(explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json")
@@ -41,3 +46,13 @@ def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not
         echo(plan.to_json())
     else:
         echo(render_text(plan, policy.explain(document.data).near_misses), nl=False)
+
+
+STDIN_NAME = "<stdin>"  # how the problems of a case read from standard input name it
+
+
+def _read_case(case_file: str) -> Document:
+    """The case file, or standard input for ``-`` (YAML or JSON either way)."""
+    if case_file == "-":
+        return parse_document(read_stream(sys.stdin.buffer, STDIN_NAME), STDIN_NAME)
+    return load_document(case_file)
