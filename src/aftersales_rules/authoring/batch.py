@@ -13,30 +13,30 @@ input).
 
 A ``Policy`` cannot be pickled (it owns durable_rules handles), so each worker
 process loads the policy itself. Work is sent in chunks with a bounded number
-in flight: ``Pool.imap`` would read the whole input ahead into its task queue.
+in flight (``pool.in_order``): ``Pool.imap`` would read the whole input ahead into its task queue.
 Workers are spawned, not forked, and a worker that dies (durable_rules is C)
 stops the batch with an error instead of hanging it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import multiprocessing
 import os
 import signal
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..errors import AfterSalesError, CaseError, EvaluationError, Problem, cut
+from ..errors import AfterSalesError, CaseError, Problem, cut
 from ..policy import Policy
 from .output import Output, check_not_policy, check_output
+from .pool import CHUNK, chunked, in_order
 from .records import Record, case_id_of, locate, read_cases, read_record
-from .stopping import Stopped, Stopping, blocked, end_workers, in_worker
+from .stopping import Stopped, Stopping, in_worker
 
 __all__ = [
     "BatchSummary",
@@ -48,9 +48,6 @@ __all__ = [
     "problems_of",
     "run_batch",
 ]
-
-CHUNK = 64  # cases per task sent to a worker
-IN_FLIGHT = 4  # chunks per worker waiting or running
 
 
 @dataclass(frozen=True)
@@ -170,23 +167,6 @@ def _work(chunk: list[Record], branches: bool) -> list[tuple[str, Figures | None
     return [evaluate_record(_worker_policy, record, branches) for record in chunk]
 
 
-def _chunks(records: Iterator[Record | None], size: int) -> Iterator[tuple[list[Record], bool]]:
-    """Chunks of at most ``size`` records, each with whether the input is idle after it (a stream with
-    nothing more ready: what is held is to be finished and written before reading on)."""
-    chunk: list[Record] = []
-    for record in records:
-        if record is None:
-            yield chunk, True
-            chunk = []
-            continue
-        chunk.append(record)
-        if len(chunk) == size:
-            yield chunk, False
-            chunk = []
-    if chunk:
-        yield chunk, False
-
-
 def run_batch(
     cases: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -250,7 +230,7 @@ def _run(
         try:
             with Output(out) as sink:
                 sinks.append(sink)
-                for chunk, _ in _chunks(records, CHUNK):
+                for chunk, _ in chunked(records, CHUNK):
                     if chunk:
                         take([evaluate_record(policy, record, branches) for record in chunk], sink)
                 commit(sink)
@@ -258,41 +238,15 @@ def _run(
             policy.close()
         return
     policy.close()  # loaded once here so that a broken policy is reported once, not by every worker
-    context = multiprocessing.get_context("spawn")  # no fork of a process that holds durable_rules state
     with Output(out) as sink:
         sinks.append(sink)
-        stopping.check()
-        with blocked():  # the resource tracker starts here, the signals blocked in it too
-            pool = ProcessPoolExecutor(
-                jobs, mp_context=context, initializer=_start_worker, initargs=(str(rules), os.getpid())
-            )
-        try:
-            pending: deque = deque()
 
-            def wait() -> None:
-                with stopping.interruptible():
-                    results = pending.popleft().result()
-                take(results, sink)
+        def died() -> str:
+            return f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
 
-            for chunk, idle in _chunks(records, CHUNK):
-                if chunk:
-                    with blocked():  # a worker may start here, with the signals blocked (in_worker)
-                        pending.append(pool.submit(_work, chunk, branches))
-                if idle:  # nothing more to read yet: write all that is under way before waiting
-                    while pending:
-                        wait()
-                elif len(pending) >= jobs * IN_FLIGHT:
-                    wait()
-            while pending:
-                wait()
-            pool.shutdown()
-        except BaseException as exc:
-            end_workers(pool)
-            if isinstance(exc, BrokenProcessPool):
-                if stopping.signum is not None:  # the worker died of the signal that stops the run
-                    raise Stopped(stopping.signum) from None
-                raise EvaluationError(
-                    f"a worker process died after {summary.cases:,} cases; {out} is left as it was"
-                ) from None
-            raise
+        work = functools.partial(_work, branches=branches)
+        chunks = chunked(records, CHUNK)
+        with closing(in_order(chunks, work, jobs, _start_worker, (str(rules),), stopping, died)) as results:
+            for result in results:  # a chunk's plans written before the next is waited for
+                take(result, sink)
         commit(sink)

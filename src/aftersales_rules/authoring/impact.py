@@ -30,7 +30,7 @@ from ..money import ZERO
 from ..plan import Plan
 from ..policy import Policy
 from .batch import error_fields, error_text, problems_of
-from .pool import in_order
+from .pool import chunked, in_order
 from .records import Record, case_id_of, case_of, locate, read_cases, read_record
 from .stopping import in_worker
 
@@ -295,7 +295,7 @@ def diff_policies(
     old.close()
     new.close()
     records = (r for r in read_cases(cases) if r is not None)
-    for results in in_order(records, _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
+    for results in in_order(chunked(records), _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
         for result in results:
             _add(report, result, progress)
     return report
