@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
@@ -28,6 +29,19 @@ SMALL_CASE = {
     "customer": {"tier": "regular"},
     "issue": {"kind": "damaged", "wants": "return"},
 }
+
+
+def changed(base: dict, **changes: object) -> dict:
+    """A deep copy of ``base`` with each ``a__b__c=value`` set (missing mappings on the way created)."""
+    data = copy.deepcopy(base)
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        node = data
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    return data
+
 
 settings.register_profile(
     "ci",

@@ -10,7 +10,6 @@ through the library and through the command line, and every line printed stays s
 from __future__ import annotations
 
 import ast
-import copy
 import json
 import shutil
 from pathlib import Path
@@ -27,7 +26,7 @@ from aftersales_rules.cli.policy_test import format_report
 from aftersales_rules.errors import MAX_QUOTED, cut, quoted
 from aftersales_rules.loader import parse_document
 
-from conftest import RULES, SMALL_CASE
+from conftest import RULES, SMALL_CASE, changed
 
 HUGE = "x" * 500_000
 SHORT = 500  # a line with a location, a message and two cut values fits in this
@@ -44,14 +43,7 @@ def _error_text(action) -> str:
 
 
 def _case(**changes: Any) -> dict[str, Any]:
-    case = copy.deepcopy(SMALL_CASE)
-    for path, value in changes.items():
-        *parents, last = path.split("__")
-        node = case
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return case
+    return changed(SMALL_CASE, **changes)
 
 
 def test_cut_keeps_short_values_and_cuts_long_ones() -> None:

@@ -8,7 +8,6 @@ adds up to more than MAX_AMOUNT is refused, so every amount of a plan fits.
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -25,7 +24,7 @@ from aftersales_rules.errors import AfterSalesError, CaseError, EvaluationError,
 from aftersales_rules.money import MAX_AMOUNT
 from aftersales_rules.vocabulary import ISSUE_KINDS
 
-from conftest import SMALL_CASE
+from conftest import SMALL_CASE, changed
 
 WRAP = 65_536  # durable_rules' string lengths are 16-bit
 
@@ -49,14 +48,7 @@ def _policy(folder: Path, when: dict[str, Any], extra: dict[str, Any] | None = N
 
 
 def _case(**changes: Any) -> dict[str, Any]:
-    case = copy.deepcopy(SMALL_CASE)
-    for path, value in changes.items():
-        *parents, last = path.split("__")
-        node = case
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return case
+    return changed(SMALL_CASE, **changes)
 
 
 # ------------------------------------------------------------------ point 4: long texts
