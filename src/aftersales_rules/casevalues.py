@@ -24,7 +24,7 @@ from pydantic import (
     WrapValidator,
 )
 
-from .money import MAX_AMOUNT, MoneyError, parse_money
+from .money import CENT, MAX_AMOUNT, MoneyError, parse_money
 from .vocabulary import ISSUE_KINDS, IssueKind
 
 __all__ = [
@@ -46,13 +46,12 @@ __all__ = [
 ]
 
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
-_CENT = Decimal("0.01")
 
 
 def _money(value: Any) -> Decimal:
     # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
     if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
-        return Decimal(value).quantize(_CENT)
+        return Decimal(value).quantize(CENT)
     if type(value) is Decimal:  # the plan's own amounts: already two places, not negative
         sign, _, exponent = value.as_tuple()
         if exponent == -2 and not sign and value <= MAX_AMOUNT:
