@@ -193,13 +193,7 @@ class _Builder:
     def _escalations(self, defaults: Defaults) -> None:
         """Intended escalations: a condition each, and the default that sends their cases to a person."""
         for r, name, decl in self.escalations:
-            existing = self.scope.escalations.get(name)
-            if existing is not None:
-                r.error(
-                    "duplicate_definition",
-                    f"intended escalation {quoted(name)} is already declared at {existing.location}",
-                    on_key=True,
-                )
+            if _declared_again(r, "intended escalation", name, self.scope.escalations):
                 continue
             if decl.when is None:
                 r.at("when").error("invalid_escalation", "an intended escalation needs a condition (when: ...)")
@@ -236,13 +230,7 @@ class _Builder:
                     on_key=True,
                 )
                 continue
-            existing = self.scope.kinds.get(name)
-            if existing is not None:
-                r.error(
-                    "duplicate_definition",
-                    f"kind {quoted(name)} is already declared at {existing.location}",
-                    on_key=True,
-                )
+            if _declared_again(r, "kind", name, self.scope.kinds):
                 continue
             self.scope.kinds[name] = Definition(name, "kind", decl.description, r.key_location)
             kind = self.scope.facts["issue.kind"]
@@ -306,6 +294,16 @@ class _Builder:
             seen[rule.id] = rule
             out.append(rule)
         return out
+
+
+def _declared_again(r: Reader, what: str, name: str, declared: dict[str, Escalation] | dict[str, Definition]) -> bool:
+    """True (and a problem at the key) when ``name`` is already in ``declared``."""
+    existing = declared.get(name)
+    if existing is not None:
+        r.error(
+            "duplicate_definition", f"{what} {quoted(name)} is already declared at {existing.location}", on_key=True
+        )
+    return existing is not None
 
 
 def _salvage(raw: Any, exc: ValidationError) -> RuleModel | None:

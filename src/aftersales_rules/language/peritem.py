@@ -17,7 +17,7 @@ gets no line, and the component is listed as pending.
 from __future__ import annotations
 
 from collections import ChainMap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ from ..money import quantize
 from .facts import Fact
 from .itemfacts import line_values
 from .items import ItemFilter, goods_filter
-from .scope import ItemScope, Reader, Scope
+from .scope import ItemScope, Reader
 
 __all__ = ["QUANTITY", "PerItem", "item_reader", "parse_per_item"]
 
@@ -74,9 +74,7 @@ def item_reader(r: Reader) -> Reader:
         if fact.type == "money":
             facts[f"item.attributes.{name}"] = Fact(f"item.attributes.{name}", "money", fact.description, nullable=True)
             r.scope.items.definitions[name].used = True
-    s = r.scope
-    scope = Scope(s.definitions, facts, s.condition_facts, s.timezone, s.items, s.kinds, s.escalations)
-    return Reader(r.doc, r.path, scope, r.problems)
+    return Reader(r.doc, r.path, replace(r.scope, facts=facts), r.problems)
 
 
 def parse_per_item(r: Reader, model: Any) -> tuple[bool, PerItem | None]:
