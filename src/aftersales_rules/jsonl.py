@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from .loader import MAX_DEPTH, read_json_line
+from .loader import MAX_DEPTH, SURROGATE_ESCAPE, read_json_line
 
 __all__ = ["parse_json_line"]
 
@@ -24,7 +24,6 @@ __all__ = ["parse_json_line"]
 # (tabs, line breaks such as CR, NEL, LS and PS, control characters, a BOM, surrogates, U+FFFE: none
 # of them printable to Python, which tells faster) or a surrogate escape (libyaml refuses it).
 _NOT_FAST_CHAR = re.compile("[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _FAST_CHARS = 100_000  # shorter than this, a line cannot hold MAX_NODES values
 # YAML allows a key 1,024 characters from its start to its ':'. A line no longer than _SHORT cannot
 # hold a longer one; in a longer line a key of at most _FAST_KEY characters (6 to a character when
@@ -94,6 +93,6 @@ def _fast_enough(text: str) -> bool:
         0 < len(text) < _FAST_CHARS
         and text.count("[") + text.count("{") <= MAX_DEPTH
         and (text.isprintable() or not _NOT_FAST_CHAR.search(text))
-        and ("\\u" not in text or not _SURROGATE_ESCAPE.search(text))
+        and ("\\u" not in text or not SURROGATE_ESCAPE.search(text))
         and (len(text) <= _SHORT or _LONG_SPACE not in text)
     )

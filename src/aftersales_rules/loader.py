@@ -64,7 +64,7 @@ else:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud83d\ude00: how json.dumps writes an emoji
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud83d\ude00: how json.dumps writes an emoji
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -78,7 +78,7 @@ def _compose(text: str) -> tuple[yaml.Node | None, bool]:
     try:
         return _compose_with(_Loader, text), False
     except yaml.MarkedYAMLError as exc:
-        if _Loader is yaml.SafeLoader or "escape code" not in (exc.problem or "") or not _SURROGATE_ESCAPE.search(text):
+        if _Loader is yaml.SafeLoader or "escape code" not in (exc.problem or "") or not SURROGATE_ESCAPE.search(text):
             raise
     return _compose_with(yaml.SafeLoader, text), True
 

@@ -294,8 +294,7 @@ def diff_policies(
     report = _report(old, new)  # both loaded once here: a broken policy is reported once, not by every worker
     old.close()
     new.close()
-    records = (r for r in read_cases(cases) if r is not None)
-    for results in in_order(chunked(records), _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
+    for results in in_order(chunked(read_cases(cases)), _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
         for result in results:
             _add(report, result, progress)
     return report

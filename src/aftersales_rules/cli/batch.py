@@ -24,7 +24,7 @@ from ..authoring.batch import BatchSummary, run_batch
 from ..authoring.records import count_cases
 from ..errors import one_line
 from .errors import handle_errors, writing_stdout
-from .options import no_branches_option, rules_option
+from .options import jobs_option, no_branches_option, rules_option
 
 STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed when stderr is not a terminal
 
@@ -38,7 +38,7 @@ STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed 
     type=click.Path(path_type=str),  # a folder is refused by run_batch, like any output it cannot write
     help="Where to write the plans, one JSON line per case (error records for cases that fail).",
 )
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
+@jobs_option
 @rules_option
 @no_branches_option
 @handle_errors

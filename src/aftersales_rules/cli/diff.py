@@ -20,7 +20,7 @@ from ..authoring.impact import ImpactReport, describe, diff_policies
 from ..authoring.records import count_cases
 from ..errors import cut, one_line, quoted
 from .errors import echo, handle_errors
-from .options import format_option
+from .options import format_option, jobs_option
 
 
 class _Policy(click.ParamType):
@@ -38,7 +38,7 @@ class _Policy(click.ParamType):
 @click.argument("old_rules", type=_Policy())
 @click.argument("new_rules", type=_Policy())
 @click.argument("cases", type=click.Path(exists=True, path_type=str))
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
+@jobs_option
 @format_option("text: a line per changed case and a summary; json: one document.")
 @handle_errors
 def diff(old_rules: str, new_rules: str, cases: str, jobs: int, fmt: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["format_option", "no_branches_option", "rules_option"]
+__all__ = ["format_option", "jobs_option", "no_branches_option", "rules_option"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,6 +22,10 @@ rules_option: Callable[[F], F] = click.option(
 
 no_branches_option: Callable[[F], F] = click.option(
     "--no-branches", is_flag=True, help="Skip the what-if branches (faster)."
+)
+
+jobs_option: Callable[[F], F] = click.option(
+    "-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes."
 )
 
 
