@@ -68,6 +68,8 @@ class Engine:
         self.fact_defaults = source.scope.derived_defaults()
         self.attribute_names = tuple(p[len("attributes.") :] for p in source.scope.facts if p.startswith("attributes."))
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
+        quantified = source.scope.items.quantified  # the item conditions among them, worked out per case
+        self.quantified = {kind: tuple(p for p in needed if p in quantified) for kind, needed in self.needed.items()}
         # computed once per policy rather than per evaluation (docs/performance.md)
         self.message_keys = {
             kind: tuple((p, engine_key(p)) for p in part.fact_paths) for kind, part in self.compiled.partitions.items()
@@ -199,7 +201,7 @@ class Engine:
         problems.extend(item_problems(case, self.source.scope.items, self.info.name))
         if problems:
             raise CaseError(problems)
-        values.update(quantified_values(case, self.source.scope.items, self.needed[part.kind]))
+        values.update(quantified_values(case, self.source.scope.items, self.quantified[part.kind]))
         for path in part.derived:
             values[path] = self.fact_defaults.get(path)
         return values
