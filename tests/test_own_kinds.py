@@ -93,6 +93,13 @@ def test_a_kind_the_policy_does_not_declare_is_a_case_error_with_did_you_mean(ow
     )
 
 
+def test_explain_refuses_an_undeclared_kind_as_evaluate_does(own):
+    """Policy.explain reads the case the way evaluate does: the same CaseError, not a bare KeyError."""
+    with pytest.raises(CaseError) as exc:
+        own.explain(case("x_late_shipmnt"))
+    assert [p.code for p in exc.value.problems] == ["unknown_kind"]
+
+
 def test_a_case_without_a_policy_takes_any_own_kind_and_refuses_other_unknown_kinds():
     assert parse_case(case("x_anything")).issue.kind == "x_anything"
     for bad, suggestion in (("wrong_itme", "wrong_item"), ("X_Late", None), ("x_", None), ("late_shipment", None)):

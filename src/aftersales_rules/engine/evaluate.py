@@ -112,16 +112,20 @@ class Engine:
         """The case, what the rules decided for it, and the facts each stratum was matched with (by stratum
         index): what an explanation is made of (explain.py). Raises what ``evaluate`` raises before a plan."""
         case = parse_case(data, zone=self.tz)
-        self._check_effective(case)
-        part = self.compiled.partitions[case.issue.kind]
+        part = self._partition(case)
         seen: dict[int, dict[str, Any]] = {}
         return case, self._decide(part, self._facts(case, part), seen), seen
 
-    def _evaluate(self, case: Case, branches: bool, document: Document | None) -> Plan:
+    def _partition(self, case: Case) -> Partition:
+        """The rules for the case's kind, once the case is within the policy's dates."""
         self._check_effective(case)
         part = self.compiled.partitions.get(case.issue.kind)
         if part is None:  # a policy's own kind (x_...) that this policy does not declare
             raise CaseError([self._unknown_kind(case.issue.kind)])
+        return part
+
+    def _evaluate(self, case: Case, branches: bool, document: Document | None) -> Plan:
+        part = self._partition(case)
         values = self._facts(case, part, document)
         decision = self._decide(part, values)
         resolution, postage, refund, offered = self._settle(case, decision)
