@@ -120,14 +120,28 @@ def test_the_json_is_the_same_whatever_the_language(rules, case_file):
     assert len(outputs) == 1 and outputs.pop().startswith("{")
 
 
-def test_why_not_is_in_the_language_asked_for(policies):
-    doc = load_document(EXAMPLES / "wrong_item_reship_after_cutoff.yaml")
+@pytest.mark.parametrize(
+    "example, rule",
+    [
+        ("wrong_item_reship_after_cutoff.yaml", "wrong_item.B.exchange"),  # failed
+        ("wrong_item_reship_after_cutoff.yaml", "wrong_item.A.reship"),  # matched and won
+        ("wrong_item_reship_after_cutoff.yaml", "wrong_item.B.exchange.urgent"),  # failed on three conditions
+        ("wrong_item_return_awaiting_inspection.yaml", "wrong_or_missing.error.inspection_confirms"),  # undecided
+        ("wrong_item_exchange_urgent.yaml", "wrong_item.B.exchange"),  # lost its group
+    ],
+)
+def test_why_not_is_in_the_language_asked_for(policies, example, rule):
+    doc = load_document(EXAMPLES / example)
     policy = policies[RULES]
     allowed = {w for s in owned(policy, doc.data, policy.evaluate(doc.data)) for w in WORD.findall(s)}
-    for rule in ("wrong_item.B.exchange", "wrong_item.A.reship", "reship.same_day", "wrong_item.B.exchange.urgent"):
-        explanation = policy.explain(doc.data, rule)
-        zh = render_explanation(explanation, language="zh", wording=policy_wording(policy.source, "zh"))
-        assert set(WORD.findall(zh)) <= allowed, zh
+    explanation = policy.explain(doc.data, rule)
+    zh = render_explanation(explanation, language="zh", wording=policy_wording(policy.source, "zh"))
+    assert set(WORD.findall(zh)) <= allowed, zh
+    en = render_explanation(explanation, language="en", wording=policy_wording(policy.source, "en"))
+    assert not CJK.search(en) and en == render_explanation(explanation)  # in English, the words of the trace
+
+
+def test_why_not_on_the_command_line_in_chinese():
     result = run(
         "dry-run",
         str(EXAMPLES / "wrong_item_reship_after_cutoff.yaml"),

@@ -76,11 +76,11 @@ class Catalogue:
         """What a rule decided (``resolution``, ``compensation.fraud``; a derived fact: its path)."""
         if slot in self.data["output"]:
             return self.data["output"][slot]
+        if slot.startswith("group "):  # a rule its group left out (explanation.Loss.output)
+            return self.say("output_group", group=slot[len("group ") :])
         head, _, component = slot.partition(".")
         if head == "compensation" and component:
             return self.say("output_compensation", component=self.name("compensation_component", component))
-        if head == "group" and slot.startswith("group "):  # a loss to a rule's group (explanation.Loss.output)
-            return self.say("output_group", group=slot[len("group ") :])
         return slot
 
     def money(self, amount: Decimal, currency: str) -> str:
