@@ -24,39 +24,36 @@ def run(*args: str):
 
 
 def test_text_output_is_for_a_person():
-    result = run("dry-run", str(FIX / "cases" / "wrong_item_return.yaml"), "--rules", CLI_RULES)
+    result = run("dry-run", str(FIX / "cases" / "wrong_item_return.yaml"), "--rules", CLI_RULES, "--lang", "en")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Case C-CLI · policy cli 1 (sha256:")
     assert (
         lines[1:]
-        == """Resolution: return_and_refund
+        == """Resolution: return and refund
 
-Refund: 311.00 CNY, released on_return_at_hub
+Refund: 311.00 CNY, released once the return reaches the courier's hub
   goods TEAK-STOOL-40                          299.00
-  return_postage                                12.00
+  return postage                                12.00
 Postage:
   return leg:   advanced by buyer, borne by seller (12.00, prepaid)
   outbound leg: none
 
 Steps:
-   1. buyer      ship_return
+   1. buyer      ship the return
       Send it back
-      寄回
    2. warehouse  reship  [due 2026-07-15 20:00]
       Reship O-CLI by 2026-07-15 20:00
-      補發 O-CLI
-   3. CS         note_order
+   3. CS         note the order
       Note the order
-      備注訂單
 
 Waiting for:
   progress.inspection.error_confirmed
-    if true             → return_and_refund, refund 311.00, return postage borne by seller
-    if false            → return_and_refund, refund 299.00, return postage borne by buyer
+    if true             → return and refund, refund 311.00, return postage borne by seller
+    if false            → return and refund, refund 299.00, return postage borne by buyer
 
 Decided by:
-  wrong.return (cli/policy.yaml:7): resolution, return_leg, refund.lines, refund.release, steps
+  wrong.return (cli/policy.yaml:7): resolution, return leg, refund lines, refund release, steps
       because issue.kind == wrong_item; issue.wants == return
   close (cli/policy.yaml:27): steps
       because always

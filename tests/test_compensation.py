@@ -245,7 +245,7 @@ def test_branches_report_the_compensation_total(tmp_path):
         ({"attributes.fraud_confirmed": True}, D("299.00"), D("897.00")),
         ({"attributes.fraud_confirmed": False}, D("299.00"), D("0.00")),
     ]
-    assert "if true             → return_and_refund, refund 299.00, return postage borne by -, compensation 897.00" in (
+    assert "if true             → return and refund, refund 299.00, return postage borne by -, compensation 897.00" in (
         render_text(plan)
     )
 
@@ -255,7 +255,7 @@ def test_the_text_plan_shows_compensation_apart_from_the_refund(tmp_path):
     text = render_text(policy.evaluate(goods("299.00")))
     assert "Refund: 299.00 CNY, released immediately\n" in text
     assert "Compensation: 911.95 CNY (not part of the refund)\n" in text
-    assert "  fraud, paid by seller" in text and "  late_shipment, paid by seller" in text
+    assert "  fraud, paid by seller" in text and "  late shipment, paid by seller" in text
     assert "Compensation" not in render_text(make_policy(tmp_path, [rule("r", RETURN)], name="none").evaluate(case()))
 
 

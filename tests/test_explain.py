@@ -58,7 +58,9 @@ def test_a_rule_that_matched_and_won(reference_policy):
     assert e.source == "rules/wrong_item.yaml:107" and e.location.line == 107
     assert {"resolution", "outbound_leg", "steps"} <= set(e.decided)
     assert e.because == ("issue.kind == wrong_item", "issue.wants not in [return, refund, exchange]")
-    result = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "wrong_item.A.reship")
+    result = run(
+        "dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "wrong_item.A.reship"
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[:3] == [
         "Rule wrong_item.A.reship (rules/wrong_item.yaml:107) · case C-1302",
@@ -79,7 +81,7 @@ def test_a_rule_that_failed_names_the_first_condition_and_the_cases_value(refere
         ("opened_at", datetime.fromisoformat("2026-07-15T21:30:00+08:00"))
     ]
     assert failed.unknown == ()
-    result = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "reship.same_day")
+    result = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "reship.same_day")
     assert result.exit_code == 0
     assert result.stdout == (
         "Rule reship.same_day (rules/policy.yaml:118) · case C-1302\n"
@@ -97,7 +99,9 @@ def test_every_failed_condition_is_listed_the_first_first(reference_policy):
     ]
     assert e.failed == e.failures[0]
     assert [(a.path, a.value) for a in e.failed.actual] == [("issue.wants", "reship")]
-    text = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "wrong_item.B.exchange.urgent").stdout
+    text = run(
+        "dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "wrong_item.B.exchange.urgent"
+    ).stdout
     assert "  failed: issue.wants == exchange (rules/wrong_item.yaml:" in text
     assert "), but issue.wants is reship\n  also failed: customer.urgent == true (" in text
 
@@ -108,7 +112,9 @@ def test_a_rule_that_matched_but_lost_its_group_names_the_winner_and_why(referen
     (loss,) = e.lost
     assert (loss.output, loss.winner, loss.part) == ("group wrong_item.plan", "wrong_item.B.exchange.urgent", "group")
     assert (loss.winner_priority, loss.priority) == (20, 10)
-    result = run("dry-run", str(URGENT_EXCHANGE), "--rules", str(RULES), "--why-not", "wrong_item.B.exchange")
+    result = run(
+        "dry-run", "--lang", "en", str(URGENT_EXCHANGE), "--rules", str(RULES), "--why-not", "wrong_item.B.exchange"
+    )
     assert result.stdout.splitlines()[1:] == [
         "Matched: yes, but it does not apply",
         "  because issue.kind == wrong_item; issue.wants == exchange",
@@ -162,7 +168,7 @@ def test_an_undecided_condition_says_which_fact_is_unknown(cli_policy):
     assert not e.matched
     assert e.failed.unknown == ("progress.inspection.error_confirmed",)
     assert [(a.path, a.value) for a in e.failed.actual] == [("progress.inspection.error_confirmed", None)]
-    text = run("dry-run", str(CLI_CASE), "--rules", CLI_RULES, "--why-not", "refuted").stdout
+    text = run("dry-run", "--lang", "en", str(CLI_CASE), "--rules", CLI_RULES, "--why-not", "refuted").stdout
     assert text.splitlines()[2] == (
         "  failed: progress.inspection.error_confirmed == false (cli/policy.yaml:23:73): could not be decided "
         "because progress.inspection.error_confirmed is unknown"
@@ -209,7 +215,7 @@ def test_json_prints_the_explanation_as_one_document(reference_policy):
 
 
 def test_the_text_plan_lists_near_misses_and_the_json_plan_does_not(reference_policy):
-    text = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES)).stdout
+    text = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES)).stdout
     section = text[text.index("\nNear misses (one condition short):\n") :].splitlines()[2:]
     assert text.index("Decided by:") < text.index("Near misses")
     assert (
@@ -241,7 +247,7 @@ def test_a_plan_without_near_misses_has_no_such_section(tmp_path):
     (tmp_path / "p.yaml").write_text(
         "policy: {name: tiny, version: '1'}\nrules:\n  - {id: all, then: {resolution: escalate}}\n", encoding="utf-8"
     )
-    text = run("dry-run", str(CLI_CASE), "--rules", str(tmp_path)).stdout
+    text = run("dry-run", "--lang", "en", str(CLI_CASE), "--rules", str(tmp_path)).stdout
     assert text.endswith("because always\n") and "Near misses" not in text
 
 

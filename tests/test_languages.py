@@ -83,11 +83,41 @@ def test_check_reports_a_text_missing_in_a_declared_language(tmp_path):
     [
         ("[]", "at least 1"),
         ("[zh, zh]", "each language once"),
-        ("[zh, fr]", "'fr' is not one of zh, en"),
+        ("[zh, zh_CN]", "'zh_CN' is not a language tag (BCP 47: a language, then a script or a region"),
+        ("[zh, Chinese]", "'Chinese' is not a language tag"),
         ("zh", "list"),
     ],
 )
-def test_a_language_list_that_is_not_a_subset_of_zh_and_en_is_refused(tmp_path, languages, says):
+def test_a_language_list_that_is_not_of_language_tags_is_refused(tmp_path, languages, says):
     with pytest.raises(PolicyError) as caught:
         Policy.load(_policy(tmp_path, languages))
     assert "languages" in str(caught.value) and says in str(caught.value)
+
+
+def test_a_policy_may_declare_more_languages_and_check_reports_a_text_missing_in_one(tmp_path):
+    folder = _policy(tmp_path, "[zh, en, zh-Hant]")
+    path = folder / "policy.yaml"
+    text = path.read_text(encoding="utf-8").replace("{zh: 先道歉。}", "{zh: 先道歉。, zh-Hant: 先道歉。}")
+    path.write_text(text.replace("{en: We are on it.}", "{en: We are on it., zh-Hant: 馬上處理。}"), encoding="utf-8")
+    policy = Policy.load(folder)
+    assert policy.source.header.languages == ["zh", "en", "zh-Hant"]
+    steps = policy.source.rules[0].steps
+    assert [s.text.text("zh-Hant") for s in steps] == ["先道歉。", "馬上處理。"]
+    assert _missing(folder) == [
+        "text 'apologize' has no English (en) text",
+        "the message_buyer step of rule 'anything.escalate' has no Chinese (zh) text",
+    ]
+    path.write_text(text, encoding="utf-8")  # the step text without zh-Hant
+    assert "the message_buyer step of rule 'anything.escalate' has no (zh-Hant) text" in _missing(folder)
+    assert len(_missing(folder)) == 3
+
+
+def test_a_text_in_a_language_the_policy_does_not_declare_is_refused_where_it_is_written(tmp_path):
+    folder = _policy(tmp_path, "[zh, en]")
+    path = folder / "policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{en: We are on it.}", "{en: We are on it., zh-Hant: 馬上處理。}"), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        Policy.load(folder)
+    assert "policy.yaml:13:" in str(caught.value)
+    assert "unknown language 'zh-Hant' (the policy declares zh, en)" in str(caught.value)

@@ -52,7 +52,7 @@ def test_before_the_tracking_number_the_plan_awaits_it(policy, branches):
     assert plan.awaiting == [TRACKING]
     assert plan.branches == []  # the tracking number releases the refund; it changes no key figure
     text = render_text(plan)
-    assert "released on_return_shipped" in text and f"Waiting for:\n  {TRACKING}\n" in text
+    assert "released once the return has shipped" in text and f"Waiting for:\n  {TRACKING}\n" in text
 
 
 def test_once_the_return_has_shipped_nothing_is_awaited(policy):

@@ -65,7 +65,7 @@ def dry_run(*args: str) -> bytes:
 
 
 def test_dry_run_text_shows_case_data_escaped(tmp_path):
-    out = dry_run(str(hostile_case(tmp_path)), "--rules", str(FIXTURES / "policies" / "cli"))
+    out = dry_run(str(hostile_case(tmp_path)), "--rules", str(FIXTURES / "policies" / "cli"), "--lang", "en")
     assert not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", out)  # no ESC, BEL, CR in the bytes
     assert not any(c.encode() in out for c in BIDI)  # no bidi control either
     text = out.decode("utf-8")

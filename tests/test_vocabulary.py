@@ -6,13 +6,16 @@ single value spelt as a string is fine; what fails is a re-spelling of a list:
 a module whose strings include every value of an enumeration, a tuple, list,
 set or ``Literal[...]`` holding two or more values of one enumeration, or a dict
 keyed by two or more of them (a table of display names belongs in catalogues/).
-Display-name catalogues must name every value of an enumeration they cover.
+Message catalogues name every value of every enumeration, every fact and every output, and all
+have the same keys and the same template fields.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
@@ -20,8 +23,11 @@ from typing import get_args
 import pytest
 
 from aftersales_rules import case, render, vocabulary
+from aftersales_rules.engine.decision import SINGLE_SLOTS
 from aftersales_rules.language import rulefile
+from aftersales_rules.language.facts import FACTS
 from aftersales_rules.plan import Plan
+from aftersales_rules.render import plan as render_plan
 
 from conftest import EXAMPLES, ROOT
 
@@ -210,25 +216,68 @@ def test_there_is_an_english_catalogue():
     assert CATALOGUES / "en.json" in CATALOGUE_FILES
 
 
+SECTIONS = {  # the sections of a catalogue beyond the enumerations, and the keys each must name, in order
+    "fact": tuple(FACTS),
+    "output": (*SINGLE_SLOTS, "steps", "gestures"),
+}
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
 @pytest.mark.parametrize("path", CATALOGUE_FILES, ids=lambda p: p.name)
 def test_a_catalogue_names_every_value_of_what_it_covers_and_nothing_else(path):
     catalogue = json.loads(path.read_text(encoding="utf-8"))
     assert catalogue, path.name
-    assert set(catalogue) <= set(ENUMERATIONS), set(catalogue) - set(ENUMERATIONS)
-    for name, names in catalogue.items():
-        values = ENUMERATIONS[name]
+    covered = {**ENUMERATIONS, **SECTIONS}
+    assert set(catalogue) == {*covered, "currency", "messages"}, set(catalogue) ^ {*covered, "currency", "messages"}
+    for name, values in covered.items():
+        names = catalogue[name]
         assert list(names) == list(values), f"{path.name}: {name} must name {', '.join(values)} in that order"
         assert all(isinstance(n, str) and n.strip() for n in names.values()), f"{path.name}: {name}"
+    assert all(isinstance(t, str) and t for t in catalogue["messages"].values()), path.name
     assert catalogue == render.load_catalogue(path.stem)
+    assert path.stem in render.languages()
+
+
+def test_every_catalogue_has_the_same_keys_and_each_template_the_same_fields():
+    english = render.load_catalogue("en")
+    for path in CATALOGUE_FILES:
+        other = render.load_catalogue(path.stem)
+        assert {k: list(v) for k, v in other.items()} == {k: list(v) for k, v in english.items()}, path.name
+        for key, template in english["messages"].items():
+            assert _fields(other["messages"][key]) == _fields(template), f"{path.name}: messages.{key}"
+    assert len(CATALOGUE_FILES) >= 2
+
+
+def test_the_chinese_catalogue_has_no_english_word_outside_its_fields():
+    for section, names in render.load_catalogue("zh").items():
+        for key, text in names.items():
+            bare = re.sub(r"\{[^{}]*\}", "", text)
+            assert not re.search(r"[A-Za-z]", bare), f"zh.json: {section}.{key}: {text}"
+
+
+def test_the_english_catalogue_writes_what_a_case_file_writes_as_it_is_written():
+    # in English, a condition reads as the rule files write it: case facts by their paths, their values as spelt
+    english = render.load_catalogue("en")
+    assert all(name == path for path, name in english["fact"].items())
+    for enumeration in ("issue_kind", "tier", "severity", "fault", "wants", "outbound_check", "return_status"):
+        assert all(name == value for value, name in english[enumeration].items()), enumeration
 
 
 def test_render_takes_display_names_from_the_catalogue(reference_policy, monkeypatch):
     plan = reference_policy.evaluate(case.load_case(EXAMPLES / "wrong_item_reship_after_cutoff.yaml"))
-    assert "   1. CS         message_buyer" in render.render_text(plan)
-    monkeypatch.setitem(render._NAMES, "actor", {**render._NAMES["actor"], "customer_service": "客服"})
-    monkeypatch.setitem(render._NAMES, "method", {**render._NAMES["method"], "prepaid": "PREPAID"})
+    assert "   1. CS         message the buyer" in render.render_text(plan)
+    data = render.load_catalogue("en")
+    changed = {
+        **data,
+        "actor": {**data["actor"], "customer_service": "Kefu"},
+        "method": {**data["method"], "prepaid": "PREPAID"},
+    }
+    monkeypatch.setattr(render_plan, "catalogue", lambda language: render.Catalogue(language, changed))
     text = render.render_text(plan)
-    assert "   1. 客服" in text and "PREPAID" in text and "   1. CS" not in text
+    assert "   1. Kefu" in text and "PREPAID" in text and "   1. CS" not in text
 
 
 def test_the_catalogues_are_package_data():

@@ -13,7 +13,7 @@ gap                    warning   a combination of facts of an issue kind for whi
                                  rule sets a resolution and ``defaults.resolution`` does;
                        error     …and there is no default (evaluation fails); warning
                                  when no concrete case confirms it
-missing_text           error     a step text without one of the policy's languages (zh, en)
+missing_text           error     a step text without one of the policy's languages (zh, en, and any it declares)
 unused_definition      warning   a shared value, text, attribute or derived fact that
                                  nothing uses
 refund_exceeds_paid    warning   a rule's refund lines could add up to more than the
@@ -99,10 +99,11 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
 
 
 def _missing(source: PolicySource, spec, location: SourceLocation, what: str) -> list[Finding]:
-    out = []  # in the languages the policy declares (policy.languages, default [zh, en])
-    for lang, name in (("zh", "Chinese"), ("en", "English")):
-        if lang in source.header.languages and getattr(spec, lang) is None:
-            out.append(Finding(location, "missing_text", f"{what} has no {name} ({lang}) text"))
+    out = []  # in the languages the policy declares (policy.languages, default [zh, en]), in that order for others
+    names = {"zh": "Chinese ", "en": "English "}
+    for lang in sorted(source.header.languages, key=lambda tag: (tag not in names, tag != "zh")):
+        if spec.text(lang) is None:
+            out.append(Finding(location, "missing_text", f"{what} has no {names.get(lang, '')}({lang}) text"))
     return out
 
 

@@ -1,4 +1,9 @@
-"""``aftersales dry-run CASE_FILE [--rules DIR] [--format text|json] [--why-not RULE_ID]``: one case, one plan.
+"""``aftersales dry-run CASE_FILE [--rules DIR] [--format text|json] [--why-not RULE_ID] [--lang LANG]``: one case,
+one plan.
+
+The text is wholly in one language (render/): ``--lang``, else the environment's locale when there is a
+catalogue for it, else the policy's first declared language; coloured on a terminal (colour.py). The JSON
+is the same whatever the language.
 
 ``-`` for CASE_FILE reads the case from standard input (bounded as a file is; its problems placed at
 ``<stdin>:line:col``).
@@ -9,14 +14,17 @@ that failed; if it did, what it decided and what it lost to which rule (``Policy
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from ..case import parse_case
+from ..language.wording import policy_wording
 from ..loader import Document, load_document, parse_document, read_stream
 from ..policy import Policy
-from ..render import render_explanation, render_text
+from ..render import catalogue, choose_language, languages, render_explanation, render_text
+from .colour import print_text
 from .errors import echo, handle_errors
 from .options import format_option, no_branches_option, rules_option
 
@@ -32,20 +40,36 @@ from .options import format_option, no_branches_option, rules_option
     metavar="RULE_ID",
     help="Instead of the plan, say whether RULE_ID matched the case, and if not which condition failed.",
 )
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(languages()),
+    help="The language of the text (default: the locale's if there is a catalogue for it, "
+    "else the policy's first declared language); the JSON is the same in every language.",
+)
 @handle_errors
-def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not: str | None) -> None:
+def dry_run(
+    case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not: str | None, language: str | None
+) -> None:
     """Evaluate CASE_FILE (- for standard input) against the policy and print the plan."""
     policy = Policy.load(rules_dir)
     document = _read_case(case_file)
+    language = choose_language(language, policy.source.header.languages, os.environ)
+    wording = policy_wording(policy.source, language)
     if why_not is not None:
         explanation = policy.explain(parse_case(document.data, document, zone=policy.source.scope.timezone), why_not)
-        echo(explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json")
+        if fmt == "json":
+            echo(explanation.model_dump_json())
+        else:
+            print_text(render_explanation(explanation, language=language, wording=wording), catalogue(language))
         return
     plan = policy.evaluate(document.data, branches=not no_branches, document=document)
     if fmt == "json":
         echo(plan.to_json())
     else:
-        echo(render_text(plan, policy.explain(document.data).near_misses), nl=False)
+        near_misses = policy.explain(document.data).near_misses
+        text = render_text(plan, near_misses, language=language, wording=wording)
+        print_text(text, catalogue(language), plan.resolution)
 
 
 STDIN_NAME = "<stdin>"  # how the problems of a case read from standard input name it

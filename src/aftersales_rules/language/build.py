@@ -28,7 +28,7 @@ from .items import install as install_item_conditions
 from .rulefile import Defaults, PolicyFile, PolicyHeader, RuleModel
 from .rules import Rule, parse_outputs
 from .scope import Definition, Escalation, Reader, Scope
-from .steptext import TextSpec, check_placeholders, resolve_values
+from .steptext import TextSpec, check_placeholders, other_texts, resolve_values
 
 __all__ = ["build"]
 
@@ -93,6 +93,7 @@ class _Builder:
         return header, defaults, self.scope, rules, order
 
     def _check_header(self, file: str, header: PolicyHeader) -> None:
+        self.scope.languages = tuple(header.languages)
         if header.timezone:
             try:
                 self.scope.timezone = ZoneInfo(header.timezone)
@@ -185,7 +186,9 @@ class _Builder:
             if not text.zh and not text.en:
                 r.error("invalid_text", f"text {quoted(name)} needs zh and en")
                 continue
-            self._define(r, name, "text", TextSpec(text.zh, text.en))
+            others = other_texts(r, text.model_extra or {})
+            if others is not None:
+                self._define(r, name, "text", TextSpec(text.zh, text.en, others))
         self._kinds(file, pf)
         for name, escalation in pf.escalations.items():
             self.escalations.append((self.reader(file, "escalations", name), name, escalation))

@@ -7,6 +7,7 @@ modules. ``PolicyFileSchema`` composes everything for the JSON Schema export.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from ..case import MAX_TEXT
 from ..diagnostics import IDENTIFIER_PATTERN, NAME_PATTERN, OWN_NAME_PATTERN
+from ..errors import quoted
 from ..vocabulary import (
     ACTIONS,
     STAGES,
@@ -52,6 +54,8 @@ __all__ = [
 ]
 
 Identifier = Annotated[StrictStr, Field(pattern=IDENTIFIER_PATTERN)]
+# a BCP 47 language tag as policies write them: a language, then optionally a script and a region
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
 Name = Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
 Value = Annotated[StrictStr, Field(max_length=MAX_TEXT)]  # a value the engine compares: as bounded as a case's texts
 
@@ -76,15 +80,21 @@ class PolicyHeader(_Model):
         description="the folder of example cases this policy's tests read, relative to the policy folder; "
         "default: none (cases must be inside the policy folder)",
     )
-    languages: Annotated[list[Literal["zh", "en"]], Field(min_length=1)] = Field(
+    languages: Annotated[list[StrictStr], Field(min_length=1)] = Field(
         ["zh", "en"],
-        description="the languages every step text carries, the first the one the policy is read in; "
-        "check reports a text missing in one of them (an error); default: [zh, en]",
+        description="the languages every step text carries (BCP 47 tags: zh, en, zh-Hant, ...), the first the one "
+        "the policy is read in; check reports a text missing in one of them (an error); default: [zh, en]",
     )
 
     @field_validator("languages")
     @classmethod
     def _once_each(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not LANGUAGE_TAG.match(tag):
+                raise ValueError(
+                    f"{quoted(tag)} is not a language tag (BCP 47: a language, then a script or a region, "
+                    "such as zh, en, zh-Hant, pt-BR)"
+                )
         if len(set(value)) != len(value):
             raise ValueError("each language once")
         return value
@@ -98,6 +108,10 @@ class Defaults(_Model):
 
 
 class TextModel(_Model):
+    """A shared text: zh and en, and any other language the policy declares (``zh-Hant: ...``)."""
+
+    model_config = ConfigDict(extra="allow")
+
     zh: StrictStr | None = None
     en: StrictStr | None = None
 

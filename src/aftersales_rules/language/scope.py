@@ -63,6 +63,7 @@ class Scope:
     facts: dict[str, Fact] = field(default_factory=lambda: dict(FACTS))
     condition_facts: dict[str, Any] = field(default_factory=dict)  # facts.X defined by `when`, parsed lazily
     timezone: Any = None
+    languages: tuple[str, ...] = ("zh", "en")  # the header's: what a step text may carry besides zh and en
     items: ItemScope = field(default_factory=ItemScope)
     kinds: dict[str, Definition] = field(default_factory=dict)  # the policy's own issue kinds (x_...): description
     escalations: dict[str, Escalation] = field(default_factory=dict)  # intended escalations, by name

@@ -26,6 +26,7 @@ __all__ = [
     "TextSpec",
     "check_placeholders",
     "is_extra",
+    "other_texts",
     "parse_text",
     "resolve_values",
 ]
@@ -44,10 +45,17 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 class TextSpec:
     zh: str | None
     en: str | None
+    others: tuple[tuple[str, str], ...] = ()  # (tag, text) in the other languages the policy declares
+
+    def text(self, language: str) -> str | None:
+        """The text in ``language`` (a tag the policy declares), None if it has none."""
+        if language in ("zh", "en"):
+            return self.zh if language == "zh" else self.en
+        return dict(self.others).get(language)
 
     def placeholders(self) -> set[str]:
         out: set[str] = set()
-        for text in (self.zh, self.en):
+        for text in (self.zh, self.en, *(t for _, t in self.others)):
             if text:
                 out |= {m.strip() for m in PLACEHOLDER.findall(text.replace("{{", "").replace("}}", ""))}
         return out
@@ -69,10 +77,14 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
     if not isinstance(resolved, dict):
         r.error("invalid_text", f"expected {{zh: ..., en: ...}}, got {shown(resolved)}")
         return None
+    known = tuple(dict.fromkeys(("zh", "en", *r.scope.languages)))
     for key in resolved:
-        if key not in ("zh", "en"):
+        if key not in known:
+            declared = f" (the policy declares {', '.join(r.scope.languages)})"
             r.at(key).error(
-                "unknown_field", *suggest(f"unknown language {quoted(key)}", str(key), ("zh", "en")), on_key=True
+                "unknown_field",
+                *suggest(f"unknown language {quoted(key)}", str(key), known, otherwise=declared),
+                on_key=True,
             )
             return None
         if not isinstance(resolved[key], str) or not resolved[key].strip():
@@ -81,9 +93,25 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
     if not resolved:
         r.error("invalid_text", "a text needs zh and en")
         return None
-    spec = TextSpec(resolved.get("zh"), resolved.get("en"))
+    others = tuple((k, resolved[k]) for k in r.scope.languages if k not in ("zh", "en") and k in resolved)
+    spec = TextSpec(resolved.get("zh"), resolved.get("en"), others)
     check_placeholders(r, spec)
     return resolve_values(r, spec)
+
+
+def other_texts(r: Reader, extra: dict[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    """A shared text's texts beyond zh and en (``TextModel``'s extra keys): each in a language the policy
+    declares, non-empty; None after reporting problems."""
+    before = len(r.problems)
+    for tag, text in extra.items():
+        if tag not in r.scope.languages:
+            declared = f" (the policy declares {', '.join(r.scope.languages)})"
+            r.at(tag).error("unknown_field", f"unknown language {quoted(tag)}{declared}", on_key=True)
+        elif not isinstance(text, str) or not text.strip():
+            r.at(tag).error("invalid_text", f"the {tag} text must be non-empty text")
+    if len(r.problems) > before:
+        return None
+    return tuple((tag, extra[tag]) for tag in r.scope.languages if tag in extra)
 
 
 def resolve_values(r: Reader, spec: TextSpec) -> TextSpec:
@@ -91,7 +119,8 @@ def resolve_values(r: Reader, spec: TextSpec) -> TextSpec:
     if not any(name.startswith(VALUES) for name in spec.placeholders()):
         return spec
     shown = {name: value_placeholder(r, name, report=False) for name in spec.placeholders() if name.startswith(VALUES)}
-    return TextSpec(fill_values(spec.zh, shown.get), fill_values(spec.en, shown.get))
+    others = tuple((tag, fill_values(text, shown.get) or text) for tag, text in spec.others)
+    return TextSpec(fill_values(spec.zh, shown.get), fill_values(spec.en, shown.get), others)
 
 
 def is_extra(name: str) -> bool:
