@@ -9,7 +9,7 @@ The documented authoring API (docs/tooling.md), one function a command:
 ``aftersales batch``   ``batch.run_batch(...)`` → ``BatchSummary``
 ``aftersales diff``    ``impact.diff_policies(...)`` → ``ImpactReport``; ``gitrev.policy_folder(REV:PATH)``
 ``--scheduler``        ``distributed.batch_on_cluster(...)``, ``distributed.diff_on_cluster(...)``
-pipelines              ``evaluate_partition(cases, PolicyBundle.from_folder(path))``, ``evaluate_frame``
+pipelines              ``evaluate_partition(cases, PolicyBundle.from_folder(path))``, ``evaluate_frame``, ``frame_meta``
 =====================  ==============================================================
 
 The last line is importable from this package itself (``from aftersales_rules.authoring import
@@ -25,6 +25,6 @@ Internal apart from the functions above: the public surface is
 """
 
 from .bundle import PolicyBundle
-from .partition import evaluate_frame, evaluate_partition
+from .partition import evaluate_frame, evaluate_partition, frame_meta
 
-__all__ = ["PolicyBundle", "evaluate_frame", "evaluate_partition"]
+__all__ = ["PolicyBundle", "evaluate_frame", "evaluate_partition", "frame_meta"]

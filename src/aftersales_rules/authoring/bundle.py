@@ -5,7 +5,7 @@ batch sends to the workers of a Dask cluster, and what a user's own pipeline (Da
 its executors: ``PolicyBundle.from_folder("rules")`` loads the policy once (reporting a broken one
 as ``Policy.load`` does), reads its files' bytes, and checks that they are the policy it loaded.
 
-``bundle.policy()`` gives the policy, loaded once per process and kept (a few, keyed by digest):
+``bundle.policy()`` gives the policy, loaded once per process and kept (a few, keyed by texts and digest):
 the texts are written into a temporary folder of their own (never the user's folder), loaded from
 there under the same file names (so the digest, and every place a message names, is the same) and
 the digest compared with the one sent. A policy that loads with another digest is refused with an
@@ -74,13 +74,13 @@ class PolicyBundle:
 
     def policy(self) -> Policy:
         """The policy of these texts, loaded once in this process (and kept: do not close it)."""
-        with _lock:
-            kept = _loaded.get(self.digest)
+        with _lock:  # keyed by the texts and the digest: a bundle whose texts differ is loaded (and checked)
+            kept = _loaded.get(self)
             if kept is not None:
-                _loaded.move_to_end(self.digest)
+                _loaded.move_to_end(self)
                 return kept
             policy = self._load()
-            _loaded[self.digest] = policy
+            _loaded[self] = policy
             while len(_loaded) > KEPT:
                 _loaded.popitem(last=False)[1].close()
             return policy
@@ -105,5 +105,5 @@ class PolicyBundle:
         return policy
 
 
-_loaded: OrderedDict[str, Policy] = OrderedDict()
+_loaded: OrderedDict[PolicyBundle, Policy] = OrderedDict()
 _lock = threading.Lock()

@@ -30,6 +30,7 @@ EXTRA = "pip install 'aftersales-rules[dask]'"
 MAX_LOCAL = 256  # worker processes local:N may start
 CONNECT_SECONDS = 30  # joining a cluster that does not answer by then fails
 IN_FLIGHT = 2  # partitions per worker thread sent ahead (one running, one waiting)
+LOOPBACK_ANY_PORT = "127.0.0.1:0"
 ADDRESS = re.compile(r"(tcp|tls)://[^\s/:]+:\d{1,5}")
 P = TypeVar("P")
 R = TypeVar("R")
@@ -68,7 +69,9 @@ def running(scheduler: str) -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",  # loopback only
-                dashboard_address=None,
+                # no dashboard; the scheduler's HTTP server (health checks) on a free loopback port, not 8787
+                dashboard_address=LOOPBACK_ANY_PORT,
+                scheduler_kwargs={"dashboard": False},
                 silence_logs=logging.ERROR,
             )
             stack.callback(cluster.close)
