@@ -25,7 +25,7 @@ from aftersales_rules.authoring.distributed import batch_on_cluster, diff_on_clu
 from aftersales_rules.authoring.impact import diff_policies
 from aftersales_rules.authoring.partition import frame_meta
 from aftersales_rules.cli import cli
-from aftersales_rules.errors import EvaluationError
+from aftersales_rules.errors import EvaluationError, OutputError
 from aftersales_rules.testing import generate_cases
 from test_batch import write_cases
 from test_impact import fifteen_days, write_jsonl
@@ -160,6 +160,8 @@ def test_a_glob_of_files_names_the_file_of_an_error_record(cluster, tmp_path):
     assert summary.cases == 31 and summary.errors == 1
     assert [r["case_id"] for r in records[:30]] == [c["case_id"] for c in cases]
     assert records[30]["line"] == 11 and records[30]["file"] == str(tmp_path / "b.jsonl")
+    with pytest.raises(OutputError, match="cannot write: it is the input"):  # an output the glob matches
+        batch_on_cluster(str(tmp_path / "*.jsonl"), tmp_path / "b.jsonl", RULES, cluster)
 
 
 def test_diff_on_a_cluster_reports_what_one_process_reports(cluster, tmp_path):

@@ -72,7 +72,7 @@ def running(scheduler: str) -> Iterator[Any]:
                 # no dashboard; the scheduler's HTTP server (health checks) on a free loopback port, not 8787
                 dashboard_address=LOOPBACK_ANY_PORT,
                 scheduler_kwargs={"dashboard": False},
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,  # a run's errors reach the client as exceptions; the rest is noise
             )
             stack.callback(cluster.close)
             client = distributed.Client(cluster)

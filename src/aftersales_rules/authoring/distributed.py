@@ -56,6 +56,8 @@ def batch_on_cluster(
                 bundle = PolicyBundle.from_folder(rules)  # a broken policy is reported before anything runs
             with running(scheduler) as client:
                 parts = _split(client, cases, part_bytes, stopping, total)
+                for file in parts.files:  # a glob may match a file --out names
+                    check_output(file, out)
                 with Output(out) as sink:
                     sinks.append(sink)
                     for results in in_order(client, parts.parts, _batch_part, (bundle, branches), stopping):

@@ -58,6 +58,7 @@ class Split:
 
     parts: list[Part] = field(default_factory=list)
     total: int = 0
+    files: list[str] = field(default_factory=list)  # the files read (a folder's case files are not listed)
 
 
 def expand(cases: str | os.PathLike[str]) -> tuple[str, list[str]]:
@@ -95,7 +96,7 @@ def split(
 ) -> Split:
     """The partitions of ``cases``; ``count`` runs ``count_range`` on each range given (on the cluster)."""
     kind, files = expand(cases)
-    result = Split()
+    result = Split(files=files if kind != "folder" else [])
     if kind == "folder":
         names: list[str] = []
         for record in read_cases(files[0]):
