@@ -24,7 +24,8 @@ and nothing in the library reads it back)::
     OutputError         path, cause (the operating system's words: "No such file or directory", ...)
     UnknownRuleError    rule (the id asked for), suggestion (the id it most likely meant, or None)
     EvaluationError     the message only (raised as itself for a case outside the policy's dates,
-                        and by a batch whose worker process died)
+                        by a batch whose worker process died, and by a worker whose policy has
+                        another digest than the one sent: authoring.bundle)
     ConflictError       rules (the two rule ids), output (what they decided differently)
     UndecidedError      case_id, kind (the case's issue kind)
     EngineError         code (durable_rules' error number, or None)

@@ -40,13 +40,17 @@ from .stopping import Stopped, Stopping, in_worker
 
 __all__ = [
     "BatchSummary",
+    "Figures",
+    "commit",
     "error_fields",
     "error_problems",
     "error_record",
     "error_text",
     "evaluate_record",
+    "interrupted",
     "problems_of",
     "run_batch",
+    "take",
 ]
 
 
@@ -190,10 +194,39 @@ def run_batch(
         with Stopping() as stopping:
             _run(stopping, cases, out, rules, jobs, branches, progress, summary, sinks)
     except Stopped as exc:
-        kept = f"{out} is left as it was" if all(s.whole for s in sinks) else f"their plans are written to {out}"
-        name = signal.Signals(exc.signum).name
-        raise Stopped(exc.signum, f"interrupted by {name} after {summary.cases:,} cases; {kept}") from None
+        raise interrupted(exc, out, summary, sinks) from None
     return summary
+
+
+def interrupted(exc: Stopped, out: str | os.PathLike[str], summary: BatchSummary, sinks: list[Output]) -> Stopped:
+    """The ``Stopped`` a batch ends with: how far it got, and whether ``out`` is as it was."""
+    kept = f"{out} is left as it was" if all(s.whole for s in sinks) else f"their plans are written to {out}"
+    name = signal.Signals(exc.signum).name
+    return Stopped(exc.signum, f"interrupted by {name} after {summary.cases:,} cases; {kept}")
+
+
+def take(
+    stopping: Stopping,
+    sink: Output,
+    summary: BatchSummary,
+    progress: Callable[[BatchSummary], None] | None,
+    results: list[tuple[str, Figures | None]],
+) -> None:
+    """Write a chunk's lines, in order, and count them."""
+    with stopping.interruptible():  # a signal noted meanwhile is raised here, or while a pipe is full
+        for line, figures in results:
+            sink.write(line + "\n")
+            summary.add(figures)
+        sink.flush()  # a reader of a pipe sees each plan when it is known
+        if progress is not None:
+            progress(summary)
+
+
+def commit(stopping: Stopping, sink: Output) -> None:
+    """The run is complete: the output renamed into place (a signal before that stops the run)."""
+    stopping.check()  # a signal before the rename stops the run; once renamed, the run is complete
+    sink.commit()
+    stopping.finished()
 
 
 def _run(
@@ -212,28 +245,20 @@ def _run(
     policy = Policy.load(rules)  # a broken policy is reported before the output is touched
     records = stopping.each(read_cases(cases, idle=True))  # a signal stops a wait for input at once
 
-    def take(results: list[tuple[str, Figures | None]], sink: Output) -> None:
-        with stopping.interruptible():  # a signal noted meanwhile is raised here, or while a pipe is full
-            for line, figures in results:
-                sink.write(line + "\n")
-                summary.add(figures)
-            sink.flush()  # a reader of a pipe sees each plan when it is known
-            if progress is not None:
-                progress(summary)
-
-    def commit(sink: Output) -> None:
-        stopping.check()  # a signal before the rename stops the run; once renamed, the run is complete
-        sink.commit()
-        stopping.finished()
-
     if jobs <= 1:
         try:
             with Output(out) as sink:
                 sinks.append(sink)
                 for chunk, _ in chunked(records, CHUNK):
                     if chunk:
-                        take([evaluate_record(policy, record, branches) for record in chunk], sink)
-                commit(sink)
+                        take(
+                            stopping,
+                            sink,
+                            summary,
+                            progress,
+                            [evaluate_record(policy, record, branches) for record in chunk],
+                        )
+                commit(stopping, sink)
         finally:
             policy.close()
         return
@@ -248,5 +273,5 @@ def _run(
         chunks = chunked(records, CHUNK)
         with closing(in_order(chunks, work, jobs, _start_worker, (str(rules),), stopping, died)) as results:
             for result in results:  # a chunk's plans written before the next is waited for
-                take(result, sink)
-        commit(sink)
+                take(stopping, sink, summary, progress, result)
+        commit(stopping, sink)

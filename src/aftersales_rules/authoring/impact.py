@@ -39,10 +39,12 @@ __all__ = [
     "CaseChange",
     "ImpactReport",
     "Outcome",
+    "add_result",
     "compare_policies",
     "compare_record",
     "describe",
     "diff_policies",
+    "empty_report",
     "field_value",
 ]
 
@@ -131,6 +133,7 @@ class CaseChange:
     ref: int | str
     old: Outcome
     new: Outcome
+    file: str | None = None  # the file of its line or row, when the input has several
 
     @property
     def changed(self) -> list[str]:
@@ -161,6 +164,7 @@ class CaseChange:
             "case_id": self.case_id,
             "kind": self.kind,
             self.where: self.ref,
+            **({"file": self.file} if self.file is not None else {}),
             "changed": self.changed,
             "old": self.old.to_dict(),
             "new": self.new.to_dict(),
@@ -263,10 +267,10 @@ def compare_policies(
 ) -> ImpactReport:
     """Evaluate every record (as ``records.read_cases`` yields them, read as batch reads them) with both
     policies; ``progress`` is told the number of cases done after each."""
-    report = _report(old, new)
+    report = empty_report(old, new)
     for record in records:
         if record is not None:
-            _add(report, compare_record(old, new, record), progress)
+            add_result(report, compare_record(old, new, record), progress)
     return report
 
 
@@ -291,22 +295,24 @@ def diff_policies(
         finally:
             old.close()
             new.close()
-    report = _report(old, new)  # both loaded once here: a broken policy is reported once, not by every worker
+    report = empty_report(old, new)  # both loaded once here: a broken policy is reported once, not by every worker
     old.close()
     new.close()
     for results in in_order(chunked(read_cases(cases)), _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
         for result in results:
-            _add(report, result, progress)
+            add_result(report, result, progress)
     return report
 
 
-def _report(old: Policy, new: Policy) -> ImpactReport:
+def empty_report(old: Policy, new: Policy) -> ImpactReport:
+    """The report of two policies before any case."""
     return ImpactReport(f"{old.name} {old.version}", f"{new.name} {new.version}", old.digest, new.digest)
 
 
-def _add(
+def add_result(
     report: ImpactReport, result: CaseChange | dict[str, Any] | None, progress: Callable[[int], None] | None
 ) -> None:
+    """Count one case: its change, its error record, or nothing (None: it did not change)."""
     report.cases += 1
     if isinstance(result, CaseChange):
         report.changes.append(result)

@@ -40,6 +40,7 @@ __all__ = [
     "is_stream",
     "locate",
     "read_cases",
+    "read_range",
     "read_record",
 ]
 
@@ -52,10 +53,11 @@ BOM = b"\xef\xbb\xbf"
 class Record(NamedTuple):
     """One case of the input, as read but not yet parsed."""
 
-    where: str  # "line" | "file"
-    ref: int | str  # the line's number, or the case file's path
-    # a line's bytes (without its line break), or its size when it is over the limit; a file's path
-    payload: bytes | int | str
+    where: str  # "line" | "file" | "row"
+    ref: int | str  # the line's number, the case file's path, or the row's number (Parquet)
+    # a line's bytes (without its line break), or its size when it is over the limit; a file's path;
+    # a row's case, already read (``parquet.rows``)
+    payload: bytes | int | str | dict[str, Any]
     source: str  # the input as problems name it: the JSONL file, "<stdin>" for -
 
 
@@ -84,15 +86,59 @@ def read_cases(path: str | os.PathLike[str], idle: bool = False) -> Iterator[Rec
             if item is None:
                 yield None
                 continue
+            record = _line_record(*item, source)
+            if record is not None:
+                yield record
+
+
+def _line_record(number: int, line: bytes | int, source: str) -> Record | None:
+    """The record of line ``number`` (its CR and, on line 1, a BOM taken off); None for a blank line."""
+    if isinstance(line, bytes):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if number == 1 and line.startswith(BOM):
+            line = line[len(BOM) :]
+        if not line.strip(b" \t\r"):
+            return None
+    return Record("line", number, line, source)
+
+
+def read_range(path: str | os.PathLike[str], start: int, end: int, lines_before: int) -> Iterator[Record]:
+    """The records of the lines of a JSONL file that begin at a byte in ``[start, end)``, read as
+    ``read_cases`` reads them; ``lines_before`` is the number of line breaks before ``start``.
+
+    Ranges that tile a file give every record of it once (a partition of a distributed batch).
+    """
+    source = str(path)
+    with _opened(path) as (read, fd):
+        assert fd is not None
+        first = start  # where the first line that begins in the range begins
+        if start > 0:
+            os.lseek(fd, start - 1, os.SEEK_SET)
+            while True:  # to the line break at start - 1 or after it, in blocks (a line may be long)
+                block = read()
+                if not block:
+                    return
+                found = block.find(b"\n")
+                if found >= 0:
+                    first += found
+                    break
+                first += len(block)
+            if first >= end:
+                return
+            if first > start:
+                lines_before += 1  # the line break that ends the line begun before the range
+        os.lseek(fd, first, os.SEEK_SET)
+        at = first
+        for item in _lines(read, None):
+            assert item is not None  # never idle: a file is always ready
             number, line = item
-            if isinstance(line, bytes):
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                if number == 1 and line.startswith(BOM):
-                    line = line[len(BOM) :]
-                if not line.strip(b" \t\r"):
-                    continue
-            yield Record("line", number, line, source)
+            if at >= end:
+                return
+            at += (line if isinstance(line, int) else len(line)) + 1
+            record = _line_record(lines_before + number, line, source)
+            if record is not None:
+                yield record
 
 
 def count_cases(path: str | os.PathLike[str]) -> int | None:
@@ -159,6 +205,8 @@ def _lines(read: Callable[[], bytes], idle: int | None) -> Iterator[tuple[int, b
 
 def read_record(record: Record) -> tuple[Any, Document | None]:
     """The data of a record, parsed but not yet validated, and a case file's document (None for a line)."""
+    if record.where == "row":  # a Parquet row, or a case of a partition: read already
+        return record.payload, None
     if record.where == "file":
         doc = load_document(str(record.payload))
         return doc.data, doc

@@ -1,4 +1,4 @@
-"""``aftersales batch CASES --out PLANS.jsonl [-j N] [--rules DIR]``: evaluate many cases."""
+"""``aftersales batch CASES --out PLANS.jsonl [-j N | --scheduler local:N|ADDRESS] [--rules DIR]``: many cases."""
 
 from __future__ import annotations
 
@@ -21,16 +21,17 @@ from rich.table import Table
 from rich.text import Text
 
 from ..authoring.batch import BatchSummary, run_batch
+from ..authoring.distributed import batch_on_cluster
 from ..authoring.records import count_cases
 from ..errors import one_line
 from .errors import handle_errors, writing_stdout
-from .options import jobs_option, no_branches_option, rules_option
+from .options import CasesPath, check_scheduler, jobs_option, no_branches_option, rules_option, scheduler_option
 
 STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed when stderr is not a terminal
 
 
 @click.command("batch")
-@click.argument("cases", type=click.Path(exists=True, allow_dash=True, path_type=str))
+@click.argument("cases", type=CasesPath(exists=True, allow_dash=True, path_type=str))
 @click.option(
     "--out",
     "out",
@@ -39,30 +40,39 @@ STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed 
     help="Where to write the plans, one JSON line per case (error records for cases that fail).",
 )
 @jobs_option
+@scheduler_option
 @rules_option
 @no_branches_option
 @handle_errors
-def batch(cases: str, out: str, jobs: int, rules_dir: str, no_branches: bool) -> None:
+def batch(cases: str, out: str, jobs: int, scheduler: str | None, rules_dir: str, no_branches: bool) -> None:
     """Evaluate every case in CASES (a JSONL file, a pipe or - for stdin, or a directory of case files) and
     write the plans to --out.
 
     A pipe is evaluated as it comes. Ends with a summary table; exits 1 when a case failed (its error
-    record is in the output).
+    record is in the output). With --scheduler, CASES may also be a Parquet file or a quoted glob of
+    JSONL or Parquet files.
     """
-    total = count_cases(cases)  # None for a stream: it is read once, as it comes
+    check_scheduler(cases, scheduler)
+
+    def run(progress, total=None) -> BatchSummary:
+        if scheduler is None:
+            return run_batch(cases, out, rules_dir, jobs, not no_branches, progress=progress)
+        return batch_on_cluster(cases, out, rules_dir, scheduler, not no_branches, progress=progress, total=total)
+
+    total = count_cases(cases) if scheduler is None else None  # None for a stream; a cluster counts it
     if sys.stderr.isatty():
-        if total is None:
+        if total is None and scheduler is None:
             columns = [TextColumn("evaluating"), TextColumn("{task.completed:,} cases"), _Rate(), TimeElapsedColumn()]
         else:
             columns = [TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("cases", total=total)
-            summary = run_batch(
-                cases, out, rules_dir, jobs, not no_branches, progress=lambda s: bar.update(task, completed=s.cases)
-            )
+            summary = run(lambda s: bar.update(task, completed=s.cases), lambda n: bar.update(task, total=n))
+    elif scheduler is not None:
+        reports: list = []  # the tenths are known once the cluster has counted the cases
+        summary = run(lambda s: reports[0](s), lambda n: reports.append(_plain_progress(n)))
     else:
-        report = _plain_progress(total) if total is not None else _plain_stream_progress()
-        summary = run_batch(cases, out, rules_dir, jobs, not no_branches, progress=report)
+        summary = run(_plain_progress(total) if total is not None else _plain_stream_progress())
     with writing_stdout():
         Console(highlight=False).print(summary_table(summary))
     if summary.errors:
