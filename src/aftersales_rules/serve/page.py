@@ -27,8 +27,9 @@ TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".json": "application/json",
+    ".svg": "image/svg+xml",
 }
-ASSETS = ("index.html", "docs.html", "playground.js", "docs.js", "common.js", "style.css", "example.json")
+ASSETS = ("index.html", "docs.html", "playground.js", "docs.js", "common.js", "style.css", "example.json", "favicon.svg")
 
 
 def _read() -> dict[str, tuple[bytes, str]]:
