@@ -29,7 +29,8 @@ TYPES = {
     ".json": "application/json",
     ".svg": "image/svg+xml",
 }
-ASSETS = ("index.html", "docs.html", "playground.js", "docs.js", "common.js", "style.css", "example.json", "favicon.svg")
+ASSETS = ("index.html", "docs.html", "playground.js", "docs.js", "common.js", "style.css", "example.json",
+          "favicon.svg")  # fmt: skip
 
 
 def _read() -> dict[str, tuple[bytes, str]]:
