@@ -27,7 +27,7 @@ def test_it_binds_the_loopback_address_unless_told(started):
     result = CliRunner().invoke(cli, ["serve", str(RULES), "--port", "8123"])
     assert result.exit_code == 0, result.output
     (app, kwargs), *_ = started
-    assert (kwargs["host"], kwargs["port"]) == ("127.0.0.1", 8123)
+    assert (kwargs["host"], kwargs["port"], kwargs["access_log"]) == ("127.0.0.1", 8123, False)
     settings: Settings = app.state.context.settings
     assert (settings.rules, settings.watch, settings.shadow) == (RULES, True, None)
     assert "reference 2026.11 on http://127.0.0.1:8123/" in result.stderr

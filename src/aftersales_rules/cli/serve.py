@@ -38,6 +38,7 @@ INSTALL = "aftersales serve needs the serve extra: pip install 'aftersales-rules
               help="Seconds a case may take to be decided; then a 503.")  # fmt: skip
 @click.option("--threads", default=0, type=click.IntRange(0, 256), help="Evaluation threads [default: one a core].")
 @click.option("--no-watch", is_flag=True, help="Do not reload when the rules change (SIGHUP still reloads).")
+@click.option("--access-log", is_flag=True, help="Log every request (uvicorn's access log).")
 @click.option("--shadow", type=click.Path(path_type=Path), help="A candidate policy tried on every request.")
 @click.option("--shadow-log", type=click.Path(dir_okay=False, path_type=Path),
               help="Append each case the candidate decides differently here, one JSON line each.")  # fmt: skip
@@ -52,6 +53,7 @@ def serve(
     timeout: float,
     threads: int,
     no_watch: bool,
+    access_log: bool,
     shadow: Path | None,
     shadow_log: Path | None,
     shadow_queue: int,
@@ -83,7 +85,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"aftersales serve: {policy.name} {policy.version} on http://{shown}:{port}/ (API at /docs)", err=True)
-    uvicorn.run(create_app(settings, policy, candidate), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, policy, candidate), host=host, port=port, log_level="info", access_log=access_log)
 
 
 def _check_writable(path: Path) -> None:
