@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AfterSalesError, cut, one_line
+from ..language.source import RULE_SUFFIXES
 from ..policy import Policy
 from ..service import PolicyService
 from .metrics import Metrics
@@ -103,15 +104,24 @@ class LivePolicy:
     def _watch(self) -> None:
         import watchfiles  # the serve extra; imported where it is used
 
-        folder = self.rules if self.rules.is_dir() else self.rules.parent
+        folder = (self.rules if self.rules.is_dir() else self.rules.parent).resolve()
         only = None if self.rules.is_dir() else self.rules.resolve()
 
         def wanted(change: watchfiles.Change, path: str) -> bool:
-            return only is None or Path(path).resolve() == only
+            """A rule file of the folder (what read_policy reads), or the one file in service."""
+            changed = Path(path)
+            if only is not None:
+                return changed.resolve() == only
+            return changed.suffix in RULE_SUFFIXES and changed.parent.resolve() == folder
 
         try:
             for _ in watchfiles.watch(
-                folder, watch_filter=wanted, debounce=self._debounce_ms, stop_event=self._stop, raise_interrupt=False
+                folder,
+                watch_filter=wanted,
+                debounce=self._debounce_ms,
+                stop_event=self._stop,
+                raise_interrupt=False,
+                recursive=False,  # its tests/ and anything else below it are no rule files
             ):
                 self.reload("files changed")
         except Exception as exc:  # a folder that went away, no inotify: say so; SIGHUP still reloads
