@@ -103,3 +103,16 @@ def test_what_a_case_holds_is_shown_as_text_never_as_markup(browser, base):
     expect(page.locator("#problem-list")).to_contain_text("<img src=x")
     assert page.locator("img").count() == 0
     assert page.title() != "owned"
+
+
+def test_the_api_reference_shows_every_endpoint_from_the_openapi_document(browser, base):
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(base + "/docs")
+    expect(page.locator("#endpoints .endpoint")).to_have_count(9)  # the /v1 ones, health, readiness, metrics
+    expect(page.locator("#endpoints")).to_contain_text("/v1/plans:batch")
+    expect(page.locator("#schemas summary", has_text="Case")).to_have_count(1)
+    assert errors == []
