@@ -64,3 +64,14 @@ def reference_policy() -> Policy:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # what picks a text view's language (render.locale_language)
+
+
+@pytest.fixture(autouse=True)
+def _no_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees no locale, whatever the machine's: a text view without --lang is then in the policy's
+    first declared language; a test that needs a locale sets it."""
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)

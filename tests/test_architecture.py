@@ -59,7 +59,9 @@ LAYERS = [
         ),
     ),
     (("aftersales_rules",), ("aftersales_rules.testing",)),  # the case generator is for tests and benchmarks only
+    (("aftersales_rules.serve",), ("aftersales_rules.cli",)),  # the service never imports the command line
 ]
+SERVE = "aftersales_rules.serve"  # the optional service: only the command line imports it
 
 
 def _name(path: Path) -> str:
@@ -206,6 +208,17 @@ def test_each_layer_imports_only_what_it_may():
                         f"which modules under {', '.join(importers)} must not"
                     )
     assert not broken, "imports across the layers the README's design section draws:\n" + "\n".join(broken)
+
+
+def test_only_the_command_line_imports_the_service():
+    found = [
+        f"  {_where(module, line)}: {module} imports {name}"
+        for module in MODULES
+        if not _within(module, (SERVE, "aftersales_rules.cli"))
+        for name, line in _imports(module)
+        if _within(name, (SERVE,))
+    ]
+    assert not found, f"{SERVE} (the serve extra) may only be imported by aftersales_rules.cli:\n" + "\n".join(found)
 
 
 def test_no_module_is_over_400_lines():

@@ -22,6 +22,7 @@ import pytest
 
 from aftersales_rules import Case, Plan, Policy, PolicyService, load_case, parse_case
 from aftersales_rules.language.source import PolicySource
+from aftersales_rules.serve.page import ASSETS
 
 from conftest import ROOT
 
@@ -122,4 +123,6 @@ def test_the_wheel_ships_py_typed(tmp_path: Path):
     )
     assert done.returncode == 0, done.stderr
     (wheel,) = (tmp_path / "dist").glob("*.whl")
-    assert "aftersales_rules/py.typed" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "aftersales_rules/py.typed" in names
+    assert {f"aftersales_rules/serve/static/{a}" for a in ASSETS} <= set(names)  # the service's pages: package data

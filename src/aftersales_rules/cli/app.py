@@ -11,6 +11,7 @@ from .diff import diff
 from .dry_run import dry_run
 from .policy_test import policy_test
 from .schema import schema
+from .serve import serve
 
 __all__ = ["cli", "main"]
 
@@ -27,6 +28,7 @@ cli.add_command(check)
 cli.add_command(diff)
 cli.add_command(policy_test)
 cli.add_command(schema)
+cli.add_command(serve)
 
 
 def main(argv: list[str] | None = None) -> None:
