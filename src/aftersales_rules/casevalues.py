@@ -43,19 +43,27 @@ __all__ = [
     "Text",
     "Time",
     "attribute_value",
+    "plain_amount",
 ]
 
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
+def plain_amount(value: Any) -> bool:
+    """An amount money validation returns as it is: a ``Decimal`` of two places, not negative, within
+    MAX_AMOUNT (the plan's own amounts; engine/build.py builds plan models without validation on it)."""
+    if type(value) is not Decimal:
+        return False
+    sign, _, exponent = value.as_tuple()
+    return exponent == -2 and not sign and value <= MAX_AMOUNT
 
 
 def _money(value: Any) -> Decimal:
     # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
     if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
         return Decimal(value).quantize(CENT)
-    if type(value) is Decimal:  # the plan's own amounts: already two places, not negative
-        sign, _, exponent = value.as_tuple()
-        if exponent == -2 and not sign and value <= MAX_AMOUNT:
-            return value
+    if plain_amount(value):  # the plan's own amounts: already two places, not negative
+        return value
     try:
         return parse_money(value)
     except MoneyError as exc:
