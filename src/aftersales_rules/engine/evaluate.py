@@ -52,8 +52,8 @@ ASSEMBLY_FACTS = (
 
 
 class Engine:
-    """``validate_plans``: build every model of a plan through pydantic's validation rather than the generated
-    constructors (build.py; the same plans, slower). ``skeletons``: the plan skeletons kept, one per decision
+    """``validate_plans``: build every model of a plan through pydantic's validation rather than build.py's
+    constructors (the same plans, slower). ``skeletons``: the plan skeletons kept, one per decision
     (skeleton.py; 0 keeps none)."""
 
     def __init__(self, source: PolicySource, *, validate_plans: bool = False, skeletons: int = SIZE):
