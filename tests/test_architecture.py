@@ -30,6 +30,8 @@ CONTRACTS = tuple(
         "jsonl",
         "diagnostics",
         "case",
+        "casevalues",
+        "fastcase",
         "plan",
         "explanation",
         "render",

@@ -6,7 +6,7 @@ Split from case.py, which holds the models; case.py re-exports what other module
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -23,6 +23,7 @@ from pydantic import (
     WithJsonSchema,
     WrapValidator,
 )
+from pydantic_core import CoreSchema, core_schema
 
 from .money import CENT, MAX_AMOUNT, MoneyError, parse_money
 from .vocabulary import ISSUE_KINDS, IssueKind
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_SHORT",
     "MAX_TEXT",
     "OWN_KIND_PATTERN",
+    "STAND_INS",
     "YEARS",
     "Id",
     "Kind",
@@ -43,19 +45,27 @@ __all__ = [
     "Text",
     "Time",
     "attribute_value",
+    "plain_amount",
 ]
 
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
+def plain_amount(value: Any) -> bool:
+    """An amount money validation returns as it is: a ``Decimal`` of two places, not negative, within
+    MAX_AMOUNT (the plan's own amounts; engine/build.py builds plan models without validation on it)."""
+    if type(value) is not Decimal:
+        return False
+    sign, _, exponent = value.as_tuple()
+    return exponent == -2 and not sign and value <= MAX_AMOUNT
 
 
 def _money(value: Any) -> Decimal:
     # the common case, a plain amount such as "299.00", without parse_money's checks (it passes them all)
     if type(value) is str and _PLAIN_AMOUNT.fullmatch(value):
         return Decimal(value).quantize(CENT)
-    if type(value) is Decimal:  # the plan's own amounts: already two places, not negative
-        sign, _, exponent = value.as_tuple()
-        if exponent == -2 and not sign and value <= MAX_AMOUNT:
-            return value
+    if plain_amount(value):  # the plan's own amounts: already two places, not negative
+        return value
     try:
         return parse_money(value)
     except MoneyError as exc:
@@ -133,3 +143,40 @@ def attribute_value(value: Any) -> Any:
     if isinstance(value, str) and len(value) > MAX_TEXT:  # one message, not one for each type of Scalar
         raise ValueError(f"must have at most {MAX_TEXT} characters")
     return value
+
+
+# The fast path for well-formed cases (fastcase.py) validates a case with the Case model's own core schema,
+# each Python step above swapped for a pydantic-core schema that accepts part of what the step accepts and
+# gives the same value for it, without a call into Python:
+_TWO_PLACES = r"^[0-9]{1,9}\.[0-9]{2}$"  # what _money reads as Decimal(value), already at two places
+_WITHIN_YEARS = {  # a day inside YEARS at either end: the year at any offset (under a day) is within them
+    "ge": datetime(YEARS[0], 1, 2, tzinfo=UTC),
+    "le": datetime(YEARS[1], 12, 30, 23, 59, 59, 999999, tzinfo=UTC),
+}
+
+
+def _native_money(schema: CoreSchema) -> CoreSchema:
+    return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=_TWO_PLACES), schema["schema"]])
+
+
+def _native_time(schema: CoreSchema) -> CoreSchema:
+    return {**schema["schema"], **_WITHIN_YEARS}
+
+
+def _native_kind(schema: CoreSchema) -> CoreSchema:  # a standard kind, or an own one by its pattern
+    return core_schema.union_schema([schema["schema"], core_schema.str_schema(strict=True, pattern=OWN_KIND_PATTERN)])
+
+
+def _native_attribute(schema: CoreSchema) -> CoreSchema:  # a bool, int, text or null as itself; a float defers
+    inner: Any = schema["schema"]
+    union = inner["schema"] if inner["type"] == "nullable" else inner
+    strict = {**union, "strict": True, "choices": [{**choice, "strict": True} for choice in union["choices"]]}
+    return {**inner, "schema": strict} if union is not inner else strict
+
+
+STAND_INS: dict[Any, Any] = {
+    _money: _native_money,
+    _in_range: _native_time,
+    _kind: _native_kind,
+    attribute_value: _native_attribute,
+}

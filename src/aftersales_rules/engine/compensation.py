@@ -19,54 +19,64 @@ from ..errors import EvaluationError
 from ..language.compensation import SLOT, CompensationSpec
 from ..language.rules import Rule
 from ..money import MAX_AMOUNT, ZERO, quantize
-from ..plan import Compensation, CompensationLine
+from ..plan import Compensation
+from .build import VALIDATED, PlanModels
 
-__all__ = ["compensation", "compensation_total"]
+__all__ = ["compensation", "compensation_specs", "compensation_total"]
 
 _EMPTY: dict[str, Compensation] = {}  # currency → the section of a plan without compensation (frozen)
 
 
+def compensation_specs(winners: dict[str, list[Rule]]) -> tuple[CompensationSpec, ...]:
+    """The winning components' specs, in the order of the rules that decide them (then as listed): the same
+    for every case of one decision (skeleton.py)."""
+    found: list[tuple[int, int, CompensationSpec]] = []
+    for slot, rules in winners.items():
+        if slot.startswith(SLOT):
+            rule = rules[0]
+            found.append((rule.index, list(rule.slots).index(slot), rule.slots[slot]))
+    return tuple(spec for _, _, spec in sorted(found, key=lambda d: (d[0], d[1])))
+
+
 def compensation(
-    winners: dict[str, list[Rule]], values: dict[str, Any], currency: str, case: Case | None = None
+    specs: tuple[CompensationSpec, ...],
+    values: dict[str, Any],
+    currency: str,
+    case: Case | None = None,
+    make: PlanModels = VALIDATED,
 ) -> Compensation:
-    """The plan's compensation, its lines in the order of the rules that decide them (then as listed, then
-    by affected item)."""
-    decided = _decided(winners, values, case)
+    """The plan's compensation, its lines in the order of ``specs`` (then by affected item)."""
+    decided = _decided(specs, values, case)
     if not decided:  # most plans: one frozen empty section per currency, shared like a static step
         empty = _EMPTY.get(currency)
         if empty is None:
             empty = _EMPTY.setdefault(currency, Compensation(total=ZERO, currency=currency, lines=[], pending=[]))
         return empty
     lines = [
-        CompensationLine(component=spec.component, amount=amount, paid_by=spec.paid_by, sku=sku)
+        make.CompensationLine(component=spec.component, amount=amount, paid_by=spec.paid_by, sku=sku)
         for spec, sku, amount in decided
         if amount is not None and amount > 0
     ]
     pending = list(dict.fromkeys(spec.component for spec, _, amount in decided if amount is None))
-    return Compensation(total=_total(decided), currency=currency, lines=lines, pending=pending)
+    return make.Compensation(total=_total(decided), currency=currency, lines=lines, pending=pending)
 
 
-def compensation_total(winners: dict[str, list[Rule]], values: dict[str, Any], case: Case | None = None) -> Decimal:
+def compensation_total(
+    specs: tuple[CompensationSpec, ...], values: dict[str, Any], case: Case | None = None
+) -> Decimal:
     """Just the total (what a what-if branch reports), without building the section."""
-    decided = _decided(winners, values, case)
+    decided = _decided(specs, values, case)
     return _total(decided) if decided else ZERO
 
 
 Decided = list[tuple[CompensationSpec, str | None, Decimal | None]]  # spec, SKU (per item), amount (None: unknown)
 
 
-def _decided(winners: dict[str, list[Rule]], values: dict[str, Any], case: Case | None) -> Decided:
-    """Each component's spec, SKU (of a per-item one) and amount (None: not known yet), in the order of the rules
-    that decide them."""
-    found: list[tuple[int, int, CompensationSpec]] = []
-    for slot, rules in winners.items():
-        if slot.startswith(SLOT):
-            rule = rules[0]
-            found.append((rule.index, list(rule.slots).index(slot), rule.slots[slot]))
-    if not found:
-        return []
+def _decided(specs: tuple[CompensationSpec, ...], values: dict[str, Any], case: Case | None) -> Decided:
+    """Each component's spec, SKU (of a per-item one) and amount (None: not known yet), in the order of
+    ``specs``."""
     out: Decided = []
-    for _, _, spec in sorted(found, key=lambda d: (d[0], d[1])):
+    for spec in specs:
         if spec.per_item is None:
             out.append((spec, None, _amount(spec, values)))
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,21 +22,22 @@ from pydantic import ValidationError
 from ..case import Case, parse_case
 from ..diagnostics import NAME_PATTERN, dotted, suggest
 from ..errors import CaseError, EvaluationError, Problem, UndecidedError, cut, quoted
-from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.facts import FACTS, Fact, attribute_value, engine_key
 from ..language.itemfacts import implied, item_problems, quantified_values
 from ..language.rules import STAGE_ORDER, Rule
 from ..language.source import PolicySource
 from ..loader import Document
 from ..money import ZERO, quantize
-from ..plan import Branch, Compensation, Plan, PolicyInfo, Postage, Refund, Step, key_figures
+from ..plan import Branch, Plan, PolicyInfo, Postage, Refund, key_figures
+from .build import CONSTRUCTED, VALIDATED
 from .compensation import compensation, compensation_total
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
 from .refund import cap_lines, leg, refund_lines
 from .runtime import Runtime, next_instance
+from .skeleton import SIZE, Skeleton, Skeletons, make_skeleton
 from .steps import StepTemplate
-from .trace import because, gestures, trace
+from .trace import because
 
 __all__ = ["Engine"]
 
@@ -50,7 +52,11 @@ ASSEMBLY_FACTS = (
 
 
 class Engine:
-    def __init__(self, source: PolicySource):
+    """``validate_plans``: build every model of a plan through pydantic's validation rather than build.py's
+    constructors (the same plans, slower). ``skeletons``: the plan skeletons kept, one per decision
+    (skeleton.py; 0 keeps none)."""
+
+    def __init__(self, source: PolicySource, *, validate_plans: bool = False, skeletons: int = SIZE):
         self.source = source
         header = source.header
         self.tz = source.scope.timezone
@@ -78,7 +84,6 @@ class Engine:
             kind: tuple((p, engine_key(p)) for p in part.derived) for kind, part in self.compiled.partitions.items()
         }
         self.because = {rule.index: because(rule) for rule in source.rules}
-        self.compensates = any(slot.startswith(COMPENSATION_SLOT) for rule in source.rules for slot in rule.slots)
         step_keys: dict[tuple, int] = {}  # identical steps (actor, action, text) share a number
         self.rule_steps = {
             rule.index: tuple(
@@ -87,6 +92,11 @@ class Engine:
             )
             for rule in source.rules
         }
+        self.make = VALIDATED if validate_plans else CONSTRUCTED
+        defaults = (source.defaults.resolution, source.defaults.release)
+        self.skeletons = Skeletons(
+            partial(make_skeleton, rule_steps=self.rule_steps, reasons=self.because, defaults=defaults), skeletons
+        )
 
     def close(self) -> None:
         self._finalizer()
@@ -128,9 +138,10 @@ class Engine:
         part = self._partition(case)
         values = self._facts(case, part, document)
         decision = self._decide(part, values)
-        resolution, postage, refund, offered = self._settle(case, decision)
-        winners = decision.winners if self.compensates else {}  # a policy without compensation skips looking
-        paid = compensation(winners, decision.values, refund.currency, case)
+        skeleton = self.skeletons.get(part.kind, decision)  # what the decision alone fixes, made once
+        make = self.make
+        resolution, postage, refund, offered = self._settle(case, decision.values, skeleton)
+        paid = compensation(skeleton.compensation, decision.values, refund.currency, case, make)
         awaiting: list[str] = list(offered)  # the agreement an offer waits for
         awaiting.extend(_release_awaits(case, refund.release))  # what the release waits for
         branch_list: list[Branch] = []
@@ -144,25 +155,25 @@ class Engine:
                     what_if = _with_fact(values, fact, value)
                     what_if.update(implied(fact.path, value, what_if, self.source.scope.items))
                     d2 = self._decide(part, what_if)
-                    r2, p2, f2, _ = self._settle(case, d2)
-                    c2 = compensation_total(d2.winners, d2.values, case) if self.compensates else ZERO
+                    s2 = self.skeletons.get(part.kind, d2)
+                    r2, p2, f2, _ = self._settle(case, d2.values, s2)
+                    c2 = compensation_total(s2.compensation, d2.values, case)
                     found.append(({fact.path: value}, key_figures(r2, f2.total, f2.release, p2, f2.offer_limit, c2)))
                 if any(figures != base for _, figures in found) and fact.path not in awaiting:
                     awaiting.append(fact.path)
-                    branch_list.extend(Branch(when=when, **figures) for when, figures in found)
-        steps = self._steps(decision, refund, paid, postage)
-        return Plan(
+                    branch_list.extend(make.Branch(when=when, **figures) for when, figures in found)
+        return make.Plan(
             case_id=case.case_id,
             policy=self.info,
             resolution=resolution,
             postage=postage,
             refund=refund,
             compensation=paid,
-            gestures=gestures(decision.applied),
-            steps=steps,
+            gestures=skeleton.gestures,
+            steps=skeleton.render_steps(decision.values, refund, self.tz, paid, postage, make),
             awaiting=awaiting,
             branches=branch_list,
-            trace=trace(decision, self.because),
+            trace=skeleton.trace,
         )
 
     # ------------------------------------------------------------------ facts
@@ -266,14 +277,12 @@ class Engine:
 
     # ------------------------------------------------------------------ assembly
 
-    def _settle(self, case: Case, d: Decision) -> tuple[str, Postage, Refund, tuple[str, ...]]:
+    def _settle(
+        self, case: Case, values: dict[str, Any], skeleton: Skeleton
+    ) -> tuple[str, Postage, Refund, tuple[str, ...]]:
         """Resolution, postage and refund (the figures a what-if branch compares), and what an offer awaits."""
-        values = d.values
-
-        def slot(name: str, default: Any = None) -> Any:
-            return d.winners[name][0].slots[name] if name in d.winners else default
-
-        resolution = slot("resolution", self.source.defaults.resolution)
+        make = self.make
+        resolution = skeleton.resolution
         if resolution is None:
             raise UndecidedError(
                 f"no rule decided a resolution for case {cut(case.case_id)} ({case.issue.kind}) "
@@ -281,16 +290,16 @@ class Engine:
                 case_id=case.case_id,
                 kind=case.issue.kind,
             )
-        postage = Postage(
-            return_leg=leg(slot("return_leg"), values, "progress.return_shipment.postage_paid"),
-            outbound_leg=leg(slot("outbound_leg"), values, None),
+        postage = make.Postage(
+            return_leg=leg(skeleton.return_leg, values, "progress.return_shipment.postage_paid", make),
+            outbound_leg=leg(skeleton.outbound_leg, values, None, make),
         )
         paid = (
             values["affected.goods"]
             + values["order.shipping_fee"]
             + (values.get("progress.return_shipment.postage_paid") or ZERO)
         )
-        lines, pending, total, offer, offered = refund_lines(case, slot("refund.lines", ()), values, paid)
+        lines, pending, total, offer, offered = refund_lines(case, skeleton.lines, values, paid, make)
         capped_at = None
         if total > paid:
             lines, total, capped_at = cap_lines(lines, paid), paid, paid
@@ -300,8 +309,8 @@ class Engine:
                 offer, offered = None, ()
         release = None
         if lines or pending or offered:
-            release = slot("refund.release", self.source.defaults.release) or "immediately"
-        refund = Refund(
+            release = skeleton.release or "immediately"
+        refund = make.Refund(
             total=total,
             currency=values["order.currency"],
             lines=lines,
@@ -311,20 +320,6 @@ class Engine:
             offer_limit=offer,
         )
         return resolution, postage, refund, offered
-
-    def _steps(self, d: Decision, refund: Refund, paid: Compensation, postage: Postage | None = None) -> list[Step]:
-        collected: list[tuple[int, int, int, StepTemplate]] = []
-        for rule in d.applied:
-            collected.extend(self.rule_steps[rule.index])
-        collected.sort()  # stage, then load order of the rule, then the step's place in it (all distinct)
-        steps: list[Step] = []
-        seen: set[int] = set()
-        for _, _, _, template in collected:
-            if template.key in seen:
-                continue
-            seen.add(template.key)
-            steps.append(template.step(len(steps) + 1, d.values, refund, self.tz, paid, postage))
-        return steps
 
 
 # ---------------------------------------------------------------------- helpers

@@ -15,11 +15,14 @@ from ..language.amounts import Amount
 from ..language.rules import LegSpec, LineSpec
 from ..money import MAX_AMOUNT, ZERO, quantize
 from ..plan import Leg, RefundLine, Share
+from .build import VALIDATED, PlanModels
 
 __all__ = ["cap_lines", "leg", "per_item_lines", "refund_lines", "split"]
 
 
-def leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None) -> Leg | None:
+def leg(
+    spec: LegSpec | None, values: dict[str, Any], default_amount: str | None, make: PlanModels = VALIDATED
+) -> Leg | None:
     if spec is None:
         return None
     if spec.amount is not None:
@@ -27,12 +30,12 @@ def leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None
     else:
         amount = values.get(default_amount) if default_amount else None
     if spec.rest_borne_by is None:
-        return Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
+        return make.Leg(advanced_by=spec.advanced_by, borne_by=spec.borne_by, amount=amount, method=spec.method)
     assert spec.cap is not None  # a split leg always has its cap (rules._split)
     cap = _within_limit(spec.cap.value(values), spec.cap, "a postage leg's cap")
     cap = None if cap is None else quantize(max(cap, ZERO))
-    shares, pending = split(amount, cap, spec.borne_by, spec.rest_borne_by)
-    return Leg(
+    shares, pending = split(amount, cap, spec.borne_by, spec.rest_borne_by, make)
+    return make.Leg(
         advanced_by=spec.advanced_by,
         borne_by=spec.borne_by,
         amount=amount,
@@ -43,13 +46,15 @@ def leg(spec: LegSpec | None, values: dict[str, Any], default_amount: str | None
     )
 
 
-def split(amount: Decimal | None, cap: Decimal | None, first: str, rest: str) -> tuple[list[Share], list[str]]:
+def split(
+    amount: Decimal | None, cap: Decimal | None, first: str, rest: str, make: PlanModels = VALIDATED
+) -> tuple[list[Share], list[str]]:
     """A split leg's shares: ``first`` bears up to ``cap``, ``rest`` what is above it, each at least 0.00 and
     together exactly ``amount``; while the amount or the cap is not known, no shares and both parties pending."""
     if amount is None or cap is None:
         return [], [first, rest]
     capped = min(amount, cap)
-    return [Share(party=first, amount=capped), Share(party=rest, amount=amount - capped)], []
+    return [make.Share(party=first, amount=capped), make.Share(party=rest, amount=amount - capped)], []
 
 
 def _within_limit(amount: Decimal | None, formula: Amount, what: str) -> Decimal | None:
@@ -61,7 +66,11 @@ def _within_limit(amount: Decimal | None, formula: Amount, what: str) -> Decimal
 
 
 def refund_lines(
-    case: Case, specs: tuple[LineSpec, ...], values: dict[str, Any], paid: Decimal
+    case: Case,
+    specs: tuple[LineSpec, ...],
+    values: dict[str, Any],
+    paid: Decimal,
+    make: PlanModels = VALIDATED,
 ) -> tuple[list[RefundLine], list[str], Decimal, Decimal | None, tuple[str, ...]]:
     """The decided lines, the components still pending, the lines' total before any cap, and the open
     offers: their limit and the facts they await.
@@ -83,7 +92,7 @@ def refund_lines(
                 pending.append(spec.component)
             total += sum((amount for _, amount in own), ZERO)
             comp = spec.component
-            lines.extend(RefundLine(component=comp, sku=sku, amount=min(a, paid)) for sku, a in own if a > 0)
+            lines.extend(make.RefundLine(component=comp, sku=sku, amount=min(a, paid)) for sku, a in own if a > 0)
             continue
         cap = spec.cap.value(values) if spec.cap is not None else None
         if spec.component == "goods" and spec.amount is None and spec.agreed is None:
@@ -93,7 +102,7 @@ def refund_lines(
                 if unsure and "goods" not in pending:
                     pending.append("goods")
             group = [
-                RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
+                make.RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
                 for item, qty in pairs
             ]
             if cap is not None:
@@ -119,7 +128,7 @@ def refund_lines(
             amount = min(amount, cap)
         if amount > 0:
             total += quantize(amount)
-            lines.append(RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
+            lines.append(make.RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
     return lines, pending, quantize(total), offer, tuple(offered)
 
 

@@ -18,6 +18,7 @@ from ..language.rules import Rule, StepSpec
 from ..language.steptext import LEG_PLACEHOLDERS, PLACEHOLDER, TextSpec
 from ..plan import Compensation, Leg, Postage, Refund, Step, StepText
 from ..vocabulary import COMPENSATION_WORDS, COMPONENT_WORDS
+from .build import VALIDATED, PlanModels
 
 __all__ = ["StepTemplate"]
 
@@ -50,6 +51,17 @@ class StepTemplate:
         self.legs = bool(set(LEG_PLACEHOLDERS) & spec.text.placeholders())  # shows a leg's cap or shares
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
+    def shared(self, seq: int) -> Step | None:
+        """The step at ``seq`` when it is the same in every plan (no placeholder, no due time), else None."""
+        built = self._built
+        if built is None:
+            return None
+        step = built.get(seq)
+        if step is None:
+            assert self.text is not None  # a shared step is a static one: its text is known
+            step = built.setdefault(seq, self._make(seq, self.text, None, VALIDATED))
+        return step
+
     def step(
         self,
         seq: int,
@@ -58,25 +70,22 @@ class StepTemplate:
         tz: tzinfo | None,
         paid: Compensation | None = None,
         postage: Postage | None = None,
+        make: PlanModels = VALIDATED,
     ) -> Step:
-        built = self._built
-        if built is not None:
-            step = built.get(seq)
-            if step is None:
-                assert self.text is not None  # a shared step is a static one: its text is known
-                step = built.setdefault(seq, self._make(seq, self.text, None))
-            return step
+        shared = self.shared(seq)
+        if shared is not None:
+            return shared
         spec = self.spec
         due = spec.due.value(values, tz) if spec.due else None
         if due is not None:
             due = due.astimezone(tz or values["opened_at"].tzinfo)
         text = self.text
         if text is None:
-            text = StepText(
+            text = make.StepText(
                 zh=_render(self.zh, values, self._extras(refund, due, "zh", paid, postage), tz),
                 en=_render(self.en, values, self._extras(refund, due, "en", paid, postage), tz),
             )
-        return self._make(seq, text, due)
+        return self._make(seq, text, due, make)
 
     def _extras(
         self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None, postage: Postage | None
@@ -88,9 +97,9 @@ class StepTemplate:
             extras.update(_leg_extras(postage, lang))
         return extras
 
-    def _make(self, seq: int, text: StepText, due: datetime | None) -> Step:
+    def _make(self, seq: int, text: StepText, due: datetime | None, make: PlanModels) -> Step:
         spec = self.spec
-        return Step(
+        return make.Step(
             seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage, rule=self.rule_id
         )
 

@@ -1,0 +1,198 @@
+"""How the engine makes a plan's models per case: by constructors that skip pydantic's validation, or through it.
+
+``CONSTRUCTED`` (the default) builds each model directly from values the engine made itself, of the types
+the model declares (mypy checks the call sites). What the engine cannot vouch for is checked as
+validation would accept it unchanged: an amount of money (a computed figure is where a plan could go
+wrong) must already be a ``Decimal`` at two places, not negative, within MAX_AMOUNT
+(casevalues.plain_amount); where one is not, the model validates, normalising it or raising exactly as
+before. A list is stored as a new list, as validation stores it; the fields set are the ones passed.
+Compensation models, rare, are always validated. ``VALIDATED`` validates every model;
+``Engine(validate_plans=True)`` uses it, and tests/test_plan_construct.py holds the plans of both to equal
+models (the same types, values and set fields throughout) and byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from ..casevalues import plain_amount
+from ..plan import (
+    Branch,
+    Compensation,
+    CompensationLine,
+    Leg,
+    Plan,
+    Postage,
+    Refund,
+    RefundLine,
+    Share,
+    Step,
+    StepText,
+)
+
+__all__ = ["CONSTRUCTED", "VALIDATED", "PlanModels", "instance"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def instance(cls: type[M], values: dict[str, Any], fields_set: set[str]) -> M:
+    """A model holding ``values`` (every field, in the model's order) as they are: no check at all."""
+    made = _new(cls)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", fields_set)
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
+
+
+@dataclass(frozen=True)
+class PlanModels:
+    """A maker for each model a plan is built from per case, called with the model's keyword arguments."""
+
+    Branch: Callable[..., Branch]
+    Compensation: Callable[..., Compensation]
+    CompensationLine: Callable[..., CompensationLine]
+    Leg: Callable[..., Leg]
+    Plan: Callable[..., Plan]
+    Postage: Callable[..., Postage]
+    Refund: Callable[..., Refund]
+    RefundLine: Callable[..., RefundLine]
+    Share: Callable[..., Share]
+    Step: Callable[..., Step]
+    StepText: Callable[..., StepText]
+
+
+def _money(*amounts: Decimal | None) -> bool:
+    """Every amount one money validation keeps as it is (or None, where the field takes it)."""
+    for amount in amounts:  # noqa: SIM110 - a loop, not all() over a generator: this runs for every plan
+        if amount is not None and not plain_amount(amount):
+            return False
+    return True
+
+
+def _step(*, seq: int, actor: str, action: str, text: StepText, due_by: datetime | None, stage: str, rule: str) -> Step:
+    values = {"seq": seq, "actor": actor, "action": action, "text": text, "due_by": due_by}
+    values.update(stage=stage, rule=rule)
+    return instance(Step, values, set(values))
+
+
+def _step_text(*, zh: str | None, en: str | None) -> StepText:
+    return instance(StepText, {"zh": zh, "en": en}, {"zh", "en"})
+
+
+def _share(*, party: str, amount: Decimal) -> Share:
+    if not _money(amount):
+        return Share(party=party, amount=amount)
+    return instance(Share, {"party": party, "amount": amount}, {"party", "amount"})
+
+
+_LEG_SPLIT = ("shares", "pending", "cap")
+
+
+def _leg(*, advanced_by: str | None, borne_by: str, amount: Decimal | None, method: str, **split: Any) -> Leg:
+    if not _money(amount, split.get("cap")) or not split.keys() <= set(_LEG_SPLIT):
+        return Leg(advanced_by=advanced_by, borne_by=borne_by, amount=amount, method=method, **split)
+    values: dict[str, Any] = {"advanced_by": advanced_by, "borne_by": borne_by, "amount": amount, "method": method}
+    for name in _LEG_SPLIT:
+        value = split.get(name)
+        values[name] = list(value) if name != "cap" and value is not None else value
+    return instance(Leg, values, {"advanced_by", "borne_by", "amount", "method", *split})
+
+
+def _postage(*, return_leg: Leg | None, outbound_leg: Leg | None) -> Postage:
+    return instance(Postage, {"return_leg": return_leg, "outbound_leg": outbound_leg}, {"return_leg", "outbound_leg"})
+
+
+def _refund_line(*, component: str, amount: Decimal, **sku: Any) -> RefundLine:
+    if not _money(amount) or not sku.keys() <= {"sku"}:
+        return RefundLine(component=component, amount=amount, **sku)
+    values = {"component": component, "sku": sku.get("sku"), "amount": amount}
+    return instance(RefundLine, values, {"component", "amount", *sku})
+
+
+def _refund(
+    *,
+    total: Decimal,
+    currency: str,
+    lines: list[RefundLine],
+    release: str | None,
+    pending: list[str],
+    capped_at: Decimal | None,
+    offer_limit: Decimal | None,
+) -> Refund:
+    values = {
+        "total": total,
+        "currency": currency,
+        "lines": list(lines),
+        "release": release,
+        "pending": list(pending),
+        "capped_at": capped_at,
+        "offer_limit": offer_limit,
+    }
+    if not _money(total, capped_at, offer_limit):
+        return Refund(**values)
+    return instance(Refund, values, set(values))
+
+
+def _branch(
+    *,
+    when: dict[str, Any],
+    resolution: str,
+    refund_total: Decimal,
+    release: str | None,
+    return_postage_borne_by: str | None,
+    outbound_postage_borne_by: str | None,
+    offer_limit: Decimal | None,
+    compensation_total: Decimal,
+) -> Branch:
+    values = {
+        "when": dict(when),
+        "resolution": resolution,
+        "refund_total": refund_total,
+        "release": release,
+        "return_postage_borne_by": return_postage_borne_by,
+        "outbound_postage_borne_by": outbound_postage_borne_by,
+        "offer_limit": offer_limit,
+        "compensation_total": compensation_total,
+    }
+    if not _money(refund_total, offer_limit, compensation_total):
+        return Branch(**values)
+    return instance(Branch, values, set(values))
+
+
+_PLAN_FIELDS = tuple(Plan.model_fields)
+_PLAN_LISTS = frozenset(("gestures", "steps", "awaiting", "branches", "trace"))
+
+
+def _plan(**given: Any) -> Plan:
+    if given.keys() != Plan.model_fields.keys():  # every field, as the engine passes them
+        return Plan(**given)
+    values = {name: list(given[name]) if name in _PLAN_LISTS else given[name] for name in _PLAN_FIELDS}
+    return instance(Plan, values, set(values))
+
+
+VALIDATED = PlanModels(
+    Branch, Compensation, CompensationLine, Leg, Plan, Postage, Refund, RefundLine, Share, Step, StepText
+)
+CONSTRUCTED = PlanModels(
+    Branch=_branch,
+    Compensation=Compensation,
+    CompensationLine=CompensationLine,
+    Leg=_leg,
+    Plan=_plan,
+    Postage=_postage,
+    Refund=_refund,
+    RefundLine=_refund_line,
+    Share=_share,
+    Step=_step,
+    StepText=_step_text,
+)

@@ -1,0 +1,140 @@
+"""A plan's skeleton: what it takes from its decision alone, made once per decision and reused.
+
+The decision — the rules that apply and the rules that win each output, within one issue kind's
+partition — fixes the trace, the gestures, the steps in their order (each step whose texts have no
+placeholder and that has no due time as the very ``Step`` of every such plan), the resolution and the
+winning specs of the postage legs, refund lines, release and compensation components. Only amounts,
+due times and texts with placeholders are worked out per case (evaluate.py, steps.py, refund.py).
+
+``Skeletons`` keeps them by decision: bounded (the least recently used goes first), thread-safe, a
+skeleton made outside the lock (two threads may make the same one; they are equal). A decision that
+raised (a conflict) never gets this far, so no error is kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any
+
+from ..language.compensation import CompensationSpec
+from ..language.rules import LegSpec, LineSpec
+from ..plan import Compensation, Gesture, Postage, Refund, Step, TraceEntry
+from .build import PlanModels
+from .compensation import compensation_specs
+from .decision import Decision
+from .steps import StepTemplate
+from .trace import gestures, trace
+
+__all__ = ["Skeleton", "Skeletons", "decision_key", "make_skeleton"]
+
+SIZE = 4096  # decisions kept per policy; the reference policy's 10,000-case corpus makes about 600
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """What one decision fixes of every plan it gives."""
+
+    resolution: str | None  # the winner's, or the policy's default; None: undecided (an error per case)
+    return_leg: LegSpec | None
+    outbound_leg: LegSpec | None
+    lines: tuple[LineSpec, ...]
+    release: str | None  # the winner's, or the policy's default (a refund without either: immediately)
+    compensation: tuple[CompensationSpec, ...]  # the winning components, in the order of their lines
+    gestures: tuple[Gesture, ...]
+    trace: tuple[TraceEntry, ...]
+    steps: tuple[Step | StepTemplate, ...]  # a Step: the same in every plan; a template: rendered per case
+
+    def render_steps(
+        self,
+        values: dict[str, Any],
+        refund: Refund,
+        tz: tzinfo | None,
+        paid: Compensation,
+        postage: Postage,
+        make: PlanModels,
+    ) -> list[Step]:
+        """The plan's steps for one case: the shared ones as they are, the others rendered."""
+        return [
+            step if type(step) is Step else step.step(seq, values, refund, tz, paid, postage, make)  # type: ignore[union-attr]
+            for seq, step in enumerate(self.steps, 1)
+        ]
+
+
+def make_skeleton(
+    d: Decision,
+    rule_steps: dict[int, tuple[tuple[int, int, int, StepTemplate], ...]],
+    reasons: dict[int, tuple[str, ...]],
+    defaults: tuple[str | None, str | None],
+) -> Skeleton:
+    """The skeleton of decision ``d``; ``defaults``: the policy's resolution and release."""
+
+    def slot(name: str, default: Any = None) -> Any:
+        return d.winners[name][0].slots[name] if name in d.winners else default
+
+    collected: list[tuple[int, int, int, StepTemplate]] = []
+    for rule in d.applied:
+        collected.extend(rule_steps[rule.index])
+    collected.sort()  # stage, then load order of the rule, then the step's place in it (all distinct)
+    steps: list[Step | StepTemplate] = []
+    seen: set[int] = set()
+    for _, _, _, template in collected:
+        if template.key in seen:  # an identical step (actor, action, text) listed once
+            continue
+        seen.add(template.key)
+        steps.append(template.shared(len(steps) + 1) or template)
+    return Skeleton(
+        resolution=slot("resolution", defaults[0]),
+        return_leg=slot("return_leg"),
+        outbound_leg=slot("outbound_leg"),
+        lines=slot("refund.lines", ()),
+        release=slot("refund.release", defaults[1]),
+        compensation=compensation_specs(d.winners),
+        gestures=tuple(gestures(d.applied)),
+        trace=tuple(trace(d, reasons)),
+        steps=tuple(steps),
+    )
+
+
+def decision_key(kind: str, d: Decision) -> tuple:
+    """What a skeleton is kept by: the partition, the rules that apply, the rules that win each output."""
+    return (
+        kind,
+        tuple([rule.index for rule in d.applied]),
+        tuple([(slot, tuple([rule.index for rule in rules])) for slot, rules in d.winners.items()]),
+    )
+
+
+class Skeletons:
+    """Skeletons by decision, at most ``size`` of them (0: none kept, each made anew)."""
+
+    def __init__(self, make: Callable[[Decision], Skeleton], size: int = SIZE) -> None:
+        self._make = make
+        self.size = size
+        self.hits = self.misses = 0
+        self._kept: OrderedDict[tuple, Skeleton] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, kind: str, d: Decision) -> Skeleton:
+        if self.size <= 0:
+            return self._make(d)
+        key = decision_key(kind, d)
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        made = self._make(d)
+        with self._lock:
+            self._kept[key] = made
+            if len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return made
