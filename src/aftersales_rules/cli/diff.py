@@ -50,13 +50,14 @@ def diff(old_rules: str, new_rules: str, cases: str, jobs: int, fmt: str) -> Non
     with contextlib.ExitStack() as stack:
         old = stack.enter_context(policy_folder(old_rules))
         new = stack.enter_context(policy_folder(new_rules))
+        shown_as = (old_rules, new_rules)  # a location in a policy from git is REV:PATH/file.yaml:line:col
         if sys.stderr.isatty():
             columns = [TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
             bar = stack.enter_context(Progress(*columns, console=Console(stderr=True), transient=True))
             task = bar.add_task("cases", total=count_cases(cases))
-            report = diff_policies(old, new, cases, jobs, progress=lambda n: bar.update(task, completed=n))
+            report = diff_policies(old, new, cases, jobs, lambda n: bar.update(task, completed=n), shown_as)
         else:
-            report = diff_policies(old, new, cases, jobs)
+            report = diff_policies(old, new, cases, jobs, shown_as=shown_as)
     if fmt == "json":
         echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
