@@ -5,6 +5,9 @@
 
 With ``--why-not``, instead of the plan: whether that rule matched the case and, if not, the conditions
 that failed; if it did, what it decided and what it lost to which rule (``Policy.explain``).
+
+The text views name each rule where one can open it (``Policy.location``: ``../myrules/policy.yaml:78``
+for ``--rules ../myrules``); the JSON keeps the plan's ``source`` as the contract has it (``rules/policy.yaml:78``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import sys
 import click
 
 from ..case import parse_case
+from ..explanation import RuleExplanation
 from ..loader import Document, load_document, parse_document, read_stream
+from ..plan import Plan
 from ..policy import Policy
 from ..render import render_explanation, render_text
 from .errors import echo, handle_errors
@@ -39,13 +44,31 @@ def dry_run(case_file: str, rules_dir: str, fmt: str, no_branches: bool, why_not
     document = _read_case(case_file)
     if why_not is not None:
         explanation = policy.explain(parse_case(document.data, document, zone=policy.source.scope.timezone), why_not)
-        echo(explanation.model_dump_json() if fmt == "json" else render_explanation(explanation), nl=fmt == "json")
+        if fmt == "json":
+            echo(explanation.model_dump_json())
+        else:
+            echo(render_explanation(_located_explanation(policy, explanation)), nl=False)
         return
     plan = policy.evaluate(document.data, branches=not no_branches, document=document)
     if fmt == "json":
         echo(plan.to_json())
     else:
-        echo(render_text(plan, policy.explain(document.data).near_misses), nl=False)
+        near_misses = [_located_explanation(policy, m) for m in policy.explain(document.data).near_misses]
+        echo(render_text(_located_plan(policy, plan), near_misses), nl=False)
+
+
+def _located_plan(policy: Policy, plan: Plan) -> Plan:
+    """The plan for its text view: each trace entry's source as a place one can open (``Policy.location``)."""
+    trace = [entry.model_copy(update={"source": policy.location(entry.source)}) for entry in plan.trace]
+    return plan.model_copy(update={"trace": trace})
+
+
+def _located_explanation(policy: Policy, explanation: RuleExplanation) -> RuleExplanation:
+    """An explanation for its text view: the rule's source, and each winner's, as places one can open."""
+    lost = tuple(
+        loss.model_copy(update={"winner_source": policy.location(loss.winner_source)}) for loss in explanation.lost
+    )
+    return explanation.model_copy(update={"source": policy.location(explanation.source), "lost": lost})
 
 
 STDIN_NAME = "<stdin>"  # how the problems of a case read from standard input name it
