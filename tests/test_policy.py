@@ -45,8 +45,8 @@ def test_missing_directory_and_empty_directory(tmp_path):
 def test_policy_tests_subdirectory_is_not_loaded_as_rules(root):
     source = read_policy(root / "rules")
     assert all("/tests/" not in f for f in source.files)
-    assert source.files[0] == str(root / "rules" / "policy.yaml")  # the header file first: the rules' load order
-    assert source.documents[source.files[0]].name == "rules/policy.yaml"  # its name in the policy
+    assert source.files[0] == "rules/policy.yaml"  # the header file first: the rules' load order
+    assert source.documents[str(root / "rules" / "policy.yaml")].name == "rules/policy.yaml"  # by file as given
 
 
 def test_metadata_and_digest(reference_policy, root):

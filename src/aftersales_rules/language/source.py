@@ -48,9 +48,9 @@ class PolicySource:
     defaults: Defaults
     scope: Scope
     rules: list[Rule]
-    files: list[str]  # in load order, as locations name them
+    files: list[str]  # the rule files' names in the policy (rules/policy.yaml), in load order
     digest: str
-    documents: dict[str, Document]  # by file, as locations name it
+    documents: dict[str, Document]  # by file as locations name it (Document.file); each knows its name
 
     def location(self, source: str) -> str:
         """A trace's ``source`` (``rules/policy.yaml:78``, a rule file's name in the policy) as a location
@@ -187,7 +187,8 @@ def read_policy(paths: Paths, checks: Iterable[Check] = (), *, shown_as: str | N
         header, defaults, scope, rules, order = built
         if header.examples is not None:
             problems.extend(_examples_problems(header.examples, root, docs[order[0]]))
-        source = PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
+        names = [docs[f].name for f in order]
+        source = PolicySource(header, defaults, scope, rules, names, "sha256:" + digest.hexdigest(), docs)
         for check in checks:
             problems.extend(check(source))
     if problems:
