@@ -23,8 +23,9 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_text_output_is_for_a_person():
-    result = run("dry-run", str(FIX / "cases" / "wrong_item_return.yaml"), "--rules", CLI_RULES, "--lang", "en")
+def test_text_output_is_for_a_person(monkeypatch):
+    monkeypatch.chdir(FIX / "policies")  # the text names each rule's file as the policy was given
+    result = run("dry-run", str(FIX / "cases" / "wrong_item_return.yaml"), "--rules", "cli", "--lang", "en")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Case C-CLI · policy cli 1 (sha256:")

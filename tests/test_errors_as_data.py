@@ -252,7 +252,7 @@ def test_check_text_prints_a_key_with_a_newline_escaped(tmp_path):
     (tmp_path / "p.yaml").write_text('policy: {name: p, version: "1"}\n"rul\\nes": []\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(tmp_path)])
     first, count = result.stdout.splitlines()
-    assert first == f"{tmp_path.name}/p.yaml:2:1: error unknown_field: unknown field 'rul\\nes' (did you mean 'rules'?)"
+    assert first == f"{tmp_path}/p.yaml:2:1: error unknown_field: unknown field 'rul\\nes' (did you mean 'rules'?)"
     assert count == "1 error, 0 warnings"
 
 

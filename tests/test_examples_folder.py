@@ -105,7 +105,7 @@ def test_a_declaration_outside_the_policy_folder_s_parent_is_refused_at_load(
         Policy.load(shop)
     (problem,) = caught.value.problems
     assert (problem.code, problem.path) == ("outside_policy", "policy.examples")
-    assert (problem.location.file, problem.location.line, problem.location.column) == ("shop/policy.yaml", 7, 13)
+    assert (problem.location.file, problem.location.line, problem.location.column) == (str(shop / "policy.yaml"), 7, 13)
     assert problem.message == f"the examples folder '{declared}' " + why.format(parent=tmp_path.resolve())
 
 

@@ -43,6 +43,12 @@ def run(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+@pytest.fixture(autouse=True)
+def _in_the_repository(monkeypatch, root) -> None:
+    """The commands run in the repository's top with ``--rules rules``: their texts name rules/... as given."""
+    monkeypatch.chdir(root)
+
+
 @pytest.fixture(scope="module")
 def cli_policy() -> Policy:
     return Policy.load(CLI_RULES)
@@ -58,9 +64,7 @@ def test_a_rule_that_matched_and_won(reference_policy):
     assert e.source == "rules/wrong_item.yaml:107" and e.location.line == 107
     assert {"resolution", "outbound_leg", "steps"} <= set(e.decided)
     assert e.because == ("issue.kind == wrong_item", "issue.wants not in [return, refund, exchange]")
-    result = run(
-        "dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "wrong_item.A.reship"
-    )
+    result = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", "rules", "--why-not", "wrong_item.A.reship")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[:3] == [
         "Rule wrong_item.A.reship (rules/wrong_item.yaml:107) · case C-1302",
@@ -76,12 +80,12 @@ def test_a_rule_that_failed_names_the_first_condition_and_the_cases_value(refere
     assert len(e.failures) == 1
     failed = e.failed
     assert failed.text == "facts.opened_before_cutoff"  # as the trace's "because" lines write it
-    assert str(failed.location) == "rules/policy.yaml:123:35"
+    assert str(failed.location) == f"{RULES}/policy.yaml:123:35"  # the file as the policy was named
     assert [(a.path, a.value) for a in failed.actual] == [
         ("opened_at", datetime.fromisoformat("2026-07-15T21:30:00+08:00"))
     ]
     assert failed.unknown == ()
-    result = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "reship.same_day")
+    result = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", "rules", "--why-not", "reship.same_day")
     assert result.exit_code == 0
     assert result.stdout == (
         "Rule reship.same_day (rules/policy.yaml:118) · case C-1302\n"
@@ -100,7 +104,7 @@ def test_every_failed_condition_is_listed_the_first_first(reference_policy):
     assert e.failed == e.failures[0]
     assert [(a.path, a.value) for a in e.failed.actual] == [("issue.wants", "reship")]
     text = run(
-        "dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "wrong_item.B.exchange.urgent"
+        "dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", "rules", "--why-not", "wrong_item.B.exchange.urgent"
     ).stdout
     assert "  failed: issue.wants == exchange (rules/wrong_item.yaml:" in text
     assert "), but issue.wants is reship\n  also failed: customer.urgent == true (" in text
@@ -113,7 +117,7 @@ def test_a_rule_that_matched_but_lost_its_group_names_the_winner_and_why(referen
     assert (loss.output, loss.winner, loss.part) == ("group wrong_item.plan", "wrong_item.B.exchange.urgent", "group")
     assert (loss.winner_priority, loss.priority) == (20, 10)
     result = run(
-        "dry-run", "--lang", "en", str(URGENT_EXCHANGE), "--rules", str(RULES), "--why-not", "wrong_item.B.exchange"
+        "dry-run", "--lang", "en", str(URGENT_EXCHANGE), "--rules", "rules", "--why-not", "wrong_item.B.exchange"
     )
     assert result.stdout.splitlines()[1:] == [
         "Matched: yes, but it does not apply",
@@ -168,9 +172,12 @@ def test_an_undecided_condition_says_which_fact_is_unknown(cli_policy):
     assert not e.matched
     assert e.failed.unknown == ("progress.inspection.error_confirmed",)
     assert [(a.path, a.value) for a in e.failed.actual] == [("progress.inspection.error_confirmed", None)]
-    text = run("dry-run", "--lang", "en", str(CLI_CASE), "--rules", CLI_RULES, "--why-not", "refuted").stdout
+    text = run(
+        "dry-run", "--lang", "en", str(CLI_CASE), "--rules", "tests/fixtures/policies/cli", "--why-not", "refuted"
+    ).stdout
     assert text.splitlines()[2] == (
-        "  failed: progress.inspection.error_confirmed == false (cli/policy.yaml:23:73): could not be decided "
+        "  failed: progress.inspection.error_confirmed == false (tests/fixtures/policies/cli/policy.yaml:23:73): "
+        "could not be decided "
         "because progress.inspection.error_confirmed is unknown"
     )
 
@@ -190,32 +197,31 @@ def test_an_unknown_rule_id_is_one_line_with_did_you_mean(reference_policy):
         reference_policy.explain(load_case(AFTER_CUTOFF), "reship.smae_day")
     assert (info.value.rule, info.value.suggestion) == ("reship.smae_day", "reship.same_day")
     assert isinstance(info.value, AfterSalesError) and isinstance(info.value, LookupError)
-    result = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "reship.smae_day")
+    result = run("dry-run", str(AFTER_CUTOFF), "--rules", "rules", "--why-not", "reship.smae_day")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == "policy reference has no rule 'reship.smae_day' (did you mean 'reship.same_day'?)\n"
-    far = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "zzz")
+    far = run("dry-run", str(AFTER_CUTOFF), "--rules", "rules", "--why-not", "zzz")
     assert far.stderr == "policy reference has no rule 'zzz'\n" and far.exit_code == 2
 
 
-def test_json_prints_the_explanation_as_one_document(reference_policy):
-    result = run(
-        "dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--why-not", "reship.same_day", "--format", "json"
-    )
+def test_json_prints_the_explanation_as_one_document():
+    result = run("dry-run", str(AFTER_CUTOFF), "--rules", "rules", "--why-not", "reship.same_day", "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["rule"] == "reship.same_day" and doc["matched"] is False
     assert doc["failures"][0]["text"] == "facts.opened_before_cutoff"
     assert doc["failures"][0]["location"] == {"file": "rules/policy.yaml", "line": 123, "column": 35}
     assert doc["failures"][0]["actual"] == [{"path": "opened_at", "value": "2026-07-15T21:30:00+08:00"}]
-    assert doc == json.loads(reference_policy.explain(load_case(AFTER_CUTOFF), "reship.same_day").model_dump_json())
+    same = Policy.load("rules")  # loaded as the command loads it: its locations name rules/ as given
+    assert doc == json.loads(same.explain(load_case(AFTER_CUTOFF), "reship.same_day").model_dump_json())
 
 
 # --------------------------------------------------------------------------- near misses
 
 
 def test_the_text_plan_lists_near_misses_and_the_json_plan_does_not(reference_policy):
-    text = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", str(RULES)).stdout
+    text = run("dry-run", "--lang", "en", str(AFTER_CUTOFF), "--rules", "rules").stdout
     section = text[text.index("\nNear misses (one condition short):\n") :].splitlines()[2:]
     assert text.index("Decided by:") < text.index("Near misses")
     assert (
@@ -237,7 +243,7 @@ def test_the_text_plan_lists_near_misses_and_the_json_plan_does_not(reference_po
     for miss in everything.near_misses:
         assert miss.rule in everything.kind_rules and not miss.matched and len(miss.failures) == 1
     assert "damaged.first.photos" not in {m.rule for m in everything.near_misses}  # another kind
-    plan = run("dry-run", str(AFTER_CUTOFF), "--rules", str(RULES), "--format", "json").stdout
+    plan = run("dry-run", str(AFTER_CUTOFF), "--rules", "rules", "--format", "json").stdout
     assert "Near" not in plan and json.loads(plan) == json.loads(
         reference_policy.evaluate(load_case(AFTER_CUTOFF)).to_json()
     )

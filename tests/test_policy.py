@@ -15,15 +15,17 @@ CASES = sorted(p for p in INVALID.iterdir() if p.is_dir())
 
 
 @pytest.mark.parametrize("fixture", CASES, ids=[p.name for p in CASES])
-def test_invalid_policy_reports_every_problem_exactly(fixture):
+def test_invalid_policy_reports_every_problem_exactly(fixture, monkeypatch):
+    monkeypatch.chdir(INVALID)  # a location names a file as it was given: here relative to INVALID
     with pytest.raises(PolicyError) as err:
-        Policy.load(fixture)
+        Policy.load(fixture.name)
     assert str(err.value) + "\n" == (fixture / "expected.txt").read_text(encoding="utf-8")
 
 
-def test_three_mistakes_in_two_files_are_all_located():
+def test_three_mistakes_in_two_files_are_all_located(monkeypatch):
+    monkeypatch.chdir(INVALID)
     with pytest.raises(PolicyError) as err:
-        Policy.load(INVALID / "three_mistakes_two_files")
+        Policy.load("three_mistakes_two_files")
     problems = err.value.problems
     assert [(p.location.file, p.location.line, p.code) for p in problems] == [
         ("three_mistakes_two_files/policy.yaml", 7, "unknown_fact"),
@@ -44,6 +46,7 @@ def test_policy_tests_subdirectory_is_not_loaded_as_rules(root):
     source = read_policy(root / "rules")
     assert all("/tests/" not in f for f in source.files)
     assert source.files[0] == "rules/policy.yaml"  # the header file first: the rules' load order
+    assert source.documents[str(root / "rules" / "policy.yaml")].name == "rules/policy.yaml"  # by file as given
 
 
 def test_metadata_and_digest(reference_policy, root):

@@ -31,6 +31,8 @@ def service():
 
 
 def dry_run(tmp_path, body: bytes, *args: str) -> str:
+    """What ``aftersales dry-run`` prints for ``body``, the policy given as the service was given it (so both
+    name the rule files alike)."""
     case = tmp_path / "case.json"
     case.write_bytes(body)
     result = CliRunner().invoke(cli, ["dry-run", str(case), "--rules", str(RULES), *args])

@@ -143,12 +143,18 @@ def _syntax_problem(problem: str, kind: str) -> tuple[str, str]:
 
 @dataclass
 class Document:
-    """A parsed file: its data and where each value (and each key) was written."""
+    """A parsed file: its data and where each value (and each key) was written.
+
+    ``file``, which every location names, is the path as the user gave it (one can open it from where
+    they are); ``name`` is a rule file's name in its policy (``language.source``: what the digest and
+    the plan's trace read, the same however the folder was reached).
+    """
 
     file: str
     data: Any
     values: dict[Path_, SourceLocation] = field(default_factory=dict)
     keys: dict[Path_, SourceLocation] = field(default_factory=dict)
+    name: str = ""
 
     def at(self, path: Path_) -> SourceLocation:
         """Location of the value at ``path``, or of its nearest written ancestor."""
@@ -213,7 +219,7 @@ def in_folder(path: str | os.PathLike[str], folder: str | os.PathLike[str], *als
     """
     roots = (folder, *also)
     given = Path(os.path.abspath(path))
-    real = given.resolve()
+    real = Path(path).resolve()  # not given's: abspath takes a "link/.." away without following the link
     if not any(real.is_relative_to(Path(root).resolve()) for root in roots):
         named = "the policy folder" + (" and its examples folder" if also else "")
         if any(given.is_relative_to(Path(os.path.abspath(root))) for root in roots):

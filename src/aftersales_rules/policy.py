@@ -47,9 +47,14 @@ class Policy:
         raise AttributeError("a Policy is immutable; load a new one instead")
 
     @classmethod
-    def load(cls, paths: Paths) -> Policy:
-        """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem)."""
-        return cls(read_policy(paths, checks=[limit_problems]))
+    def load(cls, paths: Paths, *, shown_as: str | None = None) -> Policy:
+        """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem).
+
+        Locations name a file as ``paths`` does (``../myrules/damage.yaml:12:5``), or with ``shown_as`` in
+        place of the one folder or file given (``HEAD:rules`` for a copy taken from git); the digest and
+        the plans' trace do not depend on either.
+        """
+        return cls(read_policy(paths, checks=[limit_problems], shown_as=shown_as))
 
     # what the policy is
     @property
@@ -80,6 +85,11 @@ class Policy:
     def source(self) -> PolicySource:
         """The validated policy (rules, definitions, documents): for tools such as the linter."""
         return self._source
+
+    def location(self, source: str) -> str:
+        """A trace's ``source`` (``rules/policy.yaml:78``, the same however the policy was loaded) as a place
+        one can open from the current folder, the file named as the policy was (``../myrules/policy.yaml:78``)."""
+        return self._source.location(source)
 
     def evaluate(self, case: Any, *, branches: bool = True, document: Document | None = None) -> Plan:
         """The plan for ``case`` (a dict as parsed from a case file, or a ``Case``).

@@ -7,10 +7,10 @@ as ``Policy.load`` does), reads its files' bytes, and checks that they are the p
 
 ``bundle.policy()`` gives the policy, loaded once per process and kept (a few, keyed by texts and digest):
 the texts are written into a temporary folder of their own (never the user's folder), loaded from
-there under the same file names (so the digest, and every place a message names, is the same) and
-the digest compared with the one sent. A policy that loads with another digest is refused with an
-``EvaluationError`` saying so, never used: a worker decides with the policy the client read, or not
-at all.
+there under the same file names (so the digest is the same; messages name the folder as the client
+was given it, ``shown_as``, as ``Policy.load`` does) and the digest compared with the one sent.
+A policy that loads with another digest is refused with an ``EvaluationError`` saying so, never
+used: a worker decides with the policy the client read, or not at all.
 """
 
 from __future__ import annotations
@@ -40,15 +40,18 @@ class PolicyBundle:
     folder: str  # the policy folder's name: file names in messages and in the digest begin with it
     files: tuple[tuple[str, bytes], ...]
     digest: str  # "sha256:…", the digest the policy loaded with where the bundle was made
+    shown_as: str | None = None  # how locations name the folder (as the user gave it), not the worker's copy
 
     @classmethod
-    def from_folder(cls, path: str | os.PathLike[str]) -> PolicyBundle:
-        """The policy in ``path`` (a folder of rule files, or one rule file) as a bundle.
+    def from_folder(cls, path: str | os.PathLike[str], *, shown_as: str | None = None) -> PolicyBundle:
+        """The policy in ``path`` (a folder of rule files, or one rule file) as a bundle; its locations name
+        the folder as ``path`` does, or as ``shown_as`` (``HEAD:rules`` for a folder taken from git).
 
         Raises ``PolicyError`` as ``Policy.load`` does for a policy that does not load, and
         ``InputError`` when a file changes between being loaded and being read.
         """
-        policy = Policy.load(path)
+        shown = shown_as if shown_as is not None else os.fspath(path)
+        policy = Policy.load(path, shown_as=shown)
         try:
             files = policy.source.files
             digest = policy.digest
@@ -63,7 +66,8 @@ class PolicyBundle:
             inside = name.removeprefix(prefix)
             file = root / inside if given.is_dir() else given
             texts.append((inside, read_bounded(file, name)))
-        bundle = cls(folder, tuple(texts), digest)
+        # a worker loads a folder holding the files: named as the given folder, or as the given file's folder
+        bundle = cls(folder, tuple(texts), digest, shown if given.is_dir() else os.path.dirname(shown) or ".")
         try:
             bundle._load().close()  # loaded here as a worker will load it: the same digest, or refused now
         except EvaluationError:
@@ -94,7 +98,9 @@ class PolicyBundle:
                 if target.parent != folder:  # a name is one file of the folder, never a path out of it
                     raise EvaluationError(f"a policy bundle names a file outside its folder: {quoted(name)}")
                 target.write_bytes(raw)
-            policy = Policy.load(folder)  # the documents are read into memory: the folder can go
+            policy = Policy.load(
+                folder, shown_as=self.shown_as
+            )  # the documents are read into memory: the folder can go
         if policy.digest != self.digest:
             policy.close()
             raise EvaluationError(

@@ -76,18 +76,22 @@ def diff_on_cluster(
     progress: Callable[[int], None] | None = None,
     total: Callable[[int], None] | None = None,
     part_bytes: int = PART_BYTES,
+    shown_as: tuple[str | None, str | None] = (None, None),
 ) -> ImpactReport:
-    """``impact.diff_policies`` on the cluster ``scheduler`` names: the same report."""
-    old = Policy.load(old_rules)
+    """``impact.diff_policies`` on the cluster ``scheduler`` names: the same report (``shown_as`` as there)."""
+    old = Policy.load(old_rules, shown_as=shown_as[0])
     try:
-        new = Policy.load(new_rules)
+        new = Policy.load(new_rules, shown_as=shown_as[1])
     except BaseException:
         old.close()
         raise
     report = empty_report(old, new)
     old.close()
     new.close()
-    bundles = (PolicyBundle.from_folder(old_rules), PolicyBundle.from_folder(new_rules))
+    bundles = (
+        PolicyBundle.from_folder(old_rules, shown_as=shown_as[0]),
+        PolicyBundle.from_folder(new_rules, shown_as=shown_as[1]),
+    )
     with Stopping() as stopping, running(scheduler) as client:
         parts = _split(client, cases, part_bytes, stopping, total)
         for results in in_order(client, parts.parts, _diff_part, bundles, stopping):

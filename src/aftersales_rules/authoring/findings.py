@@ -85,7 +85,7 @@ def header_location(source: PolicySource) -> SourceLocation:
     for doc in source.documents.values():
         if isinstance(doc.data, dict) and "policy" in doc.data:
             return doc.key_at(("policy",))
-    return SourceLocation(source.files[0] if source.files else "")
+    return SourceLocation(next(iter(source.documents), ""))
 
 
 def gap_location(source: PolicySource, kind: str) -> SourceLocation:

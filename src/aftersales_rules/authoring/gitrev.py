@@ -68,9 +68,10 @@ def _extract(spec: str, into: str) -> str:
     if archive.returncode != 0:
         message = archive.stderr.decode("utf-8", "replace").strip().splitlines()
         raise fail(f"git archive failed: {cut(message[0] if message else 'no reason given')}", "unreadable")
+    top_folder = os.path.join(into, os.path.basename(root))  # REV: is named as the repository's top is: same digest
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
-    return os.path.join(into, *relative.split("/")) if relative != "." else into
+        tar.extractall(top_folder, filter="data")
+    return os.path.join(top_folder, *relative.split("/")) if relative != "." else top_folder
 
 
 def _git(args: list[str], where: SourceLocation, cwd: str | None = None) -> subprocess.CompletedProcess[bytes]:

@@ -280,12 +280,16 @@ def diff_policies(
     cases: str | os.PathLike[str],
     jobs: int = 1,
     progress: Callable[[int], None] | None = None,
+    shown_as: tuple[str | None, str | None] = (None, None),
 ) -> ImpactReport:
     """Load both policies and compare them on the cases of a JSONL file or a directory, on ``jobs``
-    worker processes (each loads both policies; the report is the same for any number)."""
-    old = Policy.load(old_rules)
+    worker processes (each loads both policies; the report is the same for any number).
+
+    ``shown_as``: how locations name each policy folder (``Policy.load``), ``HEAD:rules`` for one
+    ``gitrev.policy_folder`` took from git."""
+    old = Policy.load(old_rules, shown_as=shown_as[0])
     try:
-        new = Policy.load(new_rules)
+        new = Policy.load(new_rules, shown_as=shown_as[1])
     except BaseException:
         old.close()
         raise
@@ -298,7 +302,8 @@ def diff_policies(
     report = empty_report(old, new)  # both loaded once here: a broken policy is reported once, not by every worker
     old.close()
     new.close()
-    for results in in_order(chunked(read_cases(cases)), _work, jobs, _start_worker, (str(old_rules), str(new_rules))):
+    folders = (str(old_rules), str(new_rules), *shown_as)
+    for results in in_order(chunked(read_cases(cases)), _work, jobs, _start_worker, folders):
         for result in results:
             add_result(report, result, progress)
     return report
@@ -325,10 +330,10 @@ def add_result(
 _worker_policies: tuple[Policy, Policy] | None = None
 
 
-def _start_worker(old_rules: str, new_rules: str, parent: int) -> None:
+def _start_worker(old_rules: str, new_rules: str, old_shown: str | None, new_shown: str | None, parent: int) -> None:
     global _worker_policies
     in_worker(parent)  # the parent answers the signals that end a run, and ends its workers itself
-    _worker_policies = (Policy.load(old_rules), Policy.load(new_rules))
+    _worker_policies = (Policy.load(old_rules, shown_as=old_shown), Policy.load(new_rules, shown_as=new_shown))
 
 
 def _work(chunk: list[Record]) -> list[CaseChange | dict[str, Any] | None]:

@@ -307,7 +307,7 @@ def _unreachable(source: PolicySource, matched: set, shown: set, beaten_by: dict
             message = f"rule {quoted(rule.id)} can never apply: no case satisfies its condition"
         else:
             winners = sorted(beaten_by.get(rule.id, {}).values(), key=lambda r: r.index)
-            names = ", ".join(f"{quoted(r.id)} ({r.source}, priority {r.priority})" for r in winners[:3])
+            names = ", ".join(f"{quoted(r.id)} ({r.where}, priority {r.priority})" for r in winners[:3])
             more = f" and {len(winners) - 3} more" if len(winners) > 3 else ""
             message = (
                 f"rule {quoted(rule.id)} can never apply: whenever it matches, {names}{more} "
@@ -324,13 +324,13 @@ def _overlap(policy: Policy, space: Space, conflicts: list[Conflict], kind: str,
     outputs = [c.output for c in conflicts]
     if conflicts[0].group:
         what = (
-            f"rules {quoted(a.id)} ({a.source}) and {quoted(b.id)} ({b.source}) of group {quoted(a.group)} both match "
+            f"rules {quoted(a.id)} ({a.where}) and {quoted(b.id)} ({b.where}) of group {quoted(a.group)} both match "
             f"at priority {a.priority} with different outputs"
         )
     else:
         shown = ", ".join(outputs[:-1]) + f" and {outputs[-1]}" if len(outputs) > 1 else outputs[0]
         what = (
-            f"rules {quoted(a.id)} ({a.source}) and {quoted(b.id)} ({b.source}) both set {shown}, differently, "
+            f"rules {quoted(a.id)} ({a.where}) and {quoted(b.id)} ({b.where}) both set {shown}, differently, "
             f"at priority {a.priority}"
         )
     confirmed, case = False, None

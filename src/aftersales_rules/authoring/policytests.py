@@ -83,7 +83,18 @@ class PolicyTest:
 def examples_folder(policy_folder: str | os.PathLike[str], declared: str | None) -> str | None:
     """The folder of example cases a policy declares (``examples:`` in its header, relative to the
     policy folder, checked at load), as a path from where ``policy_folder`` is named; None without one."""
-    return None if declared is None else os.path.normpath(os.path.join(policy_folder, declared))
+    return None if declared is None else tidy_path(os.path.join(policy_folder, declared))
+
+
+def tidy_path(path: str | os.PathLike[str]) -> str:
+    """``path`` without its ``.`` and ``dir/..`` steps when that names the same place, else as it is.
+
+    ``shop/tests/../../examples/a.yaml`` is ``examples/a.yaml``, but not when ``shop`` is a link to a
+    folder elsewhere: ``..`` then leaves the link's target, and only the path as written opens the file.
+    """
+    text = os.fspath(path)
+    tidy = os.path.normpath(text)
+    return tidy if os.path.realpath(tidy) == os.path.realpath(text) else text
 
 
 def load_tests(
@@ -226,7 +237,7 @@ def _case(
     target = file.parent / value
     try:
         real = in_folder(target, *folders)
-        case_doc = load_document(real, display=os.path.normpath(target))
+        case_doc = load_document(real, display=tidy_path(target))
     except InputError as exc:
         if exc.code == "outside_policy":
             error(at, exc.code, f"case file {quoted(value)} {exc.problem.message}")

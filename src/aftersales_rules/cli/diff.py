@@ -52,10 +52,12 @@ def diff(old_rules: str, new_rules: str, cases: str, jobs: int, scheduler: str |
     """
     check_scheduler(cases, scheduler)
 
+    shown_as = (old_rules, new_rules)  # a location in a policy from git is REV:PATH/file.yaml:line:col
+
     def run(old: str, new: str, progress=None, total=None) -> ImpactReport:
         if scheduler is None:
-            return diff_policies(old, new, cases, jobs, progress=progress)
-        return diff_on_cluster(old, new, cases, scheduler, progress=progress, total=total)
+            return diff_policies(old, new, cases, jobs, progress=progress, shown_as=shown_as)
+        return diff_on_cluster(old, new, cases, scheduler, progress=progress, total=total, shown_as=shown_as)
 
     with contextlib.ExitStack() as stack:
         old = stack.enter_context(policy_folder(old_rules))

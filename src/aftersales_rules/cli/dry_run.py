@@ -10,6 +10,9 @@ is the same whatever the language.
 
 With ``--why-not``, instead of the plan: whether that rule matched the case and, if not, the conditions
 that failed; if it did, what it decided and what it lost to which rule (``Policy.explain``).
+
+The text views name each rule where one can open it (``Policy.location``: ``../myrules/policy.yaml:78``
+for ``--rules ../myrules``); the JSON keeps the plan's ``source`` as the contract has it (``rules/policy.yaml:78``).
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import sys
 import click
 
 from ..case import parse_case
-from ..language.wording import policy_wording
 from ..loader import Document, load_document, parse_document, read_stream
 from ..policy import Policy
-from ..render import catalogue, choose_language, languages, render_explanation, render_text
+from ..render import catalogue, choose_language, languages
+from ..textview import explanation_text, plan_text
 from .colour import print_text
 from .errors import echo, handle_errors
 from .options import format_option, no_branches_option, rules_option
@@ -55,20 +58,19 @@ def dry_run(
     policy = Policy.load(rules_dir)
     document = _read_case(case_file)
     language = choose_language(language, policy.source.header.languages, os.environ)
-    wording = policy_wording(policy.source, language)
     if why_not is not None:
         explanation = policy.explain(parse_case(document.data, document, zone=policy.source.scope.timezone), why_not)
         if fmt == "json":
             echo(explanation.model_dump_json())
         else:
-            print_text(render_explanation(explanation, language=language, wording=wording), catalogue(language))
+            print_text(explanation_text(policy, explanation, language), catalogue(language))
         return
     plan = policy.evaluate(document.data, branches=not no_branches, document=document)
     if fmt == "json":
         echo(plan.to_json())
     else:
         near_misses = policy.explain(document.data).near_misses
-        text = render_text(plan, near_misses, language=language, wording=wording)
+        text = plan_text(policy, plan, near_misses, language)
         print_text(text, catalogue(language), plan.resolution)
 
 

@@ -63,7 +63,7 @@ def format_report(report: TestReport, coverage_of: Policy | None = None) -> list
         lines.append("")
         if missed:
             lines.append(f"rules no passing test exercised ({len(missed)} of {total}):")
-            lines.extend(f"  {rule.id} ({rule.source})" for rule in missed)
+            lines.extend(f"  {rule.id} ({rule.where})" for rule in missed)
         else:
             lines.append(f"every rule is exercised by a passing test ({total} rules)")
     if failures or coverage_of is not None:

@@ -48,12 +48,12 @@ def raise_conflict(conflict: Conflict) -> None:
     first, second, output = conflict.first, conflict.second, conflict.output
     if conflict.group:
         message = (
-            f"rules {quoted(first.id)} ({first.source}) and {quoted(second.id)} ({second.source}) of group "
+            f"rules {quoted(first.id)} ({first.where}) and {quoted(second.id)} ({second.where}) of group "
             f"{quoted(conflict.group)} both match at priority {second.priority}; give one a higher priority"
         )
     else:
         message = (
-            f"rules {quoted(first.id)} ({first.source}) and {quoted(second.id)} ({second.source}) both decide "
+            f"rules {quoted(first.id)} ({first.where}) and {quoted(second.id)} ({second.where}) both decide "
             f"{output} at priority {first.priority}, differently; give one a higher priority or put both "
             "in a group"
         )

@@ -78,8 +78,8 @@ class _Builder:
                 "duplicate_definition", f"defaults are declared again (first in {default_files[0]})", on_key=True
             )
         defaults = next((p.defaults for p in parsed.values() if p.defaults is not None), Defaults())
-        # the file with the header first, then the rest by name: this is the rules' load order
-        order = sorted(parsed, key=lambda f: (f not in header_files[:1], f))
+        # the file with the header first, then the rest by name in the policy: this is the rules' load order
+        order = sorted(parsed, key=lambda f: (f not in header_files[:1], self.docs[f].name))
         for f in order:
             self._definitions(f, parsed[f])
         self._parse_deferred(order, parsed)
@@ -290,7 +290,7 @@ class _Builder:
                 steps,
                 gestures,
                 loc,
-                f"{loc.file}:{loc.line}",
+                f"{r.doc.name}:{loc.line}",  # the trace's name for it, however the folder was named
                 start + len(out),
                 facts_read=frozenset(_facts_read(when)),
             )

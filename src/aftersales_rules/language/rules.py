@@ -83,10 +83,15 @@ class Rule:
     steps: tuple[StepSpec, ...]
     gestures: tuple[GestureSpec, ...]
     location: SourceLocation
-    source: str  # "rules/damage.yaml:12", as printed in the trace
+    source: str  # "rules/damage.yaml:12", as printed in the trace (the file's name in the policy)
     index: int  # position in load order
     stratum: int = 0
     facts_read: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def where(self) -> str:
+        """``source`` as messages show it, a place one can open: ``../myrules/damage.yaml:12``."""
+        return f"{self.location.file}:{self.location.line}"
 
     def outputs_read(self) -> set[str]:
         """The facts this rule's outputs read: amounts and caps, due times, text placeholders."""

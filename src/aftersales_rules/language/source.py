@@ -4,6 +4,14 @@
 its rule-file model, and has the builder (build.py) check every definition and
 rule; it raises one ``PolicyError`` listing every problem sorted by
 file:line:column. Nothing here compiles anything: that is the engine's part.
+
+A rule file has two names. Every location (a problem, a finding, ``Rule.location``) names it as the
+user did, relative to the current folder or absolute as given (``../myrules/wrong_item.yaml:113:19``,
+``HEAD:rules/wrong_item.yaml`` for a folder read from git): a path they can open. Its name in the
+policy (``Document.name``, ``rules/wrong_item.yaml``: the folder's own name, links followed, and the
+path inside it) is what the digest, the load order and the plan's trace (``Rule.source``) read, so
+they are the same however the folder was named or reached; ``PolicySource.location`` turns one into
+the other.
 """
 
 from __future__ import annotations
@@ -40,41 +48,69 @@ class PolicySource:
     defaults: Defaults
     scope: Scope
     rules: list[Rule]
-    files: list[str]
+    files: list[str]  # the rule files' names in the policy (rules/policy.yaml), in load order
     digest: str
-    documents: dict[str, Document]
+    documents: dict[str, Document]  # by file as locations name it (Document.file); each knows its name
+
+    def location(self, source: str) -> str:
+        """A trace's ``source`` (``rules/policy.yaml:78``, a rule file's name in the policy) as a location
+        one can open from the current folder (``../myrules/policy.yaml:78``); a source of another policy as it is."""
+        name, colon, line = source.rpartition(":")
+        if not colon or not line.isdigit():
+            name, colon, line = source, "", ""
+        shown = next((doc.file for doc in self.documents.values() if doc.name == name), name)
+        return f"{shown}{colon}{line}"
 
 
-def _files(paths: Paths) -> tuple[list[Path], Path]:
+def _files(paths: Paths, shown_as: str | None) -> tuple[dict[Path, str], Path]:
+    """Each rule file with how locations name it, and the folder the names in the policy start from."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     named = [Path(p) for p in paths]
     if not named:
         raise InputError("no policy files given", code="not_found")
+    if shown_as is not None and len(named) != 1:
+        raise ValueError("shown_as names one policy folder or file")
     one_folder = len(named) == 1 and named[0].is_dir()
     given: dict[Path, tuple[Path, Path]] = {}  # each file by where it really is: as named, and through what
     for p in named:
+        where = SourceLocation(_shown(p, p, shown_as))
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix in RULE_SUFFIXES and _listed(f, p, one_folder))
+            found = sorted(
+                f
+                for f in p.iterdir()
+                if f.suffix in RULE_SUFFIXES and _listed(f, p, one_folder, _shown(f, p, shown_as))
+            )
             if not found:
-                raise InputError("no rule files (*.yaml) in this directory", SourceLocation(str(p)), "no_rule_files")
+                raise InputError("no rule files (*.yaml) in this directory", where, "no_rule_files")
         elif p.exists():
             found = [p]
         else:
-            raise InputError("no such file or directory", SourceLocation(str(p)), "not_found")
+            raise InputError("no such file or directory", where, "not_found")
         for f in found:
             real = f.resolve()
             if real in given:
                 earlier = given[real][1]
                 how = f"the folder {earlier}" if earlier.is_dir() else str(earlier)
-                raise InputError(f"is given twice (also through {how})", SourceLocation(str(f)), "duplicate_file")
+                where = SourceLocation(_shown(f, p, shown_as))
+                raise InputError(f"is given twice (also through {how})", where, "duplicate_file")
             given[real] = (f, p)
-    files = [f for f, _ in given.values()]
+    files = {f: _shown(f, p, shown_as) for f, p in given.values()}
     root = named[0].resolve() if one_folder else Path(os.path.commonpath([f.parent for f in given]))
     return files, root
 
 
-def _listed(file: Path, folder: Path, confined: bool) -> bool:
+def _shown(file: Path, given: Path, shown_as: str | None) -> str:
+    """How locations name ``file``, found through ``given`` (a folder or the file itself): as the user
+    named it, or ``shown_as`` in place of ``given`` (``HEAD:rules`` for a temporary copy of that folder)."""
+    if shown_as is None:
+        return str(file)
+    if file == given:
+        return shown_as
+    return shown_as + ("" if shown_as.endswith(("/", ":")) else "/") + file.relative_to(given).as_posix()
+
+
+def _listed(file: Path, folder: Path, confined: bool, shown: str) -> bool:
     """Whether a ``*.yaml`` entry of a policy folder is one of its rule files (``in_folder``'s check).
 
     A regular file is; anything else under that name is refused by name (a link to nothing, to a
@@ -87,11 +123,12 @@ def _listed(file: Path, folder: Path, confined: bool) -> bool:
     except InputError as exc:
         if file.name.startswith(".") and exc.code != "outside_policy":
             return False
-        raise InputError(exc.problem.message, SourceLocation(str(file)), exc.code) from None
+        raise InputError(exc.problem.message, SourceLocation(shown), exc.code) from None
     return True
 
 
-def _display(file: Path, root: Path) -> str:
+def _name(file: Path, root: Path) -> str:
+    """A rule file's name in the policy: the folder's own name and the path in it (``rules/policy.yaml``)."""
     rel = file.resolve().relative_to(root)
     return f"{root.name}/{rel.as_posix()}" if root.name else rel.as_posix()
 
@@ -99,27 +136,30 @@ def _display(file: Path, root: Path) -> str:
 Check = Callable[[PolicySource], list[Problem]]
 
 
-def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
+def read_policy(paths: Paths, checks: Iterable[Check] = (), *, shown_as: str | None = None) -> PolicySource:
     """Read and validate a policy without compiling it (raises ``PolicyError``).
 
     ``checks`` are further checks of the built policy that this package cannot make itself (the
     engine's limits, ``engine.limits.limit_problems``); their problems are reported with the others.
+    ``shown_as`` is how locations name the one folder or file ``paths`` gives (``HEAD:rules`` for a
+    copy of it taken from git); by default, as ``paths`` names it.
     """
-    files, root = _files(paths)
+    files, root = _files(paths, shown_as)
     problems: list[Problem] = []
     docs: dict[str, Document] = {}
     parsed: dict[str, PolicyFile] = {}
     digest = hashlib.sha256()
-    for file in files:
-        name = _display(file, root)
+    for file, shown in files.items():
+        name = _name(file, root)
         try:
-            raw = read_bounded(file, name)
-            doc = parse_document(raw, name)
+            raw = read_bounded(file, shown)
+            doc = parse_document(raw, shown)
         except InputError as exc:
-            problems.append(replace(exc.problem, location=exc.location or SourceLocation(name)))
+            problems.append(replace(exc.problem, location=exc.location or SourceLocation(shown)))
             continue
         digest.update(name.encode() + b"\0" + raw + b"\0")
-        docs[name] = doc
+        doc.name = name
+        docs[shown] = doc
         data = doc.data if doc.data is not None else {}
         if not isinstance(data, dict):
             problems.append(
@@ -131,13 +171,13 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
             )
             continue
         try:
-            parsed[name] = PolicyFile.model_validate(data)
+            parsed[shown] = PolicyFile.model_validate(data)
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, PolicyFile, doc))
             # keep what is readable so the other sections are still checked
             salvage = {k: v for k, v in data.items() if k in PolicyFile.model_fields}
             with contextlib.suppress(ValidationError):
-                parsed[name] = PolicyFile.model_validate(_drop_bad(salvage, exc))
+                parsed[shown] = PolicyFile.model_validate(_drop_bad(salvage, exc))
     if len(docs) < len(files):
         # a file that cannot be read may define what the others use: its errors come first, alone
         raise PolicyError(problems)
@@ -147,7 +187,8 @@ def read_policy(paths: Paths, checks: Iterable[Check] = ()) -> PolicySource:
         header, defaults, scope, rules, order = built
         if header.examples is not None:
             problems.extend(_examples_problems(header.examples, root, docs[order[0]]))
-        source = PolicySource(header, defaults, scope, rules, order, "sha256:" + digest.hexdigest(), docs)
+        names = [docs[f].name for f in order]
+        source = PolicySource(header, defaults, scope, rules, names, "sha256:" + digest.hexdigest(), docs)
         for check in checks:
             problems.extend(check(source))
     if problems:

@@ -3,8 +3,9 @@
 Every text rendering of the service goes through here. ``language`` is what the client asked for
 (``?lang=``): any language there is a message catalogue for (``render.languages()``: a new language is a
 catalogue file, and the service takes it without a change here); without it, the policy's first declared
-language that has one, as ``aftersales dry-run`` without a locale. The conditions, facts and values are
-worded by the policy's own wording (``language.wording.policy_wording``), as the command line does.
+language that has one, as ``aftersales dry-run`` without a locale. The text is the command line's
+(``textview``): rule files named as the service was given its policy folder (``aftersales serve rules/``:
+``rules/damage.yaml:12``), as the JSON explanations' locations name them.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..explanation import RuleExplanation
-from ..language.wording import policy_wording
 from ..plan import Plan
 from ..policy import Policy
-from ..render import choose_language, languages, render_explanation, render_text
+from ..render import choose_language, languages
+from ..textview import explanation_text, plan_text
 from .problems import ServiceProblem
 
 __all__ = ["explanation_view", "language_of", "text_view"]
@@ -31,9 +32,9 @@ def language_of(policy: Policy, requested: str | None) -> str:
 
 def text_view(policy: Policy, plan: Plan, near_misses: Sequence[RuleExplanation], language: str) -> str:
     """The plan as ``aftersales dry-run --lang LANGUAGE`` prints it (without colour), near misses at the end."""
-    return render_text(plan, near_misses, language=language, wording=policy_wording(policy.source, language))
+    return plan_text(policy, plan, near_misses, language)
 
 
 def explanation_view(policy: Policy, explanation: RuleExplanation, language: str) -> str:
     """Why one rule did or did not apply, as ``dry-run --why-not RULE --lang LANGUAGE`` prints it."""
-    return render_explanation(explanation, language=language, wording=policy_wording(policy.source, language))
+    return explanation_text(policy, explanation, language)
