@@ -51,6 +51,19 @@ def time_calls(name: str, fn: Callable, inputs: Sequence, warmup: int = 500) -> 
     return Timing(name, len(inputs), seconds, latencies)
 
 
+def interleaved(contenders: dict[str, Callable], inputs: Sequence, rounds: int = 3) -> dict[str, float]:
+    """Cases per second of each contender: its best of ``rounds`` passes over ``inputs``, the contenders' passes
+    taken in turn, so that a busy moment of a shared machine falls on all of them alike."""
+    best = dict.fromkeys(contenders, float("inf"))
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            for item in inputs:
+                fn(item)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: len(inputs) / elapsed for name, elapsed in best.items()}
+
+
 def best_of(runs: int, fn: Callable[[], float]) -> float:
     """The smallest of ``runs`` measurements (for one-off costs such as loading a policy)."""
     return min(fn() for _ in range(runs))
@@ -70,3 +83,47 @@ def rss_mb() -> tuple[float, float]:
             key, amount, _unit = line.split()
             values[key] = int(amount) / 1024  # kB → MiB
     return values["VmRSS:"], values["VmHWM:"]
+
+
+@dataclass
+class MemoPasses:
+    """The engine on a freshly loaded policy: the first pass over the corpus (empty memo) and the second."""
+
+    cold: Timing
+    warm: Timing
+    memo: dict  # per pass: hits, misses, direct, hit_rate; size, maxsize, distinct abstract messages
+
+
+def memo_passes(load: Callable, label: str, fn: Callable, inputs: Sequence) -> MemoPasses:
+    """Time ``fn(policy, item)`` over ``inputs`` twice on ``load()``'s fresh policy: cold, then warm.
+
+    Distinct abstract messages are the misses of the cold pass when the memo never evicted anything;
+    otherwise they are counted again on a policy whose memo holds them all.
+    """
+    policy = load()
+    cold = time_calls(f"{label}, cold", lambda c: fn(policy, c), inputs, warmup=0)
+    first = policy.memo_info()
+    warm = time_calls(f"{label}, warm", lambda c: fn(policy, c), inputs, warmup=0)
+    second = policy.memo_info()
+    distinct = first.misses
+    if first.size < first.misses:  # entries were evicted: count the distinct messages on a memo big enough
+        counting = load(memo_size=1 << 24)
+        for item in inputs:
+            fn(counting, item)
+        distinct = counting.memo_info().misses
+        counting.close()
+    policy.close()
+
+    def rates(hits: int, misses: int, direct: int) -> dict:
+        total = hits + misses + direct
+        return {"hits": hits, "misses": misses, "direct": direct, "hit_rate": hits / total if total else 0.0}
+
+    memo = {
+        "cold": rates(first.hits, first.misses, first.direct),
+        "warm": rates(second.hits - first.hits, second.misses - first.misses, second.direct - first.direct),
+        "size": second.size,
+        "maxsize": second.maxsize,
+        "distinct": distinct,
+        "matches_per_case": (first.hits + first.misses + first.direct) / len(inputs),
+    }
+    return MemoPasses(cold, warm, memo)

@@ -115,13 +115,12 @@ def readable(message: dict[str, Any]) -> bool:
     """
     for value in message.values():
         kind = value.__class__
-        if kind is str:
-            if value.isascii() or _utf8(value):
-                continue
-            return False
-        if kind is int or kind is bool or value is None:
+        if kind is bool or kind is int or (kind is str and value.isascii()):
             continue
-        if kind is float and "." in repr(value) and math.isfinite(value):
+        if kind is str:
+            if _utf8(value):
+                continue
+        elif value is None or (kind is float and "." in repr(value) and math.isfinite(value)):
             continue
         return False
     return True
