@@ -234,3 +234,11 @@ def test_a_memoised_match_needs_no_lock(unmemoised):
             thread.join(60)
         assert not any(thread.is_alive() for thread in threads)
     assert got == dict.fromkeys(range(4), expected) and expected == _plans(unmemoised, cases)
+
+
+def test_a_closed_policy_refuses_a_memoised_case_too():
+    policy = Policy.load(RULES)
+    policy.evaluate(CASES[0])
+    policy.close()
+    with pytest.raises(EngineError, match="this policy has been closed"):
+        policy.evaluate(CASES[0])

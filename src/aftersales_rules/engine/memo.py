@@ -36,7 +36,7 @@ from ..language.facts import engine_key
 from .abstraction import Abstraction, NotExact, Unmemoisable, abstraction, readable
 from .compiler import CompiledPolicy, Partition
 from .limits import MAX_MESSAGE_PROPERTIES, MESSAGE_OVERHEAD
-from .runtime import Runtime
+from .runtime import CLOSED, Runtime
 
 __all__ = ["DEFAULT_SIZE", "VERIFY_ENV", "Memo", "MemoInfo", "RulesetMemo", "check_size", "verify_from_env"]
 
@@ -116,6 +116,8 @@ class Memo:
         """The names of the rules of ``rulesets`` that match ``message`` (as ``Runtime.match``)."""
         if not self.maxsize:
             return self._runtime.match(rulesets, message)
+        if self._runtime.closed:  # as durable_rules would refuse it, so does the memo
+            raise EngineError(CLOSED)
         self._local.message = message
         fired: list[str] = []
         # a message durable_rules would refuse is left to it, so that it raises
