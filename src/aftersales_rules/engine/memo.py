@@ -152,13 +152,8 @@ class Memo:
                 f"{', '.join(sorted(found)) or 'no rule'} memoised, {', '.join(sorted(truth)) or 'no rule'} matched"
             )
 
-    def clear(self) -> None:
-        """Forget every memoised match (and the counts)."""
-        self._answer.cache_clear()
-        with self._direct_lock:
-            self._direct = 0
-
     def info(self) -> MemoInfo:
+        """What ``Policy.memo_info()`` reports: the counts now, and how each ruleset is memoised."""
         cached = self._answer.cache_info()
         return MemoInfo(
             enabled=self.maxsize > 0,
