@@ -39,7 +39,7 @@ class Policy:
 
     def __init__(self, source: PolicySource, *, memo_size: int = DEFAULT_SIZE, verify_memo: bool | None = None) -> None:
         object.__setattr__(self, "_source", source)
-        object.__setattr__(self, "_engine", Engine(source, memo_size, verify_memo))
+        object.__setattr__(self, "_engine", Engine(source, memo_size=memo_size, verify_memo=verify_memo))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Policy is immutable; load a new one instead")

@@ -51,7 +51,7 @@ ASSEMBLY_FACTS = (
 
 
 class Engine:
-    def __init__(self, source: PolicySource, memo_size: int = DEFAULT_SIZE, verify_memo: bool | None = None):
+    def __init__(self, source: PolicySource, *, memo_size: int = DEFAULT_SIZE, verify_memo: bool | None = None):
         self.source = source
         header = source.header
         self.tz = source.scope.timezone
