@@ -7,12 +7,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# the clock of every pass: wall time, or with ``use_cpu_time()`` this process's CPU time (on a shared machine,
+# other jobs' time slices then do not count)
+CLOCK = [time.perf_counter_ns]
+
+
+def use_cpu_time() -> None:
+    CLOCK[0] = time.process_time_ns
+
 
 @dataclass
 class Timing:
     name: str
     calls: int
-    seconds: float  # wall time of the timed pass, the clock reads included
+    seconds: float  # time of the timed pass (wall, or CPU with --cpu-time), the clock reads included
     latencies_ns: list[int]  # sorted
 
     @property
@@ -38,7 +46,7 @@ def time_calls(name: str, fn: Callable, inputs: Sequence, warmup: int = 500) -> 
     """Call ``fn`` on every input once (after ``warmup`` untimed calls); each call timed on its own."""
     for item in inputs[:warmup]:
         fn(item)
-    clock = time.perf_counter_ns
+    clock = CLOCK[0]
     latencies = []
     append = latencies.append
     start = clock()
@@ -49,6 +57,19 @@ def time_calls(name: str, fn: Callable, inputs: Sequence, warmup: int = 500) -> 
     seconds = (clock() - start) / 1e9
     latencies.sort()
     return Timing(name, len(inputs), seconds, latencies)
+
+
+def interleaved(contenders: dict[str, Callable], inputs: Sequence, rounds: int = 3) -> dict[str, float]:
+    """Cases per second of each contender: its best of ``rounds`` passes over ``inputs``, the contenders' passes
+    taken in turn, so that a busy moment of a shared machine falls on all of them alike."""
+    best = dict.fromkeys(contenders, float("inf"))
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            start = CLOCK[0]()
+            for item in inputs:
+                fn(item)
+            best[name] = min(best[name], (CLOCK[0]() - start) / 1e9)
+    return {name: len(inputs) / elapsed for name, elapsed in best.items()}
 
 
 def best_of(runs: int, fn: Callable[[], float]) -> float:
@@ -70,3 +91,47 @@ def rss_mb() -> tuple[float, float]:
             key, amount, _unit = line.split()
             values[key] = int(amount) / 1024  # kB → MiB
     return values["VmRSS:"], values["VmHWM:"]
+
+
+@dataclass
+class MemoPasses:
+    """The engine on a freshly loaded policy: the first pass over the corpus (empty memo) and the second."""
+
+    cold: Timing
+    warm: Timing
+    memo: dict  # per pass: hits, misses, direct, hit_rate; size, maxsize, distinct abstract messages
+
+
+def memo_passes(load: Callable, label: str, fn: Callable, inputs: Sequence) -> MemoPasses:
+    """Time ``fn(policy, item)`` over ``inputs`` twice on ``load()``'s fresh policy: cold, then warm.
+
+    Distinct abstract messages are the misses of the cold pass when the memo never evicted anything;
+    otherwise they are counted again on a policy whose memo holds them all.
+    """
+    policy = load()
+    cold = time_calls(f"{label}, cold", lambda c: fn(policy, c), inputs, warmup=0)
+    first = policy.memo_info()
+    warm = time_calls(f"{label}, warm", lambda c: fn(policy, c), inputs, warmup=0)
+    second = policy.memo_info()
+    distinct = first.misses
+    if first.size < first.misses:  # entries were evicted: count the distinct messages on a memo big enough
+        counting = load(memo_size=1 << 24)
+        for item in inputs:
+            fn(counting, item)
+        distinct = counting.memo_info().misses
+        counting.close()
+    policy.close()
+
+    def rates(hits: int, misses: int, direct: int) -> dict:
+        total = hits + misses + direct
+        return {"hits": hits, "misses": misses, "direct": direct, "hit_rate": hits / total if total else 0.0}
+
+    memo = {
+        "cold": rates(first.hits, first.misses, first.direct),
+        "warm": rates(second.hits - first.hits, second.misses - first.misses, second.direct - first.direct),
+        "size": second.size,
+        "maxsize": second.maxsize,
+        "distinct": distinct,
+        "matches_per_case": (first.hits + first.misses + first.direct) / len(inputs),
+    }
+    return MemoPasses(cold, warm, memo)

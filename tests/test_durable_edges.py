@@ -132,9 +132,11 @@ def test_raw_ruleset_refuses_the_1025th_live_session(raw):
 
 
 @pytest.mark.slow
-def test_five_thousand_evaluations_of_one_kind_never_reach_the_ceiling(reference_policy):
-    """Every match opens a fresh session and deletes it; with branches a case takes several matches."""
-    plans = [reference_policy.evaluate(case) for case in generate_cases(5000, seed=41, kinds=["wrong_item"])]
+def test_five_thousand_evaluations_of_one_kind_never_reach_the_ceiling():
+    """Every match opens a fresh session and deletes it; with branches a case takes several matches (each
+    one in durable_rules: no memo)."""
+    policy = Policy.load(RULES, memo_size=0)
+    plans = [policy.evaluate(case) for case in generate_cases(5000, seed=41, kinds=["wrong_item"])]
     assert len(plans) == 5000 and all(plan.resolution for plan in plans)
     assert sum(len(plan.branches) for plan in plans) > 1000  # many more matches than cases
 
@@ -142,12 +144,15 @@ def test_five_thousand_evaluations_of_one_kind_never_reach_the_ceiling(reference
 # --------------------------------------------------------------------------- threads and hosts
 
 
-def test_every_call_into_the_engine_holds_the_policys_lock(reference_policy):
-    """No thread safety inside durable_rules: while the lock is held, an evaluation cannot get in."""
+def test_every_call_into_the_engine_holds_the_policys_lock():
+    """No thread safety inside durable_rules: while the lock is held, an evaluation cannot get in (a fresh
+    policy's memo is empty, so its first evaluation goes into durable_rules; a memoised one need not:
+    tests/test_memo.py)."""
+    policy = Policy.load(RULES)
     case = next(generate_cases(1, seed=2))
     finished = threading.Event()
-    thread = threading.Thread(target=lambda: (reference_policy.evaluate(case), finished.set()))
-    lock = reference_policy._engine.runtime._lock
+    thread = threading.Thread(target=lambda: (policy.evaluate(case), finished.set()))
+    lock = policy._engine.runtime._lock
     with lock:
         thread.start()
         assert not finished.wait(0.3)  # it cannot finish while we hold the lock, however long we wait

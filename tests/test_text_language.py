@@ -68,7 +68,7 @@ def owned(policy: Policy, case: Any, plan: Plan) -> list[str]:
     out = [plan.case_id, plan.policy.name, plan.policy.version, plan.policy.digest]
     out += [s for s in _strings(case) if s not in VOCABULARY]  # ids, SKUs, times, texts; not a kind or a want
     for rule in source.rules:
-        out += [rule.id, rule.source, rule.group or ""]
+        out += [rule.id, rule.source, rule.where, rule.group or ""]  # where: the file as the policy was given
         for node in walk(rule.when):  # what a condition compares a fact with, but a value of the vocabulary
             if isinstance(node, Test) and not isinstance(node.value, FactRef):
                 values = _strings(list(node.value) if isinstance(node.value, tuple) else node.value)
@@ -154,7 +154,7 @@ def test_why_not_on_the_command_line_in_chinese():
     )
     assert result.stdout.splitlines()[1:] == [
         "是否匹配：否",
-        "  未满足：买家诉求 为 换货（rules/wrong_item.yaml:175:20），但买家诉求为 补发",
+        f"  未满足：买家诉求 为 换货（{RULES}/wrong_item.yaml:175:20），但买家诉求为 补发",  # the file as given
     ]
 
 

@@ -15,6 +15,7 @@ from typing import Any, overload
 from .engine import Engine
 from .engine.explain import explain_case, explain_rule
 from .engine.limits import limit_problems
+from .engine.memo import DEFAULT_SIZE, MemoInfo, check_size
 from .explanation import CaseExplanation, RuleExplanation
 from .language.rules import Rule
 from .language.source import Paths, PolicySource, read_policy
@@ -36,9 +37,9 @@ class Policy:
     _source: PolicySource
     _engine: Engine
 
-    def __init__(self, source: PolicySource) -> None:
+    def __init__(self, source: PolicySource, *, memo_size: int = DEFAULT_SIZE, verify_memo: bool | None = None) -> None:
         object.__setattr__(self, "_source", source)
-        object.__setattr__(self, "_engine", Engine(source))
+        object.__setattr__(self, "_engine", Engine(source, memo_size=memo_size, verify_memo=verify_memo))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Policy is immutable; load a new one instead")
@@ -47,14 +48,28 @@ class Policy:
         raise AttributeError("a Policy is immutable; load a new one instead")
 
     @classmethod
-    def load(cls, paths: Paths, *, shown_as: str | None = None) -> Policy:
+    def load(
+        cls,
+        paths: Paths,
+        *,
+        shown_as: str | None = None,
+        memo_size: int = DEFAULT_SIZE,
+        verify_memo: bool | None = None,
+    ) -> Policy:
         """Read, validate and compile the rule files (raises ``PolicyError`` listing every problem).
 
         Locations name a file as ``paths`` does (``../myrules/damage.yaml:12:5``), or with ``shown_as`` in
         place of the one folder or file given (``HEAD:rules`` for a copy taken from git); the digest and
         the plans' trace do not depend on either.
+
+        ``memo_size``: how many of durable_rules' matches to remember (exactly, per abstract case message:
+        docs/performance.md); 0 matches every case in durable_rules. ``verify_memo``: also match every case in
+        durable_rules and raise ``EngineError`` on any difference (default: the ``AFTERSALES_VERIFY_MEMO``
+        environment variable, set and neither empty nor 0).
         """
-        return cls(read_policy(paths, checks=[limit_problems], shown_as=shown_as))
+        check_size(memo_size)  # before reading anything
+        source = read_policy(paths, checks=[limit_problems], shown_as=shown_as)
+        return cls(source, memo_size=memo_size, verify_memo=verify_memo)
 
     # what the policy is
     @property
@@ -115,6 +130,11 @@ class Policy:
         if rule_id is None:
             return explain_case(self._engine, case)
         return explain_rule(self._engine, case, rule_id)
+
+    def memo_info(self) -> MemoInfo:
+        """The memo of durable_rules' matches: on or off, its size and counts, and for each ruleset what its key
+        keeps of the case, or why it is matched in durable_rules every time."""
+        return self._engine.memo.info()
 
     def close(self) -> None:
         """Free the compiled rulesets now (they are also freed when the policy is garbage-collected)."""

@@ -33,6 +33,7 @@ from .build import CONSTRUCTED, VALIDATED
 from .compensation import compensation, compensation_total
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
+from .memo import DEFAULT_SIZE, Memo, verify_from_env
 from .refund import cap_lines, leg, refund_lines
 from .runtime import Runtime, next_instance
 from .skeleton import SIZE, Skeleton, Skeletons, make_skeleton
@@ -54,9 +55,18 @@ ASSEMBLY_FACTS = (
 class Engine:
     """``validate_plans``: build every model of a plan through pydantic's validation rather than build.py's
     constructors (the same plans, slower). ``skeletons``: the plan skeletons kept, one per decision
-    (skeleton.py; 0 keeps none)."""
+    (skeleton.py; 0 keeps none). ``memo_size``, ``verify_memo``: durable_rules' matches remembered
+    exactly (memo.py; 0 remembers none), and checked against durable_rules on every case."""
 
-    def __init__(self, source: PolicySource, *, validate_plans: bool = False, skeletons: int = SIZE):
+    def __init__(
+        self,
+        source: PolicySource,
+        *,
+        validate_plans: bool = False,
+        skeletons: int = SIZE,
+        memo_size: int = DEFAULT_SIZE,
+        verify_memo: bool | None = None,
+    ):
         self.source = source
         header = source.header
         self.tz = source.scope.timezone
@@ -71,6 +81,8 @@ class Engine:
         self.compiled: CompiledPolicy = compile_policy(source, prefix)
         self.runtime = Runtime(self.compiled.definitions)
         self._finalizer = weakref.finalize(self, self.runtime.close)
+        verify = verify_from_env() if verify_memo is None else verify_memo
+        self.memo = Memo(self.compiled, self.runtime, memo_size, verify)  # durable_rules' answers, exactly (memo.py)
         self.fact_defaults = source.scope.derived_defaults()
         self.attribute_names = tuple(p[len("attributes.") :] for p in source.scope.facts if p.startswith("attributes."))
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
@@ -259,7 +271,7 @@ class Engine:
                 message[key] = held
         derived_keys = self.derived_keys[part.kind]
         names = self.compiled.rule_names
-        match_in = self.runtime.match
+        match_in = self.memo.match
 
         def match(stratum: Stratum, now: dict[str, Any]) -> list[Rule]:
             # derived facts as they stand: their defaults, then what earlier strata set

@@ -47,7 +47,7 @@ from durable.engine import Host
 
 from ..errors import EngineError, cut
 
-__all__ = ["Runtime", "next_instance"]
+__all__ = ["CLOSED", "Runtime", "next_instance"]
 
 _process_ids = itertools.count(1)
 
@@ -69,6 +69,7 @@ _MEANING = {
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps with options builds an encoder per call
+CLOSED = "this policy has been closed"
 SENTINEL = "s"  # the rule that matches every case (see above); never reported as fired
 
 
@@ -109,12 +110,17 @@ class Runtime:
             self.close()
             raise _error(exc, "create a ruleset") from None
 
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` has run: every match raises ``EngineError`` (the memo's hits too)."""
+        return self._closed
+
     def match(self, rulesets: list[str], message: dict) -> list[str]:
         """Assert ``message`` as a fact in a new session of each ruleset; the names of the rules that matched."""
         fired: list[str] = []
         with self._lock:
             if self._closed:
-                raise EngineError("this policy has been closed")
+                raise EngineError(CLOSED)
             sid = str(next(self._sessions))
             message["sid"] = sid
             message["id"] = "case"
