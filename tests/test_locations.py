@@ -153,7 +153,7 @@ def test_the_text_plan_names_each_rule_where_it_is_written(shop, spelling):
     for rule, file, line in entries:
         assert file.startswith(policy + "/")
         assert line_at(file, int(line)).strip() == f"- id: {rule}"
-    json_plan = json.loads(run("dry-run", "--lang", "en", "../work/examples/wrong_item_reship_after_cutoff.yaml", "--rules", policy,
+    json_plan = json.loads(run("dry-run", "../work/examples/wrong_item_reship_after_cutoff.yaml", "--rules", policy,
                                "--format", "json").stdout)  # fmt: skip
     assert {e["source"].split(":")[0] for e in json_plan["trace"]} == {"rules/policy.yaml", "rules/wrong_item.yaml"}
 
@@ -174,7 +174,7 @@ def test_why_not_names_the_rule_its_condition_and_the_winner_where_written(shop,
     assert line_at(winner[0], winner[1]).strip() == "- id: wrong_item.B.exchange.urgent"
     condition = locations(failed.stdout.split("failed: ")[1])[0]
     assert line_at(condition[0], condition[1])[condition[2] - 1 :].startswith("[return, refund, exchange]}")
-    as_json = json.loads(run("dry-run", "--lang", "en", case, "--rules", policy, "--why-not", "wrong_item.A.reship", "--format",
+    as_json = json.loads(run("dry-run", case, "--rules", policy, "--why-not", "wrong_item.A.reship", "--format",
                              "json").stdout)  # fmt: skip
     assert as_json["source"].startswith("rules/wrong_item.yaml:")  # the contract's name, as in the trace
     assert json_locations(as_json) and all(file.startswith(policy + "/") for file, _, _ in json_locations(as_json))
