@@ -7,14 +7,17 @@ same kind), so it fails on the Traditional files they were before.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
 
 from aftersales_rules import Policy, PolicyError
 from aftersales_rules.authoring.lint import check_policy
+from aftersales_rules.plan import Plan
+from aftersales_rules.render import catalogue, step_text
 
-from conftest import FIXTURES, RULES
+from conftest import FIXTURES, RULES, SMALL_CASE
 
 SRC = RULES.parent / "src"
 TRADITIONAL_ONLY = set(
@@ -121,3 +124,25 @@ def test_a_text_in_a_language_the_policy_does_not_declare_is_refused_where_it_is
         Policy.load(folder)
     assert "policy.yaml:13:" in str(caught.value)
     assert "unknown language 'zh-Hant' (the policy declares zh, en)" in str(caught.value)
+
+
+def test_a_declared_language_s_texts_reach_the_plan_and_its_text_view(tmp_path):
+    folder = _policy(tmp_path, "[zh, en, zh-Hant]")
+    path = folder / "policy.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "{zh: 先道歉。}", "{zh: 先道歉。, en: Say sorry., zh-Hant: 先道歉。}"
+    )
+    path.write_text(
+        text.replace("{en: We are on it.}", "{en: We are on it., zh: 马上处理。, zh-Hant: 馬上處理。}"), "utf-8"
+    )
+    policy = Policy.load(folder)
+    plan = policy.evaluate(json.loads(json.dumps(SMALL_CASE)))
+    texts = [json.loads(plan.to_json())["steps"][n]["text"] for n in range(2)]
+    assert texts == [
+        {"zh": "先道歉。", "en": "Say sorry.", "zh-Hant": "先道歉。"},
+        {"zh": "马上处理。", "en": "We are on it.", "zh-Hant": "馬上處理。"},
+    ]
+    assert Plan.model_validate_json(plan.to_json()) == plan  # the extra language survives a round trip
+    assert step_text(catalogue("en"), plan.steps[1].text, ["zh-Hant"]) == "We are on it."
+    reference = json.loads(Policy.load(RULES).evaluate(json.loads(json.dumps(SMALL_CASE))).to_json())
+    assert {key for step in reference["steps"] for key in step["text"]} == {"zh", "en"}  # only what is declared

@@ -143,7 +143,11 @@ class Gesture(_Out):
 
 
 class StepText(_Out):
-    """What a step says, in Chinese and English."""
+    """What a step says, in Chinese and English; and, keyed by its language tag (``zh-Hant``), in each other
+    language the policy declares (``languages:``) that the rule gives a text in."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    __pydantic_extra__: dict[str, str] = Field(init=False)  # the other declared languages: tag → text
 
     zh: str | None = Field(description="In Chinese; null: the rule gives none.")
     en: str | None = Field(description="In English; null: the rule gives none.")

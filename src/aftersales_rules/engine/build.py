@@ -85,8 +85,12 @@ def _step(*, seq: int, actor: str, action: str, text: StepText, due_by: datetime
     return instance(Step, values, set(values))
 
 
-def _step_text(*, zh: str | None, en: str | None) -> StepText:
-    return instance(StepText, {"zh": zh, "en": en}, {"zh", "en"})
+def _step_text(*, zh: str | None, en: str | None, **others: str) -> StepText:
+    if others:  # texts in other declared languages: pydantic keeps them as the model's extra fields
+        return StepText(zh=zh, en=en, **others)
+    made = instance(StepText, {"zh": zh, "en": en}, {"zh", "en"})
+    _set(made, "__pydantic_extra__", {})  # as validation leaves a model that allows extra fields and got none
+    return made
 
 
 def _share(*, party: str, amount: Decimal) -> Share:

@@ -36,7 +36,7 @@ class StepTemplate:
     frozen and holds only immutable values).
     """
 
-    __slots__ = ("_built", "compensation", "en", "key", "legs", "rule_id", "spec", "text", "zh")
+    __slots__ = ("_built", "compensation", "en", "key", "legs", "others", "rule_id", "spec", "text", "zh")
 
     def __init__(self, rule: Rule, spec: StepSpec, keys: dict[tuple[str, str, TextSpec], int]) -> None:
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
@@ -44,10 +44,12 @@ class StepTemplate:
         self.rule_id = rule.id
         self.zh = _split(spec.text.zh)
         self.en = _split(spec.text.en)
-        named = {p for parts in (self.zh, self.en) if isinstance(parts, tuple) for p in parts[1::2]}
+        self.others = tuple((tag, _split(text)) for tag, text in spec.text.others)  # other declared languages
+        every = (self.zh, self.en, *(parts for _, parts in self.others))
+        named = {p for parts in every if isinstance(parts, tuple) for p in parts[1::2]}
         self.compensation = tuple(sorted(p for p in named if p.startswith(COMPENSATION_SLOT)))
-        static = not isinstance(self.zh, tuple) and not isinstance(self.en, tuple)
-        self.text = StepText(zh=self.zh, en=self.en) if static else None
+        static = not any(isinstance(parts, tuple) for parts in every)
+        self.text = StepText(zh=self.zh, en=self.en, **dict(self.others)) if static else None
         self.legs = bool(set(LEG_PLACEHOLDERS) & spec.text.placeholders())  # shows a leg's cap or shares
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
@@ -81,9 +83,14 @@ class StepTemplate:
             due = due.astimezone(tz or values["opened_at"].tzinfo)
         text = self.text
         if text is None:
+            others = {  # a figure's words in another language: Chinese ones for a zh-… tag, else English ones
+                tag: _render(parts, values, self._extras(refund, due, _words(tag), paid, postage), tz)
+                for tag, parts in self.others
+            }
             text = make.StepText(
                 zh=_render(self.zh, values, self._extras(refund, due, "zh", paid, postage), tz),
                 en=_render(self.en, values, self._extras(refund, due, "en", paid, postage), tz),
+                **others,
             )
         return self._make(seq, text, due, make)
 
@@ -102,6 +109,11 @@ class StepTemplate:
         return make.Step(
             seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage, rule=self.rule_id
         )
+
+
+def _words(tag: str) -> str:
+    """The language whose words (the agreed amount, 谈妥的金额) a text in the language ``tag`` shows."""
+    return "zh" if tag.split("-")[0] == "zh" else "en"
 
 
 _AGREED_WORDS = ("the agreed amount", "谈妥的金额")
