@@ -33,6 +33,7 @@ from ..loader import MAX_FILE_BYTES, Document, load_document, read_json_line
 __all__ = [
     "CASE_SUFFIXES",
     "STDIN",
+    "LineSplitter",
     "Record",
     "case_id_of",
     "case_of",
@@ -170,37 +171,61 @@ def _opened(path: str | os.PathLike[str]) -> Iterator[tuple[Callable[[], bytes],
         os.close(fd)
 
 
+class LineSplitter:
+    """Blocks of bytes in, lines out: ``(number, the line without its \\n)`` for every line, its size instead
+    when it is over ``limit`` (its bytes are not kept). Lines are split at ``\\n`` only. One for every
+    reader of JSONL: files, pipes and standard input here, a request's body in the service."""
+
+    def __init__(self, limit: int = MAX_FILE_BYTES) -> None:
+        self.limit = limit
+        self.number = 0
+        self._pieces: list[bytes] = []
+        self._size = 0
+
+    def feed(self, block: bytes) -> Iterator[tuple[int, bytes | int]]:
+        """The lines ``block`` ends (a line it begins is kept for the next block or ``end``)."""
+        start = 0
+        while True:
+            end = block.find(b"\n", start)
+            piece = block[start:] if end < 0 else block[start:end]
+            self._size += len(piece)
+            if self._size <= self.limit:
+                self._pieces.append(piece)
+            elif self._pieces:
+                self._pieces = []
+            if end < 0:
+                return
+            yield self._line()
+            start = end + 1
+
+    def end(self) -> Iterator[tuple[int, bytes | int]]:
+        """The last line, when the input does not end with ``\\n``."""
+        if self._size:
+            yield self._line()
+
+    def _line(self) -> tuple[int, bytes | int]:
+        self.number += 1
+        line = b"".join(self._pieces) if self._size <= self.limit else self._size
+        self._pieces, self._size = [], 0
+        return self.number, line
+
+
 def _lines(read: Callable[[], bytes], idle: int | None) -> Iterator[tuple[int, bytes | int] | None]:
-    """``(number, the line without its \\n)`` for every line, its size instead when it is over the limit (its
-    bytes are not kept); ``None`` before a read that would wait, when ``idle`` is the descriptor to watch."""
+    """``LineSplitter``'s lines of what ``read`` gives; ``None`` before a read that would wait, when ``idle`` is
+    the descriptor to watch."""
     poll = None
     if idle is not None:
         poll = select.poll()
         poll.register(idle, select.POLLIN)
-    number, pieces, size = 0, [], 0
+    lines = LineSplitter()
     while True:
         if poll is not None and not poll.poll(0):
             yield None
         block = read()
         if not block:
             break
-        start = 0
-        while True:
-            end = block.find(b"\n", start)
-            piece = block[start:] if end < 0 else block[start:end]
-            size += len(piece)
-            if size <= MAX_FILE_BYTES:
-                pieces.append(piece)
-            elif pieces:
-                pieces = []
-            if end < 0:
-                break
-            number += 1
-            yield number, (b"".join(pieces) if size <= MAX_FILE_BYTES else size)
-            pieces, size = [], 0
-            start = end + 1
-    if size:
-        yield number + 1, (b"".join(pieces) if size <= MAX_FILE_BYTES else size)
+        yield from lines.feed(block)
+    yield from lines.end()
 
 
 def read_record(record: Record) -> tuple[Any, Document | None]:

@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from ..authoring.batch import error_record, evaluate_record
-from ..authoring.records import BOM, Record
+from ..authoring.records import BOM, LineSplitter, Record
 from ..errors import EvaluationError, InputError, SourceLocation
 from ..jsonl import parse_json_line
 from ..policy import Policy
@@ -34,26 +34,13 @@ JSONL = "application/x-ndjson"
 
 async def lines(request: Request, limit: int) -> AsyncIterator[tuple[int, bytes | int]]:
     """``(number, the line without its \\n)`` for every line of the body; its size instead when it is over
-    ``limit`` (its bytes are not kept)."""
-    number, pieces, size = 0, [], 0
+    ``limit`` (its bytes are not kept): split as ``aftersales batch`` splits a file (``LineSplitter``)."""
+    splitter = LineSplitter(limit)
     async for block in request.stream():
-        start = 0
-        while True:
-            end = block.find(b"\n", start)
-            piece = block[start:] if end < 0 else block[start:end]
-            size += len(piece)
-            if size <= limit:
-                pieces.append(piece)
-            elif pieces:
-                pieces = []
-            if end < 0:
-                break
-            number += 1
-            yield number, (b"".join(pieces) if size <= limit else size)
-            pieces, size = [], 0
-            start = end + 1
-    if size:
-        yield number + 1, (b"".join(pieces) if size <= limit else size)
+        for line in splitter.feed(block):
+            yield line
+    for line in splitter.end():
+        yield line
 
 
 def _kind(payload: bytes) -> str:
