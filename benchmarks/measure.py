@@ -99,7 +99,7 @@ class MemoPasses:
 
     cold: Timing
     warm: Timing
-    memo: dict  # per pass: hits, misses, direct, hit_rate; size, maxsize, distinct abstract messages
+    memo: dict  # per pass: hits, misses, direct, hit_rate; size, maxsize, distinct abstract messages; decisions
 
 
 def memo_passes(load: Callable, label: str, fn: Callable, inputs: Sequence) -> MemoPasses:
@@ -133,5 +133,14 @@ def memo_passes(load: Callable, label: str, fn: Callable, inputs: Sequence) -> M
         "maxsize": second.maxsize,
         "distinct": distinct,
         "matches_per_case": (first.hits + first.misses + first.direct) / len(inputs),
+        "decisions": {  # the memo of whole decisions above it (the rulesets are matched on its misses only)
+            "cold": rates(first.decisions.hits, first.decisions.misses, first.decisions.direct),
+            "warm": rates(
+                second.decisions.hits - first.decisions.hits,
+                second.decisions.misses - first.decisions.misses,
+                second.decisions.direct - first.decisions.direct,
+            ),
+            "size": second.decisions.size,
+        },
     }
     return MemoPasses(cold, warm, memo)

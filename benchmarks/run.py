@@ -253,6 +253,23 @@ def main(argv: list[str] | None = None) -> int:
                 f"{memo['matches_per_case']:.2f}" if name == "cold" else "",
             )
     console.print(table)
+    table = Table(title="the memo of whole decisions (durable_rules' matches above are made on its misses only)")
+    for col in ("evaluations", "pass", "hit rate", "hits", "misses", "direct", "size"):
+        table.add_column(col, justify="left" if col in ("evaluations", "pass") else "right")
+    for label, passes in (("without branches", without), ("with branches", with_)):
+        decided = passes.memo["decisions"]
+        for name in ("cold", "warm"):
+            row = decided[name]
+            table.add_row(
+                label if name == "cold" else "",
+                name,
+                f"{row['hit_rate']:.1%}",
+                f"{row['hits']:,}",
+                f"{row['misses']:,}",
+                f"{row['direct']:,}",
+                f"{decided['size']:,}" if name == "warm" else "",
+            )
+    console.print(table)
     report["memo"] = {"without_branches": without.memo, "with_branches": with_.memo}
     zen_all = by_name["zen-engine (derive + evaluate)"]
     warm_policy = Policy.load(RULES)

@@ -133,8 +133,9 @@ class Policy:
 
     def memo_info(self) -> MemoInfo:
         """The memo of durable_rules' matches: on or off, its size and counts, and for each ruleset what its key
-        keeps of the case, or why it is matched in durable_rules every time."""
-        return self._engine.memo.info()
+        keeps of the case, or why it is matched in durable_rules every time; ``decisions``, the same of the memo
+        of whole decisions above it (per issue kind)."""
+        return self._engine.memo.info(self._engine.decisions.info())
 
     def close(self) -> None:
         """Free the compiled rulesets now (they are also freed when the policy is garbage-collected)."""

@@ -33,6 +33,7 @@ from .build import CONSTRUCTED, VALIDATED
 from .compensation import compensation, compensation_total
 from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_paths, compile_policy, encode
 from .decision import Decision, decide
+from .decisions import DecisionMemo
 from .memo import DEFAULT_SIZE, Memo, verify_from_env
 from .refund import cap_lines, leg, refund_lines
 from .runtime import Runtime, next_instance
@@ -84,6 +85,8 @@ class Engine:
         verify = verify_from_env() if verify_memo is None else verify_memo
         self.memo = Memo(self.compiled, self.runtime, memo_size, verify)  # durable_rules' answers, exactly (memo.py)
         self.fact_defaults = source.scope.derived_defaults()
+        # whole decisions, exactly (decisions.py)
+        self.decisions = DecisionMemo(self.compiled, self.runtime, self.fact_defaults, memo_size, verify)
         self.attribute_names = tuple(p[len("attributes.") :] for p in source.scope.facts if p.startswith("attributes."))
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
         quantified = source.scope.items.quantified  # the item conditions among them, worked out per case
@@ -285,7 +288,9 @@ class Engine:
             found = {names[n].index: names[n] for n in match_in(stratum.rulesets, message)}
             return [found[i] for i in sorted(found)]
 
-        return decide(part.strata, match, values)
+        if seen is not None:  # an explanation: each stratum's facts, so stratum by stratum
+            return decide(part.strata, match, values)
+        return self.decisions.decide(part.kind, message, values, lambda: decide(part.strata, match, values))
 
     # ------------------------------------------------------------------ assembly
 

@@ -38,7 +38,17 @@ from .compiler import CompiledPolicy, Partition
 from .limits import MAX_MESSAGE_PROPERTIES, MESSAGE_OVERHEAD
 from .runtime import CLOSED, Runtime
 
-__all__ = ["DEFAULT_SIZE", "VERIFY_ENV", "Memo", "MemoInfo", "RulesetMemo", "check_size", "verify_from_env"]
+__all__ = [
+    "DEFAULT_SIZE",
+    "VERIFY_ENV",
+    "DecisionsInfo",
+    "Memo",
+    "MemoInfo",
+    "PartitionMemo",
+    "RulesetMemo",
+    "check_size",
+    "verify_from_env",
+]
 
 DEFAULT_SIZE = 4_096  # entries per policy: the 10,000-case corpus meets about 700 abstract messages
 VERIFY_ENV = "AFTERSALES_VERIFY_MEMO"
@@ -66,6 +76,27 @@ class RulesetMemo:
 
 
 @dataclass(frozen=True)
+class PartitionMemo:
+    """How one partition's decisions are memoised: over which message properties, or why not."""
+
+    kind: str
+    exact: bool
+    reason: str  # why its decisions cannot be shown a function of the key ("" when they can)
+    properties: tuple[str, ...]  # the message properties its key keeps
+
+
+@dataclass(frozen=True)
+class DecisionsInfo:
+    """The memo of whole decisions, as ``Policy.memo_info().decisions`` reports it."""
+
+    size: int  # decisions held now
+    hits: int
+    misses: int  # decisions made stratum by stratum and kept
+    direct: int  # decisions made stratum by stratum and not kept (decisions.py says when)
+    partitions: tuple[PartitionMemo, ...]
+
+
+@dataclass(frozen=True)
 class MemoInfo:
     """The memo of one policy, as ``Policy.memo_info()`` reports it."""
 
@@ -77,6 +108,7 @@ class MemoInfo:
     misses: int  # matches durable_rules made and the memo kept
     direct: int  # matches sent straight to durable_rules (a ruleset not shown exact, a value not abstracted)
     rulesets: tuple[RulesetMemo, ...]
+    decisions: DecisionsInfo  # the memo of whole decisions (decisions.py), above this one
 
     @property
     def hit_rate(self) -> float:
@@ -152,8 +184,8 @@ class Memo:
                 f"{', '.join(sorted(found)) or 'no rule'} memoised, {', '.join(sorted(truth)) or 'no rule'} matched"
             )
 
-    def info(self) -> MemoInfo:
-        """What ``Policy.memo_info()`` reports: the counts now, and how each ruleset is memoised."""
+    def info(self, decisions: DecisionsInfo) -> MemoInfo:
+        """What ``Policy.memo_info()`` reports: the counts now, how each ruleset is memoised, and ``decisions``."""
         cached = self._answer.cache_info()
         return MemoInfo(
             enabled=self.maxsize > 0,
@@ -164,6 +196,7 @@ class Memo:
             misses=cached.misses,
             direct=self._direct,
             rulesets=tuple(self._rulesets),
+            decisions=decisions,
         )
 
 
