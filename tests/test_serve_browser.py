@@ -79,7 +79,10 @@ def test_the_playground_decides_the_example_case(browser, base, reference_policy
         expect(rows.nth(n).locator("td").nth(0)).to_have_text(entry.rule)
         expect(rows.nth(n).locator("td").nth(1)).to_have_text(entry.source)
     expect(page.locator("#branches-table tbody tr")).to_have_count(len(plan.branches))
-    for lang in ("en", "zh"):  # the page opens in English  # the toggle asks for the text view again, in that language
+    # a language per catalogue, each named in its own language; the policy's first (zh) chosen to begin with
+    expect(page.locator("#languages label")).to_have_text(["English", "中文"])
+    expect(page.locator("input[name=lang][value=zh]")).to_be_checked()
+    for lang in ("en", "zh"):  # the toggle asks for the text view again, in that language
         page.check(f"input[name=lang][value={lang}]")
         words = catalogue(lang)
         expect(page.locator("#text")).to_contain_text(

@@ -97,6 +97,34 @@ async function whyNot() {
   }
 }
 
+// One radio button per language the service has a message catalogue for (GET /v1/policy, text_languages),
+// each named in its own language by the browser; the policy's first declared one is chosen.
+function languageChoices(tags, declared) {
+  const group = $("languages");
+  clear(group);
+  const first = declared.find((tag) => tags.includes(tag)) || tags[0];
+  for (const tag of tags) {
+    const input = document.createElement("input");
+    input.type = "radio";
+    input.name = "lang";
+    input.value = tag;
+    input.checked = tag === first;
+    input.addEventListener("change", async () => {
+      if (!$("result").hidden) await showText();
+      if ($("why-text").textContent) await whyNot();
+    });
+    let name = tag;
+    try {
+      name = new Intl.DisplayNames([tag], { type: "language" }).of(tag) || tag;
+    } catch (e) {
+      // a tag the browser cannot name is shown as it is
+    }
+    const label = document.createElement("label");
+    label.append(input, ` ${name}`);
+    group.appendChild(label);
+  }
+}
+
 async function loadExample() {
   const response = await fetch("/static/example.json");
   $("case").value = await response.text();
@@ -106,15 +134,10 @@ async function start() {
   $("decide").addEventListener("click", decide);
   $("why").addEventListener("click", whyNot);
   $("example").addEventListener("click", loadExample);
-  for (const radio of document.querySelectorAll("input[name=lang]")) {
-    radio.addEventListener("change", async () => {
-      if (!$("result").hidden) await showText();
-      if ($("why-text").textContent) await whyNot();
-    });
-  }
   await loadExample();
   const policy = await getJSON("/v1/policy");
   const p = policy.body;
+  languageChoices(p.text_languages || ["en"], p.languages || []);
   $("policy").textContent = p.name
     ? `policy ${p.name} ${p.version} (${p.digest}), ${p.rules} rules` + (p.last_reload_error ? " · last reload failed" : "")
     : "no policy loaded yet";
