@@ -16,7 +16,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
-from aftersales_rules import AfterSalesError, EngineError, Policy, load_case
+from aftersales_rules import AfterSalesError, EngineError, Policy, PolicyError, load_case
 from aftersales_rules.case import ISSUE_KINDS
 from aftersales_rules.engine import abstraction
 from aftersales_rules.engine.memo import DEFAULT_SIZE, VERIFY_ENV
@@ -147,9 +147,10 @@ def test_the_environment_variable_turns_the_verification_on(monkeypatch):
 # --------------------------------------------------------------------------- a ruleset the memo turns off
 
 
-def test_a_ruleset_whose_property_names_share_a_hash_is_matched_in_durable_rules_every_time(tmp_path: Path):
-    """attributes__c402810 and attributes__c91881 have one FNV-1a hash: durable_rules cannot tell them apart,
-    so what a key drops or keeps of one says nothing of the other."""
+def test_a_policy_whose_property_names_share_a_hash_is_refused_at_load(tmp_path: Path):
+    """attributes__c402810 and attributes__c91881 have one FNV-1a hash: durable_rules cannot tell them apart
+    (tests/test_memo_exact.py shows a rule on one reading the other), so such a policy would decide wrongly
+    with or without the memo: limits.py refuses it at load, at the first rule that reads either."""
     twins = ("c402810", "c91881")
     assert abstraction.name_hash(f"attributes__{twins[0]}") == abstraction.name_hash(f"attributes__{twins[1]}")
     policy = {
@@ -157,6 +158,7 @@ def test_a_ruleset_whose_property_names_share_a_hash_is_matched_in_durable_rules
         "defaults": {"resolution": "escalate"},
         "attributes": {name: {"type": "bool"} for name in twins},
         "rules": [
+            {"id": "first", "then": {"gestures": [{"kind": "gift", "detail": "always"}]}},
             {
                 "id": "a",
                 "when": {f"attributes.{twins[0]}": True},
@@ -169,21 +171,20 @@ def test_a_ruleset_whose_property_names_share_a_hash_is_matched_in_durable_rules
             },
         ],
     }
-    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy), encoding="utf-8")
-    memoised, plain = Policy.load(tmp_path, verify_memo=True), Policy.load(tmp_path, memo_size=0)
-    info = memoised.memo_info()
-    assert info.rulesets and not any(r.exact for r in info.rulesets)
-    assert {r.reason for r in info.rulesets} == {
-        f"properties attributes__{twins[0]} and attributes__{twins[1]} share durable_rules' name hash "
-        f"{abstraction.name_hash('attributes__' + twins[0])}"
-    }
-    cases = []
-    for n, case in enumerate(generate_cases(40, seed=3)):
-        case["attributes"] = {twins[0]: n % 2 == 0, twins[1]: n % 3 == 0}
-        cases.append(case)
-    assert _plans(memoised, cases) == _plans(plain, cases)
-    after = memoised.memo_info()
-    assert after.hits == after.misses == after.size == 0 and after.direct > 0
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        Policy.load(tmp_path)
+    (problem,) = caught.value.problems
+    assert (problem.code, problem.path) == ("same_hash", "rules[1].when")  # rule a, the first to read either
+    written = (tmp_path / "policy.yaml").read_text(encoding="utf-8").splitlines()[problem.location.line - 1]
+    assert written.strip().startswith(f"attributes.{twins[0]}")
+    assert f"'attributes__{twins[0]}' and 'attributes__{twins[1]}', which durable_rules reads as one" in str(
+        caught.value
+    )
+    policy["attributes"] = {"c402810": {"type": "bool"}, "c91882": {"type": "bool"}}  # no longer twins
+    policy["rules"][2]["when"] = {"attributes.c91882": True}
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    assert Policy.load(tmp_path).memo_info().rulesets
 
 
 # --------------------------------------------------------------------------- bounds, errors, threads

@@ -37,8 +37,8 @@ from ..language.rules import Rule
 from .abstraction import ABSENT, NotExact, Unmemoisable, abstraction, readable
 from .compiler import CompiledPolicy, Partition
 from .decision import Decision
-from .limits import MAX_MESSAGE_PROPERTIES
-from .memo import DecisionsInfo, PartitionMemo, message_names
+from .limits import MAX_MESSAGE_PROPERTIES, message_names
+from .memo import DecisionsInfo, PartitionMemo
 from .runtime import CLOSED, Runtime
 
 __all__ = ["DecisionMemo"]

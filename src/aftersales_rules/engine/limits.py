@@ -20,6 +20,12 @@ limit) and read in its C source (src/rules/*.h):
   they are nested (15 nested alternately and 15 side by side both create; 16 of
   either fail). Counted on the exact expression registered, case mark included
   (``too_complex``);
+* **property names**: durable_rules knows a message's property by a 32-bit
+  FNV-1a hash of its name alone (``name_hash`` in abstraction.py): two names
+  with the same hash are read as one property, and a rule testing one of them
+  may read the other's value — a wrong decision, not an error. A policy
+  whose case message would carry two such names is refused (``same_hash``),
+  located at the first rule that reads or sets either;
 * **message properties**: ``MAX_OBJECT_PROPERTIES`` 255, and the 255th is
   refused (error 302): a message of 254 properties asserts, 255 do not. The
   runtime adds ``sid`` and ``id``; the engine adds ``_k``; the rest are the
@@ -36,12 +42,23 @@ from __future__ import annotations
 from ..diagnostics import dotted
 from ..errors import Problem, quoted
 from ..language.conditions import FactRef, Test, walk
+from ..language.facts import engine_key
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource
-from .compiler import CASE_MARK, MAX_PATHS_PER_RULESET, compile_policy, condition_json, kinds_of, paths_of
+from .abstraction import collisions, name_hash
+from .compiler import (
+    CASE_MARK,
+    MAX_PATHS_PER_RULESET,
+    CompiledPolicy,
+    Partition,
+    compile_policy,
+    condition_json,
+    kinds_of,
+    paths_of,
+)
 
-__all__ = ["MAX_GROUPS_PER_RULE", "MAX_MESSAGE_PROPERTIES", "MESSAGE_OVERHEAD", "limit_problems"]
+__all__ = ["MAX_GROUPS_PER_RULE", "MAX_MESSAGE_PROPERTIES", "MESSAGE_OVERHEAD", "limit_problems", "message_names"]
 
 # 15 $and/$or groups create a rule, 16 fail with error 113 (MAX_SEQUENCE_EXPRESSIONS 32, two entries each)
 MAX_GROUPS_PER_RULE = 15
@@ -52,8 +69,50 @@ MESSAGE_OVERHEAD = ("sid", "id", *CASE_MARK)
 
 
 def limit_problems(source: PolicySource) -> list[Problem]:
-    """Every way ``source`` would outgrow durable_rules: ``too_wide``, ``too_complex``, ``too_many_facts``."""
-    return [*_rule_problems(source), *_message_problems(source)]
+    """Every way ``source`` would outgrow durable_rules: ``too_wide``, ``too_complex``, ``too_many_facts``,
+    ``same_hash``."""
+    compiled = compile_policy(source, "limits")
+    return [*_rule_problems(source), *_message_problems(source, compiled), *_hash_problems(source, compiled)]
+
+
+def message_names(part: Partition) -> frozenset[str]:
+    """Every property a case message of the partition ``part`` can carry (``Engine._decide`` writes them)."""
+    return frozenset(
+        {engine_key(p) for p in part.fact_paths}
+        | {key for key, _ in part.comparisons}
+        | {engine_key(p) for p in part.derived}
+        | set(MESSAGE_OVERHEAD)
+    )
+
+
+def _hash_problems(source: PolicySource, compiled: CompiledPolicy) -> list[Problem]:
+    """A ``same_hash`` problem for each pair of names one case message would carry that durable_rules reads as
+    one property, at the first rule (in load order) that reads or sets either."""
+    problems, seen = [], set()
+    for kind in source.scope.issue_kinds():
+        for pair in collisions(message_names(compiled.partitions[kind])):
+            if pair in seen:
+                continue
+            seen.add(pair)
+            rule = next((r for r in source.rules if set(pair) & _names_of(r)), source.rules[0])
+            a, b = pair
+            problems.append(
+                _at_when(
+                    source,
+                    rule,
+                    "same_hash",
+                    f"the case message would carry {quoted(a)} and {quoted(b)}, which durable_rules reads as one "
+                    f"property (both hash to {name_hash(a):#010x}): a rule testing one could read the other's "
+                    "value; rename one of them (an attribute, or a fact a rule sets)",
+                )
+            )
+    return problems
+
+
+def _names_of(rule: Rule) -> set[str]:
+    """The message properties ``rule`` reads or sets."""
+    names = {engine_key(node.path) for node in walk(rule.when) if isinstance(node, Test)}
+    return names | {engine_key(f"facts.{name}") for name in rule.sets}
 
 
 def groups_of(expr: dict) -> int:
@@ -98,9 +157,8 @@ def _rule_problems(source: PolicySource) -> list[Problem]:
     return problems
 
 
-def _message_problems(source: PolicySource) -> list[Problem]:
+def _message_problems(source: PolicySource, compiled: CompiledPolicy) -> list[Problem]:
     """A ``too_many_facts`` problem at each rule from which a kind's case message has too many properties."""
-    compiled = compile_policy(source, "limits")
     over: dict[int, list[str]] = {}  # rule index → the kinds whose message it pushes over
     totals: dict[int, int] = {}
     every = source.scope.issue_kinds()

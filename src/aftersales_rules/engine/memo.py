@@ -32,10 +32,9 @@ from typing import Any
 
 from ..diagnostics import shown
 from ..errors import EngineError, cut
-from ..language.facts import engine_key
 from .abstraction import Abstraction, NotExact, Unmemoisable, abstraction, readable
-from .compiler import CompiledPolicy, Partition
-from .limits import MAX_MESSAGE_PROPERTIES, MESSAGE_OVERHEAD
+from .compiler import CompiledPolicy
+from .limits import MAX_MESSAGE_PROPERTIES, message_names
 from .runtime import CLOSED, Runtime
 
 __all__ = [
@@ -198,13 +197,3 @@ class Memo:
             rulesets=tuple(self._rulesets),
             decisions=decisions,
         )
-
-
-def message_names(part: Partition) -> frozenset[str]:
-    """Every property a case message of the partition ``part`` can carry (``Engine._decide`` writes them)."""
-    return frozenset(
-        {engine_key(p) for p in part.fact_paths}
-        | {key for key, _ in part.comparisons}
-        | {engine_key(p) for p in part.derived}
-        | set(MESSAGE_OVERHEAD)
-    )
