@@ -21,6 +21,7 @@ from aftersales_rules.authoring.policytests import load_tests, run_tests
 from aftersales_rules.authoring.schema import json_schema
 from aftersales_rules.cli import cli
 from aftersales_rules.engine.compiler import compile_policy
+from aftersales_rules.errors import quoted
 from aftersales_rules.language import read_policy
 from aftersales_rules.loader import load_document
 from aftersales_rules.vocabulary import ISSUE_KINDS
@@ -102,12 +103,19 @@ def test_explain_refuses_an_undeclared_kind_as_evaluate_does(own):
 
 def test_a_case_without_a_policy_takes_any_own_kind_and_refuses_other_unknown_kinds():
     assert parse_case(case("x_anything")).issue.kind == "x_anything"
-    for bad, suggestion in (("wrong_itme", "wrong_item"), ("X_Late", None), ("x_", None), ("late_shipment", None)):
+    bad_kinds = (
+        ("wrong_itme", "wrong_item"),
+        ("X_Late", None),
+        ("x_", None),
+        ("late_shipment", None),
+        ("x_own\n", None),
+    )
+    for bad, suggestion in bad_kinds:  # "x_own\n": the pattern's $ must not stop before a line break
         with pytest.raises(CaseError) as exc:
             parse_case(case(bad))
         (problem,) = exc.value.problems
         assert (problem.code, problem.path, problem.suggestion) == ("invalid_value", "issue.kind", suggestion)
-        assert problem.message.startswith(f"issue.kind: '{bad}' is not one of not_as_described, damaged, ")
+        assert problem.message.startswith(f"issue.kind: {quoted(bad)} is not one of not_as_described, damaged, ")
 
 
 # ----------------------------------------------------------------------------- the rule files

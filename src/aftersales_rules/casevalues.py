@@ -111,7 +111,7 @@ _OWN_KIND = re.compile(OWN_KIND_PATTERN)
 
 
 def _kind(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    if type(value) is str and _OWN_KIND.match(value):
+    if type(value) is str and _OWN_KIND.fullmatch(value):  # fullmatch: $ alone would let "x_own\n" through
         return value
     return handler(value)  # one of the standard kinds, or the error that lists them
 

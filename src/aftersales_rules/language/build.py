@@ -225,7 +225,7 @@ class _Builder:
                     on_key=True,
                 )
                 continue
-            if not re.match(OWN_KIND_PATTERN, name):
+            if not re.fullmatch(OWN_KIND_PATTERN, name):
                 r.error(
                     "invalid_kind",
                     f"a policy's own issue kind is named x_ and lowercase letters, digits or '_' (x_late_shipment), "
