@@ -12,6 +12,7 @@ byte for byte the one the full model gives.
 from __future__ import annotations
 
 import enum
+import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,9 @@ from hypothesis import strategies as st
 from aftersales_rules import case as case_module
 from aftersales_rules.authoring.policytests import examples_folder, load_tests
 from aftersales_rules.case import _FAST, ISSUE_KINDS, Case, parse_case
+from aftersales_rules.casevalues import STAND_INS
 from aftersales_rules.errors import CaseError, InputError
+from aftersales_rules.fastcase import _model_classes
 from aftersales_rules.language.source import read_policy
 from aftersales_rules.loader import load_document
 from aftersales_rules.testing import generate_cases
@@ -127,6 +130,28 @@ def test_every_example_policy_test_and_marketplace_case_takes_the_fast_path():
 
 def test_generated_cases_take_the_fast_path():
     assert all(agrees(c) is not None for c in generate_cases(2000, seed=31, kinds=list(ISSUE_KINDS)))
+
+
+def test_the_fast_path_runs_none_of_the_python_steps_it_stands_in_for():
+    """pydantic-core builds a model schema whose class is complete from the class's own validator, every
+    Python step in it; the fast schema must be built from its own stand-ins instead (fastcase._built_anew),
+    and leave every model class complete."""
+    stood_in = {function.__code__ for function in STAND_INS}
+    called: list[str] = []
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code in stood_in:
+            called.append(frame.f_code.co_name)
+
+    corpus = list(generate_cases(200, seed=5, kinds=list(ISSUE_KINDS)))
+    sys.setprofile(watch)
+    try:
+        taken = [_FAST.read(c) for c in corpus]
+    finally:
+        sys.setprofile(None)
+    assert all(case is not None for case in taken)
+    assert called == []
+    assert all(cls.__pydantic_complete__ for cls in _model_classes(Case.__pydantic_core_schema__))
 
 
 # values where the model and a narrower reading could part: money as text, numbers and Decimals; times in

@@ -18,7 +18,8 @@ building cost more than it saved (docs/performance.md, "A plan built once per de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -29,7 +30,8 @@ from .casevalues import STAND_INS
 __all__ = ["FastCases", "native_schema"]
 
 M = TypeVar("M", bound=BaseModel)
-_KEPT = ("cls", "default", "serialization", "metadata", "ref")  # values that are not schemas to walk
+_KEPT = ("cls", "default", "default_factory", "serialization", "metadata", "ref")  # values that are not schemas to walk
+_FRESH = (dict, list)
 
 
 def native_schema(schema: Any, stand_ins: dict[Any, Callable[[CoreSchema], CoreSchema]]) -> Any:
@@ -38,6 +40,10 @@ def native_schema(schema: Any, stand_ins: dict[Any, Callable[[CoreSchema], CoreS
         return [native_schema(s, stand_ins) for s in schema]
     if not isinstance(schema, dict):
         return schema
+    if schema.get("type") == "default" and type(schema.get("default")) in _FRESH and not schema["default"]:
+        # an empty dict or list default made anew rather than deep-copied from the model's one: the same value
+        fresh = {k: v for k, v in schema.items() if k != "default"}
+        return native_schema({**fresh, "default_factory": type(schema["default"])}, stand_ins)
     function = schema.get("function")
     if str(schema.get("type", "")).startswith("function") and isinstance(function, dict):
         stand_in = stand_ins.get(function.get("function"))
@@ -46,12 +52,44 @@ def native_schema(schema: Any, stand_ins: dict[Any, Callable[[CoreSchema], CoreS
     return {k: v if k in _KEPT or k == "function" else native_schema(v, stand_ins) for k, v in schema.items()}
 
 
+def _model_classes(schema: Any) -> set[type]:
+    """Every model class a schema builds."""
+    if isinstance(schema, list):
+        return {cls for s in schema for cls in _model_classes(s)}
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["cls"]} if schema.get("type") == "model" else set()
+    return found.union(*(_model_classes(v) for k, v in schema.items() if k not in _KEPT))
+
+
+@contextmanager
+def _built_anew(schema: Any) -> Iterator[None]:
+    """While ``schema`` is built, its model classes read as not yet complete.
+
+    pydantic-core builds a model schema whose class is complete from the class's own validator (its
+    "prebuilt" one, ``__pydantic_validator__``), not from the schema given: the stand-ins inside it would be
+    ignored and every Python step would run. It reads ``__pydantic_complete__`` from the class's own
+    ``__dict__`` for that, at build time only; each class gets its own value back at once.
+    """
+    classes = _model_classes(schema)
+    kept = {cls: cls.__dict__["__pydantic_complete__"] for cls in classes}
+    try:
+        for cls in classes:
+            type.__setattr__(cls, "__pydantic_complete__", False)
+        yield
+    finally:
+        for cls, complete in kept.items():
+            type.__setattr__(cls, "__pydantic_complete__", complete)
+
+
 class FastCases(Generic[M]):
     """``read(data)``: the ``model`` instance of ``data`` as the model's validation gives it, or None."""
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
-        self._validate = SchemaValidator(native_schema(model.__pydantic_core_schema__, STAND_INS)).validate_python
+        schema = native_schema(model.__pydantic_core_schema__, STAND_INS)
+        with _built_anew(schema):
+            self._validate = SchemaValidator(schema).validate_python
 
     def read(self, data: Any) -> M | None:
         try:

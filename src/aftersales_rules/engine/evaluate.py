@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -91,6 +92,10 @@ class Engine:
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
         quantified = source.scope.items.quantified  # the item conditions among them, worked out per case
         self.quantified = {kind: tuple(p for p in needed if p in quantified) for kind, needed in self.needed.items()}
+        self.readers = {kind: _readers(needed) for kind, needed in self.needed.items()}  # each fact's reader
+        self.derived_defaults = {
+            k: {p: self.fact_defaults.get(p) for p in part.derived} for k, part in self.compiled.partitions.items()
+        }
         # computed once per policy rather than per evaluation (docs/performance.md)
         self.message_keys = {
             kind: tuple((p, engine_key(p)) for p in part.fact_paths) for kind, part in self.compiled.partitions.items()
@@ -210,12 +215,7 @@ class Engine:
             )
 
     def _facts(self, case: Case, part: Partition, document: Document | None = None) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for path in self.needed[part.kind]:
-            fact = FACTS.get(path)
-            if fact is not None:
-                assert fact.read is not None  # every fact in FACTS reads the case
-                values[path] = fact.read(case)
+        values: dict[str, Any] = {path: read(case) for path, read in self.readers[part.kind]}
         problems: list[Problem] = []
         for name in case.attributes:  # every attribute is checked, read here or not: declared, and of its type
             path = f"attributes.{name}"
@@ -232,8 +232,7 @@ class Engine:
         if problems:
             raise CaseError(problems)
         values.update(quantified_values(case, self.source.scope.items, self.quantified[part.kind]))
-        for path in part.derived:
-            values[path] = self.fact_defaults.get(path)
+        values.update(self.derived_defaults[part.kind])
         return values
 
     def _unknown_kind(self, kind: str) -> Problem:
@@ -367,6 +366,11 @@ def _needed_facts(part: Partition, source: PolicySource) -> tuple[str, ...]:
     for rule in rules:
         needed |= rule.outputs_read()
     return tuple(sorted(p for p in needed if not p.startswith("facts.") and p in source.scope.facts))
+
+
+def _readers(paths: tuple[str, ...]) -> tuple[tuple[str, Callable[[Case], Any]], ...]:
+    """The facts among ``paths`` that read the case, with their readers."""
+    return tuple((p, f.read) for p in paths if (f := FACTS.get(p)) is not None and f.read is not None)
 
 
 def _with_fact(values: dict[str, Any], fact: Fact, value: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..language.compensation import SLOT as COMPENSATION_SLOT
 from ..language.rules import Rule, StepSpec
-from ..language.steptext import LEG_PLACEHOLDERS, PLACEHOLDER, TextSpec
+from ..language.steptext import LEG_PLACEHOLDERS, PLACEHOLDER, PLACEHOLDER_EXTRAS, TextSpec
 from ..plan import Compensation, Leg, Postage, Refund, Step, StepText
 from ..vocabulary import COMPENSATION_WORDS, COMPONENT_WORDS
 from .build import VALIDATED, PlanModels
@@ -36,7 +36,20 @@ class StepTemplate:
     frozen and holds only immutable values).
     """
 
-    __slots__ = ("_built", "compensation", "en", "key", "legs", "others", "rule_id", "spec", "text", "zh")
+    __slots__ = (
+        "_built",
+        "compensation",
+        "en",
+        "figures",
+        "key",
+        "legs",
+        "others",
+        "programs",
+        "rule_id",
+        "spec",
+        "text",
+        "zh",
+    )
 
     def __init__(self, rule: Rule, spec: StepSpec, keys: dict[tuple[str, str, TextSpec], int]) -> None:
         self.key = keys.setdefault((spec.actor, spec.action, spec.text), len(keys))
@@ -51,6 +64,12 @@ class StepTemplate:
         static = not any(isinstance(parts, tuple) for parts in every)
         self.text = StepText(zh=self.zh, en=self.en, **dict(self.others)) if static else None
         self.legs = bool(set(LEG_PLACEHOLDERS) & spec.text.placeholders())  # shows a leg's cap or shares
+        self.figures = bool(named & {"refund.total", "refund.offer_limit"})  # shows a refund figure
+        # each text's placeholders once: (language of its words, literal before the first, (name, source, after,
+        # after when shown as words), ...); the figures a text shows are worked out only for those it names
+        self.programs = tuple(
+            (tag, _words(tag), _program(parts)) for tag, parts in (("zh", self.zh), ("en", self.en), *self.others)
+        )
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
     def shared(self, seq: int) -> Step | None:
@@ -83,21 +102,24 @@ class StepTemplate:
             due = due.astimezone(tz or values["opened_at"].tzinfo)
         text = self.text
         if text is None:
-            others = {  # a figure's words in another language: Chinese ones for a zh-… tag, else English ones
-                tag: _render(parts, values, self._extras(refund, due, _words(tag), paid, postage), tz)
-                for tag, parts in self.others
-            }
-            text = make.StepText(
-                zh=_render(self.zh, values, self._extras(refund, due, "zh", paid, postage), tz),
-                en=_render(self.en, values, self._extras(refund, due, "en", paid, postage), tz),
-                **others,
-            )
+            extras: dict[str, dict[str, Any]] = {}  # the figures shown, per language of their words
+            texts: dict[str, str | None] = {}
+            for tag, words, program in self.programs:
+                if not isinstance(program, tuple):
+                    texts[tag] = program
+                    continue
+                found = extras.get(words)
+                if found is None:
+                    found = extras[words] = self._extras(refund, due, words, paid, postage)
+                texts[tag] = _render(program, values, found, tz)
+            text = make.StepText(**texts)
         return self._make(seq, text, due, make)
 
     def _extras(
         self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None, postage: Postage | None
     ) -> dict[str, Any]:
-        extras = _extras(refund, due, lang)
+        extras = _extras(refund, lang) if self.figures else {}
+        extras["due_by"] = due
         if self.compensation:
             extras.update(_compensation_extras(paid, self.compensation, lang))
         if self.legs:
@@ -124,8 +146,8 @@ class _Words(str):
     """A money placeholder shown as words: the plan holds no figure for it."""
 
 
-def _extras(refund: Refund, due: datetime | None, lang: str) -> dict[str, Any]:
-    """``{refund.total}``, ``{refund.offer_limit}`` and ``{due_by}`` for one language.
+def _extras(refund: Refund, lang: str) -> dict[str, Any]:
+    """``{refund.total}`` and ``{refund.offer_limit}`` for one language.
 
     A step names only figures the plan holds: a refund total of 0.00 is shown as what it is still
     waiting for (the agreed amount of an offer, with its limit; the components due but not known
@@ -149,7 +171,7 @@ def _extras(refund: Refund, due: datetime | None, lang: str) -> dict[str, Any]:
     offer: Any = refund.offer_limit
     if offer is None:  # no open offer: agreed already, or nothing may be offered
         offer = _Words(agreed) if refund.total > 0 else _Words("nothing" if en else "零")
-    return {"refund.total": total, "refund.offer_limit": offer, "due_by": due}
+    return {"refund.total": total, "refund.offer_limit": offer}
 
 
 def _compensation_extras(paid: Compensation | None, names: tuple[str, ...], lang: str) -> dict[str, Any]:
@@ -216,21 +238,38 @@ def _leg_extras(postage: Postage | None, lang: str) -> dict[str, Any]:
     return out
 
 
-def _render(parts: Parts, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:
+# where a placeholder's value comes from: the case's facts, or a figure the plan fills (steps.py's extras)
+_FACT, _EXTRA = 0, 1
+Program = str | tuple[str, tuple[tuple[str, int, str, str], ...]] | None
+
+
+def _program(parts: Parts) -> Program:
+    """A text split by ``_split`` prepared for ``_render``: each placeholder with where its value comes from and
+    the literal after it, as it is and as it is after words (a currency word right after them left out)."""
     if not isinstance(parts, tuple):
         return parts
-    out = [parts[0]]
+    slots = []
     for i in range(1, len(parts), 2):
-        name = parts[i]
-        raw = extras[name] if name in extras else values.get(name)
+        name, after = parts[i], parts[i + 1]
+        extra = name in PLACEHOLDER_EXTRAS or name.startswith(COMPENSATION_SLOT) or name in LEG_PLACEHOLDERS
+        stripped = after.lstrip(" ")
+        after_words = stripped[len(_UNIT) :] if stripped.startswith(_UNIT) else after
+        slots.append((name, _EXTRA if extra else _FACT, after, after_words))
+    return parts[0], tuple(slots)
+
+
+def _render(program: Program, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:
+    if not isinstance(program, tuple):
+        return program
+    head, slots = program
+    out = [head]
+    for name, source, after, after_words in slots:
+        raw = extras[name] if source else values.get(name)
         value = _show(raw, tz)
         if "\0" in value or "\1" in value:  # as the literal text's braces are restored
             value = value.replace("\0", "{").replace("\1", "}")
         out.append(value)
-        after = parts[i + 1]
-        if isinstance(raw, _Words) and after.lstrip(" ").startswith(_UNIT):
-            after = after.lstrip(" ")[len(_UNIT) :]
-        out.append(after)
+        out.append(after_words if type(raw) is _Words else after)
     return "".join(out)
 
 

@@ -81,12 +81,12 @@ def line_values(item: Item, items: ItemScope) -> dict[str, Any]:
 def item_problems(case: Case, items: ItemScope, policy: str) -> list[Problem]:
     """Every line's attributes checked against the declarations: undeclared (did you mean), or of another type."""
     problems = []
-    declared = sorted(items.facts)
     for i, item in enumerate(case.order.items):
         for name, value in item.attributes.items():
             path = f"order.items[{i}].attributes.{name}"
             fact = items.facts.get(name)
             if fact is None:
+                declared = sorted(items.facts)
                 message, suggestion = suggest(
                     f"{path}: policy {policy} declares no item attribute {quoted(name)}",
                     name,

@@ -15,7 +15,7 @@ when the policy names none. A moment whose fact is unknown is unknown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -36,20 +36,28 @@ class Moment:
     days: int = 0
     clock: time | None = None
     seconds: int = 0
+    # worked out once rather than per case: the days or duration as a timedelta, the clock time (midnight if none)
+    _delta: timedelta = field(init=False, repr=False, compare=False)
+    _clock: time = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        delta = timedelta(days=self.days) if self.form == "day_of" else timedelta(seconds=self.seconds)
+        object.__setattr__(self, "_delta", delta)
+        object.__setattr__(self, "_clock", self.clock or time(0))
 
     def value(self, facts: dict[str, Any], tz: tzinfo | None) -> datetime | None:
         base = facts.get(self.path)
         if base is None:
             return None
-        if self.form == "fact":
+        form = self.form
+        if form == "fact":
             return base
-        if self.form == "from":
-            return base + timedelta(seconds=self.seconds)
+        if form == "from":
+            return base + self._delta
         zone = tz or facts["opened_at"].tzinfo
         local = base.astimezone(zone)
-        if self.form == "day_of":
-            day = local.date() + timedelta(days=self.days)
-            return _at(day, self.clock or time(0), zone)
+        if form == "day_of":
+            return datetime.combine(local.date() + self._delta, self._clock, tzinfo=zone)
         # next: the first clock time strictly after the base moment
         assert self.clock is not None  # a "next" moment always names its clock time (parse_moment)
         candidate = _at(local.date(), self.clock, zone)
