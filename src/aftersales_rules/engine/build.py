@@ -79,17 +79,36 @@ def _money(*amounts: Decimal | None) -> bool:
     return True
 
 
+_STEP_FIELDS = frozenset(Step.model_fields)
+# ``instance`` written out for the two models made most often per case (steps rendered per case, their texts)
+
+
 def _step(*, seq: int, actor: str, action: str, text: StepText, due_by: datetime | None, stage: str, rule: str) -> Step:
-    values = {"seq": seq, "actor": actor, "action": action, "text": text, "due_by": due_by}
-    values.update(stage=stage, rule=rule)
-    return instance(Step, values, set(values))
+    made = _new(Step)
+    values = {
+        "seq": seq,
+        "actor": actor,
+        "action": action,
+        "text": text,
+        "due_by": due_by,
+        "stage": stage,
+        "rule": rule,
+    }
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", set(_STEP_FIELDS))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
 
 
 def _step_text(*, zh: str | None, en: str | None, **others: str) -> StepText:
     if others:  # texts in other declared languages: pydantic keeps them as the model's extra fields
         return StepText(zh=zh, en=en, **others)
-    made = instance(StepText, {"zh": zh, "en": en}, {"zh", "en"})
+    made = _new(StepText)
+    _set(made, "__dict__", {"zh": zh, "en": en})
+    _set(made, "__pydantic_fields_set__", {"zh", "en"})
     _set(made, "__pydantic_extra__", {})  # as validation leaves a model that allows extra fields and got none
+    _set(made, "__pydantic_private__", None)
     return made
 
 

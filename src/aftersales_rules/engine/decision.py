@@ -22,7 +22,7 @@ engine raises ``ConflictError`` on a conflict; the linter passes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ..errors import ConflictError, quoted
@@ -72,6 +72,8 @@ class Decision:
     applied: list[Rule]  # the rules that apply (each group cut down to its best), in load order
     winners: dict[str, list[Rule]]  # output → the rule(s) whose value was taken
     values: dict[str, Any]  # the facts decided on, each derived fact as the rules left it
+    # skeleton.decision_key of this decision, when the decision memo kept it (worked out once per kept decision)
+    key: tuple | None = field(default=None, compare=False, repr=False)
 
 
 def decide(

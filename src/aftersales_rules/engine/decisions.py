@@ -40,6 +40,7 @@ from .decision import Decision
 from .limits import MAX_MESSAGE_PROPERTIES, message_names
 from .memo import DecisionsInfo, PartitionMemo
 from .runtime import CLOSED, Runtime
+from .skeleton import decision_key
 
 __all__ = ["DecisionMemo"]
 
@@ -50,6 +51,7 @@ class _Kept:
     applied: list[Rule]
     winners: dict[str, list[Rule]]
     derived: tuple[tuple[str, Any], ...]  # (derived fact, the value its winner set), in the order set
+    key: tuple  # the decision's skeleton key (skeleton.decision_key), so that a hit need not rebuild it
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ class DecisionMemo:
         kept = self._answer(key)
         out = values.copy()
         out.update(kept.derived)
-        decision = Decision(kept.matched, kept.applied, kept.winners, out)
+        decision = Decision(kept.matched, kept.applied, kept.winners, out, kept.key)
         if self.verify:
             _check(kind, decision, stratum_by_stratum())
         return decision
@@ -138,7 +140,7 @@ class DecisionMemo:
     def _miss(self, key: tuple) -> _Kept:
         d = self._local.make()
         derived = tuple((slot, d.values[slot]) for slot in d.winners if slot.startswith("facts."))
-        return _Kept(d.matched, d.applied, d.winners, derived)
+        return _Kept(d.matched, d.applied, d.winners, derived, decision_key(key[0], d))
 
     def info(self) -> DecisionsInfo:
         cached = self._answer.cache_info()

@@ -124,7 +124,7 @@ class Skeletons:
     def get(self, kind: str, d: Decision) -> Skeleton:
         if self.size <= 0:
             return self._make(d)
-        key = decision_key(kind, d)
+        key = d.key if d.key is not None else decision_key(kind, d)
         with self._lock:
             found = self._kept.get(key)
             if found is not None:

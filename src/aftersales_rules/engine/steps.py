@@ -93,8 +93,9 @@ class StepTemplate:
         postage: Postage | None = None,
         make: PlanModels = VALIDATED,
     ) -> Step:
-        shared = self.shared(seq)
-        if shared is not None:
+        if self._built is not None:  # the same in every plan
+            shared = self.shared(seq)
+            assert shared is not None
             return shared
         spec = self.spec
         due = spec.due.value(values, tz) if spec.due else None
