@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..policy import Policy
 from .batch import BatchSummary, Figures, commit, evaluate_record, interrupted, take
 from .bundle import PolicyBundle
 from .cluster import gathered, in_order, running
-from .impact import CaseChange, ImpactReport, add_result, compare_record, empty_report
+from .impact import CaseChange, ImpactReport, add_result, compare_record, empty_report, load_both
 from .output import Output, check_not_policy, check_output
 from .parts import PART_BYTES, Part, Split, count_range, split
 from .stopping import Stopped, Stopping
@@ -79,12 +78,7 @@ def diff_on_cluster(
     shown_as: tuple[str | None, str | None] = (None, None),
 ) -> ImpactReport:
     """``impact.diff_policies`` on the cluster ``scheduler`` names: the same report (``shown_as`` as there)."""
-    old = Policy.load(old_rules, shown_as=shown_as[0])
-    try:
-        new = Policy.load(new_rules, shown_as=shown_as[1])
-    except BaseException:
-        old.close()
-        raise
+    old, new = load_both(old_rules, new_rules, shown_as)
     report = empty_report(old, new)
     old.close()
     new.close()

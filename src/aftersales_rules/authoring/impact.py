@@ -46,6 +46,7 @@ __all__ = [
     "diff_policies",
     "empty_report",
     "field_value",
+    "load_both",
 ]
 
 # The plan's contract, as paths into its JSON form: a case changed when any of these differs.
@@ -274,6 +275,21 @@ def compare_policies(
     return report
 
 
+def load_both(
+    old_rules: str | os.PathLike[str],
+    new_rules: str | os.PathLike[str],
+    shown_as: tuple[str | None, str | None] = (None, None),
+) -> tuple[Policy, Policy]:
+    """Both policies of a diff, loaded (``shown_as`` as ``Policy.load``); the old one closed again when the new
+    one does not load."""
+    old = Policy.load(old_rules, shown_as=shown_as[0])
+    try:
+        return old, Policy.load(new_rules, shown_as=shown_as[1])
+    except BaseException:
+        old.close()
+        raise
+
+
 def diff_policies(
     old_rules: str | os.PathLike[str],
     new_rules: str | os.PathLike[str],
@@ -287,12 +303,7 @@ def diff_policies(
 
     ``shown_as``: how locations name each policy folder (``Policy.load``), ``HEAD:rules`` for one
     ``gitrev.policy_folder`` took from git."""
-    old = Policy.load(old_rules, shown_as=shown_as[0])
-    try:
-        new = Policy.load(new_rules, shown_as=shown_as[1])
-    except BaseException:
-        old.close()
-        raise
+    old, new = load_both(old_rules, new_rules, shown_as)
     if jobs <= 1:
         try:
             return compare_policies(old, new, read_cases(cases), progress)
