@@ -139,3 +139,29 @@ def test_a_stream_marks_where_it_has_nothing_more_ready(tmp_path):
     os.close(write)
     assert [r.ref for r in records if r is not None] == [2]
     os.close(read)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_out_dash_writes_the_plans_to_standard_output_and_the_summary_to_stderr(tmp_path, jobs):
+    """``--out -``: the plans, and nothing else, on stdout (a file named ``-`` is never made); the summary on
+    stderr; the same records as a file gets."""
+    cases = tmp_path / "cases.jsonl"
+    cases.write_bytes(b"".join(CASES) + b'{"case_id": "broken"}\n')
+    into_file = subprocess.run(
+        [str(CLI), "batch", str(cases), "--out", str(tmp_path / "plans.jsonl"), "-j", jobs, "--rules", str(RULES)],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=WAIT,
+    )
+    piped = subprocess.run(
+        [str(CLI), "batch", str(cases), "--out", "-", "-j", jobs, "--rules", str(RULES)],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=WAIT,
+    )
+    assert into_file.returncode == piped.returncode == 1  # the broken case is an error record in both
+    assert piped.stdout == (tmp_path / "plans.jsonl").read_bytes()
+    assert [json.loads(line)["case_id"] for line in piped.stdout.splitlines()][-1] == "broken"
+    summary = into_file.stdout.decode()
+    assert summary.strip() and summary in piped.stderr.decode()  # the same table, on stderr this time
+    assert not (tmp_path / "-").exists()

@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,10 @@ from ..errors import OutputError
 from ..language.source import RULE_SUFFIXES
 from .records import CASE_SUFFIXES, STDIN
 
-__all__ = ["Output", "check_not_policy", "check_output"]
+STDOUT = "-"  # --out -: the plans go to standard output
+STDOUT_NAME = "standard output"  # how a failed write to it is named
+
+__all__ = ["STDOUT", "Output", "check_not_policy", "check_output"]
 
 
 class Output:
@@ -27,8 +31,9 @@ class Output:
 
     A regular file (or a new one) is written to a temporary file beside it and renamed over it
     only by ``commit``: a run that fails or is interrupted leaves the old output as it was and
-    removes the temporary file. A device or a pipe (``/dev/stdout``) is written directly. An
-    ``OSError`` opening, writing, closing or renaming becomes an ``OutputError`` naming ``path``.
+    removes the temporary file. A device or a pipe (``/dev/stdout``) is written directly, and so is
+    ``-``, standard output (``sys.stdout``: flushed, never closed). An ``OSError`` opening, writing,
+    closing or renaming becomes an ``OutputError`` naming ``path``.
     """
 
     def __init__(self, path: str | os.PathLike[str]):
@@ -36,6 +41,10 @@ class Output:
         self._temp: str | None = None
         self._committed = False
         self.whole = False
+        if self.path == STDOUT:
+            self.path = STDOUT_NAME
+            self._file: Any = _Stdout()
+            return
         try:
             st: os.stat_result | None = os.stat(path)
         except OSError:
@@ -98,10 +107,23 @@ class Output:
             self._temp = None
 
 
+class _Stdout:
+    """Standard output as an output file: written through ``sys.stdout`` (whatever it is now), never closed."""
+
+    def write(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        sys.stdout.flush()
+
+
 def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
     """Refuse an output that is an input: the input file itself, or a case file in the input folder."""
     source, target = Path(cases), Path(out)
-    if str(cases) == STDIN:
+    if str(cases) == STDIN or str(out) == STDOUT:
         return
     if source.is_dir():
         inside = target.resolve().parent == source.resolve() and target.suffix in CASE_SUFFIXES
@@ -117,6 +139,8 @@ def check_output(cases: str | os.PathLike[str], out: str | os.PathLike[str]) -> 
 
 def check_not_policy(rules: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
     """Refuse an output that is an input of the policy: one of its rule files, or a new one in its folder."""
+    if str(out) == STDOUT:
+        return
     folder, target = Path(rules), Path(out).resolve()
     if folder.is_dir() and target.parent == folder.resolve() and target.suffix in RULE_SUFFIXES:
         how = "it is a rule file" if target.exists() else "it would be read as a rule file"

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from ..authoring.batch import BatchSummary, run_batch
 from ..authoring.distributed import batch_on_cluster
+from ..authoring.output import STDOUT
 from ..authoring.records import count_cases
 from ..errors import one_line
 from .errors import handle_errors, writing_stdout
@@ -37,7 +38,8 @@ STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed 
     "out",
     required=True,
     type=click.Path(path_type=str),  # a folder is refused by run_batch, like any output it cannot write
-    help="Where to write the plans, one JSON line per case (error records for cases that fail).",
+    help="Where to write the plans, one JSON line per case (error records for cases that fail); "
+    "- for standard output (the summary then goes to stderr).",
 )
 @jobs_option
 @scheduler_option
@@ -46,7 +48,7 @@ STREAM_PROGRESS_SECONDS = 10.0  # how often a stream's progress line is printed 
 @handle_errors
 def batch(cases: str, out: str, jobs: int, scheduler: str | None, rules_dir: str, no_branches: bool) -> None:
     """Evaluate every case in CASES (a JSONL file, a pipe or - for stdin, or a directory of case files) and
-    write the plans to --out.
+    write the plans to --out (- for standard output).
 
     A pipe is evaluated as it comes. Ends with a summary table; exits 1 when a case failed (its error
     record is in the output). With --scheduler, CASES may also be a Parquet file or a quoted glob of
@@ -73,8 +75,11 @@ def batch(cases: str, out: str, jobs: int, scheduler: str | None, rules_dir: str
         summary = run(lambda s: reports[0](s), lambda n: reports.append(_plain_progress(n)))
     else:
         summary = run(_plain_progress(total) if total is not None else _plain_stream_progress())
-    with writing_stdout():
-        Console(highlight=False).print(summary_table(summary))
+    if out == STDOUT:  # the plans went to standard output: the summary goes beside the progress, to stderr
+        Console(highlight=False, stderr=True).print(summary_table(summary))
+    else:
+        with writing_stdout():
+            Console(highlight=False).print(summary_table(summary))
     if summary.errors:
         raise SystemExit(1)
 
