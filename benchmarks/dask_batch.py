@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aftersales_rules.authoring.batch import run_batch
-from aftersales_rules.authoring.cluster import LOOPBACK_ANY_PORT
+from aftersales_rules.authoring.cluster import local_cluster
 from aftersales_rules.authoring.distributed import batch_on_cluster
 from aftersales_rules.authoring.parts import PART_BYTES
 from aftersales_rules.case import ISSUE_KINDS
@@ -45,8 +45,6 @@ def timed(run) -> float:
 
 
 def measure(count: int, repeat: int, workers: list[int], part_bytes: int, branches: bool) -> dict:
-    from distributed import LocalCluster
-
     with tempfile.TemporaryDirectory(prefix="aftersales-bench-") as tmp:
         cases = Path(tmp) / "cases.jsonl"
         with cases.open("w", encoding="utf-8") as out:
@@ -58,15 +56,7 @@ def measure(count: int, repeat: int, workers: list[int], part_bytes: int, branch
         figures["load average"] = os.getloadavg()
         for n in workers:
             start = time.perf_counter()
-            with LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=LOOPBACK_ANY_PORT,
-                scheduler_kwargs={"dashboard": False},
-                silence_logs=logging.ERROR,
-            ) as cluster:
+            with local_cluster(n, silence=logging.ERROR) as cluster:
                 figures[f"start-up, {n} workers (s)"] = time.perf_counter() - start
                 out = Path(tmp) / f"dask{n}.jsonl"
                 run = functools.partial(

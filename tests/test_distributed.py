@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from aftersales_rules.authoring import PolicyBundle, evaluate_frame
 from aftersales_rules.authoring.batch import run_batch
-from aftersales_rules.authoring.cluster import LOOPBACK_ANY_PORT
+from aftersales_rules.authoring.cluster import local_cluster
 from aftersales_rules.authoring.distributed import batch_on_cluster, diff_on_cluster
 from aftersales_rules.authoring.impact import diff_policies
 from aftersales_rules.authoring.partition import frame_meta
@@ -37,15 +37,7 @@ SMALL = 1 << 16  # bytes a partition: 2,000 cases make about twenty
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=LOOPBACK_ANY_PORT,
-        scheduler_kwargs={"dashboard": False},
-        silence_logs=logging.ERROR,
-    ) as local:
+    with local_cluster(2, silence=logging.ERROR) as local:
         yield local.scheduler_address
 
 

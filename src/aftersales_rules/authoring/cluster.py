@@ -57,6 +57,21 @@ def _distributed() -> Any:
     return distributed
 
 
+def local_cluster(workers: int, silence: int = logging.CRITICAL) -> Any:
+    """A ``distributed.LocalCluster`` of ``workers`` single-threaded processes on loopback, as ``local:N`` starts
+    (also a context manager that ends it); ``silence``: the level below which its logs are dropped."""
+    return _distributed().LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",  # loopback only
+        # no dashboard; the scheduler's HTTP server (health checks) on a free loopback port, not 8787
+        dashboard_address=LOOPBACK_ANY_PORT,
+        scheduler_kwargs={"dashboard": False},
+        silence_logs=silence,  # a run's errors reach the client as exceptions; the rest is noise
+    )
+
+
 @contextlib.contextmanager
 def running(scheduler: str) -> Iterator[Any]:
     """A ``distributed.Client`` of the cluster ``scheduler`` names, closed (a local one ended) afterwards."""
@@ -64,16 +79,7 @@ def running(scheduler: str) -> Iterator[Any]:
     distributed = _distributed()
     with contextlib.ExitStack() as stack:
         if kind == "local":
-            cluster = distributed.LocalCluster(
-                n_workers=value,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",  # loopback only
-                # no dashboard; the scheduler's HTTP server (health checks) on a free loopback port, not 8787
-                dashboard_address=LOOPBACK_ANY_PORT,
-                scheduler_kwargs={"dashboard": False},
-                silence_logs=logging.CRITICAL,  # a run's errors reach the client as exceptions; the rest is noise
-            )
+            cluster = local_cluster(value)
             stack.callback(cluster.close)
             client = distributed.Client(cluster)
         else:
