@@ -234,42 +234,29 @@ def main(argv: list[str] | None = None) -> int:
         )
     console.print(table)
     report["timings"] = {t.name: {"per_second": t.per_second, "p50_ms": t.p50, "p99_ms": t.p99} for t in timings}
-    table = Table(title=f"the memo of durable_rules' matches (at most {without.memo['maxsize']:,} entries)")
-    for col in ("evaluations", "pass", "hit rate", "hits", "misses", "direct", "size", "distinct", "matches/case"):
-        table.add_column(col, justify="left" if col in ("evaluations", "pass") else "right")
-    for label, passes in (("without branches", without), ("with branches", with_)):
-        memo = passes.memo
-        for name in ("cold", "warm"):
-            row = memo[name]
-            table.add_row(
-                label if name == "cold" else "",
-                name,
-                f"{row['hit_rate']:.1%}",
-                f"{row['hits']:,}",
-                f"{row['misses']:,}",
-                f"{row['direct']:,}",
-                f"{memo['size']:,}" if name == "warm" else "",
-                f"{memo['distinct']:,}" if name == "cold" else "",
-                f"{memo['matches_per_case']:.2f}" if name == "cold" else "",
-            )
-    console.print(table)
-    table = Table(title="the memo of whole decisions (durable_rules' matches above are made on its misses only)")
-    for col in ("evaluations", "pass", "hit rate", "hits", "misses", "direct", "size"):
-        table.add_column(col, justify="left" if col in ("evaluations", "pass") else "right")
-    for label, passes in (("without branches", without), ("with branches", with_)):
-        decided = passes.memo["decisions"]
-        for name in ("cold", "warm"):
-            row = decided[name]
-            table.add_row(
-                label if name == "cold" else "",
-                name,
-                f"{row['hit_rate']:.1%}",
-                f"{row['hits']:,}",
-                f"{row['misses']:,}",
-                f"{row['direct']:,}",
-                f"{decided['size']:,}" if name == "warm" else "",
-            )
-    console.print(table)
+
+    def matches(memo: dict, name: str) -> list[str]:
+        more = [f"{memo['distinct']:,}", f"{memo['matches_per_case']:.2f}"] if name == "cold" else ["", ""]
+        return [*_counts(memo[name]), f"{memo['size']:,}" if name == "warm" else "", *more]
+
+    def decisions(memo: dict, name: str) -> list[str]:
+        decided = memo["decisions"]
+        return [*_counts(decided[name]), f"{decided['size']:,}" if name == "warm" else ""]
+
+    _memo_table(
+        console,
+        f"the memo of durable_rules' matches (at most {without.memo['maxsize']:,} entries)",
+        ("size", "distinct", "matches/case"),
+        (without, with_),
+        matches,
+    )
+    _memo_table(
+        console,
+        "the memo of whole decisions (durable_rules' matches above are made on its misses only)",
+        ("size",),
+        (without, with_),
+        decisions,
+    )
     report["memo"] = {"without_branches": without.memo, "with_branches": with_.memo}
     zen_all = by_name["zen-engine (derive + evaluate)"]
     warm_policy = Policy.load(RULES)
@@ -413,6 +400,22 @@ def _machine() -> dict:
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def _counts(row: dict) -> list[str]:
+    """A memo's figures for one pass: hit rate, hits, misses, lookups made without it."""
+    return [f"{row['hit_rate']:.1%}", f"{row['hits']:,}", f"{row['misses']:,}", f"{row['direct']:,}"]
+
+
+def _memo_table(console: Console, title: str, columns: tuple[str, ...], passes: tuple, cells) -> None:
+    """A memo's table: a cold and a warm row for the passes without and with branches."""
+    table = Table(title=title)
+    for col in ("evaluations", "pass", "hit rate", "hits", "misses", "direct", *columns):
+        table.add_column(col, justify="left" if col in ("evaluations", "pass") else "right")
+    for label, measured in zip(("without branches", "with branches"), passes, strict=True):
+        for name in ("cold", "warm"):
+            table.add_row(label if name == "cold" else "", name, *cells(measured.memo, name))
+    console.print(table)
 
 
 if __name__ == "__main__":

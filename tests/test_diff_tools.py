@@ -14,6 +14,7 @@ from aftersales_rules.authoring.gitrev import policy_folder
 from aftersales_rules.authoring.impact import diff_policies
 from aftersales_rules.cli import cli
 from aftersales_rules.errors import InputError
+from test_cli_tools import _request as buyer_request
 
 from conftest import RULES
 
@@ -23,16 +24,7 @@ def run(*args: str):
 
 
 def _request(case_id: str, day: int) -> dict:
-    return {
-        "case_id": case_id,
-        "opened_at": f"2026-03-{day:02d}T10:00:00+08:00",
-        "order": {
-            "order_id": "O-" + case_id,
-            "delivered_at": "2026-03-01T09:00:00+08:00",
-            "items": [{"sku": "ASH-CHAIR", "unit_price": "399.00", "quantity": 2}],
-        },
-        "issue": {"kind": "return_request", "fault": "buyer"},
-    }
+    return buyer_request(case_id, "return_request", day)
 
 
 def _cases(path, days=range(2, 28)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import yaml
 
 from aftersales_rules import ConflictError, EvaluationError, Policy, load_case
 
-from conftest import SMALL_CASE
+from conftest import SMALL_CASE, changed
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -30,14 +29,7 @@ def make_policy(tmp_path: Path, rules: list, name: str = "t", version: str = "1"
 
 
 def case(**changes) -> dict:
-    data = copy.deepcopy(CASE)
-    for path, value in changes.items():
-        node = data
-        *parents, last = path.split("__")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[last] = value
-    return data
+    return changed(CASE, **changes)
 
 
 # --------------------------------------------------------------------------- conflict policy
