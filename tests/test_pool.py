@@ -7,6 +7,8 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -87,3 +89,47 @@ def test_a_worker_that_dies_ends_the_batch_with_the_count_and_the_output_untouch
     assert str(raised.value) == f"a worker process died after {counts[-1]:,} cases; {out} is left as it was"
     assert out.read_text(encoding="utf-8") == "old plans\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.jsonl", "plans.jsonl"]  # no temporary file
+
+
+def dies_while_sending(chunk: list[int]) -> list[bytes]:
+    """In a worker: a result far larger than a pipe holds, and the worker killed once it is being sent."""
+    main = threading.main_thread().ident
+
+    def kill_when_sending() -> None:
+        while True:
+            frame = sys._current_frames().get(main)
+            while frame is not None and frame.f_code.co_name != "_send":
+                frame = frame.f_back
+            if frame is not None:
+                os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(0.0005)
+
+    threading.Thread(target=kill_when_sending, daemon=True).start()
+    return [bytes(64 * 1024 * 1024)]
+
+
+HALF_SENT = """
+import sys
+sys.path[:0] = sys.argv[1:]
+from test_pool import dies_while_sending
+from aftersales_rules.authoring.pool import in_order
+from aftersales_rules.authoring.stopping import in_worker
+from aftersales_rules.errors import EvaluationError
+try:
+    list(in_order([([1], False)], dies_while_sending, 1, in_worker, ()))
+except EvaluationError as error:
+    print(error)
+"""
+
+
+def test_a_worker_killed_while_it_sends_a_result_ends_the_run_instead_of_hanging_it():
+    # the pool's own thread waits for ever for the rest of a half-sent result; the wait looks at the workers
+    tests = os.path.dirname(os.path.abspath(__file__))
+    ran = subprocess.run(
+        [sys.executable, "-c", HALF_SENT, tests, *sys.path],
+        capture_output=True,
+        text=True,
+        timeout=180,  # a hang fails the test, not the run
+        stdin=subprocess.DEVNULL,
+    )
+    assert (ran.returncode, ran.stdout) == (0, "a worker process died\n"), ran.stderr

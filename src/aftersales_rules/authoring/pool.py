@@ -5,6 +5,11 @@ the input's order, whatever the number of workers, so that a run on ``-j 2`` rep
 ``-j 1`` reports. The workers are spawned (no fork of a process that holds durable_rules state),
 start with the signals that end a run blocked (``stopping``), and are killed when the run ends
 early; a worker that dies stops the run with an ``EvaluationError`` instead of hanging it.
+
+A wait for a result does not trust the pool alone to notice a worker that died: one killed while it
+sent a result leaves half a message in the result pipe, and the pool's own thread then waits for the
+rest for ever, never marking the pool broken (CPython 3.11). The wait looks at the workers itself
+every ``POLL_SECONDS``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = ["CHUNK", "IN_FLIGHT", "chunked", "in_order"]
 
 CHUNK = 64  # items per task sent to a worker
 IN_FLIGHT = 4  # chunks per worker waiting or running
+POLL_SECONDS = 0.25  # how often a wait for a result looks whether a worker died
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -45,6 +51,12 @@ def chunked(items: Iterable[T | None], size: int = CHUNK) -> Iterator[tuple[list
             chunk = []
     if chunk:
         yield chunk, False
+
+
+def a_worker_died(pool: ProcessPoolExecutor) -> bool:
+    """Whether a process of ``pool`` has ended: none ends on its own while the pool runs."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    return any(process.exitcode is not None for process in processes)
 
 
 def in_order(
@@ -78,8 +90,14 @@ def in_order(
             pending: deque = deque()
 
             def result() -> list[R]:
+                future = pending.popleft()
                 with signals.interruptible():
-                    return pending.popleft().result()
+                    while True:
+                        try:
+                            return future.result(POLL_SECONDS)
+                        except TimeoutError:
+                            if a_worker_died(pool):
+                                raise BrokenProcessPool("a worker process died") from None
 
             for chunk, idle in signals.each(chunks):  # a signal stops a wait for input at once
                 if chunk:
