@@ -130,3 +130,15 @@ def test_diff_reports_its_progress(tmp_path):
     seen.clear()
     assert diff_policies(RULES, new, cases, jobs=2, progress=seen.append).cases == 5
     assert seen == [1, 2, 3, 4, 5]
+
+
+def test_diff_reads_the_cases_from_standard_input(repo):
+    from_file = run("diff", "HEAD:rules", "rules/", "cases.jsonl")
+    text = (repo / "cases.jsonl").read_text(encoding="utf-8")
+    from_stdin = CliRunner().invoke(cli, ["diff", "HEAD:rules", "rules/", "-"], input=text, catch_exceptions=False)
+    assert from_stdin.exit_code == 0, from_stdin.output
+    assert "27 cases, 8 changed, 1 failed under both" in from_stdin.stdout.splitlines()
+    # the same report, each case placed on its line of <stdin> rather than of the file
+    assert from_stdin.stdout == from_file.stdout.replace("cases.jsonl", "<stdin>")
+    on_cluster = CliRunner().invoke(cli, ["diff", "rules/", "rules/", "-", "--scheduler", "local:1"], input=text)
+    assert on_cluster.exit_code != 0 and "<stdin>" in on_cluster.output  # a stream cannot be split into parts

@@ -38,13 +38,14 @@ class _Policy(click.ParamType):
 @click.command("diff")
 @click.argument("old_rules", type=_Policy())
 @click.argument("new_rules", type=_Policy())
-@click.argument("cases", type=CasesPath(exists=True, path_type=str))
+@click.argument("cases", type=CasesPath(exists=True, allow_dash=True, path_type=str))
 @jobs_option
 @scheduler_option
 @format_option("text: a line per changed case and a summary; json: one document.")
 @handle_errors
 def diff(old_rules: str, new_rules: str, cases: str, jobs: int, scheduler: str | None, fmt: str) -> None:
-    """Evaluate CASES (a JSONL file or a directory of case files) with both policies; show every case that changed.
+    """Evaluate CASES (a JSONL file, a pipe or - for stdin, or a directory of case files) with both policies;
+    show every case that changed.
 
     A policy is a folder, or REV:PATH for the folder PATH at the git revision REV of the current
     repository (HEAD:rules: the committed rules). With --scheduler, CASES may also be a Parquet file or a
