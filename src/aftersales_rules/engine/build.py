@@ -192,12 +192,13 @@ def _branch(
     return instance(Branch, values, set(values))
 
 
-_PLAN_FIELDS = tuple(Plan.model_fields)
+_PLAN_FIELDS = tuple(Plan.model_fields)  # read once: ``Plan.model_fields`` is two Python descriptors per look
+_PLAN_NAMES = frozenset(_PLAN_FIELDS)
 _PLAN_LISTS = frozenset(("gestures", "steps", "awaiting", "branches", "trace"))
 
 
 def _plan(**given: Any) -> Plan:
-    if given.keys() != Plan.model_fields.keys():  # every field, as the engine passes them
+    if given.keys() != _PLAN_NAMES:  # every field, as the engine passes them
         return Plan(**given)
     values = {name: list(given[name]) if name in _PLAN_LISTS else given[name] for name in _PLAN_FIELDS}
     return instance(Plan, values, set(values))
