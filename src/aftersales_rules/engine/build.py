@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ..casevalues import plain_amount
+from ..money import CENT, MAX_AMOUNT
 from ..plan import (
     Branch,
     Compensation,
@@ -72,9 +72,13 @@ class PlanModels:
 
 
 def _money(*amounts: Decimal | None) -> bool:
-    """Every amount one money validation keeps as it is (or None, where the field takes it)."""
-    for amount in amounts:  # noqa: SIM110 - a loop, not all() over a generator: this runs for every plan
-        if amount is not None and not plain_amount(amount):
+    """Every amount one money validation keeps as it is (or None, where the field takes it): ``plain_amount``,
+    asked without ``as_tuple`` (which builds the digits): a ``Decimal`` whose exponent is that of 0.01 (never
+    a NaN or an infinity), without a sign (not negative, not -0.00), within MAX_AMOUNT."""
+    for amount in amounts:
+        if amount is not None and not (
+            type(amount) is Decimal and amount.same_quantum(CENT) and not amount.is_signed() and amount <= MAX_AMOUNT
+        ):
             return False
     return True
 
@@ -119,10 +123,11 @@ def _share(*, party: str, amount: Decimal) -> Share:
 
 
 _LEG_SPLIT = ("shares", "pending", "cap")
+_LEG_SPLIT_NAMES = frozenset(_LEG_SPLIT)
 
 
 def _leg(*, advanced_by: str | None, borne_by: str, amount: Decimal | None, method: str, **split: Any) -> Leg:
-    if not _money(amount, split.get("cap")) or not split.keys() <= set(_LEG_SPLIT):
+    if not _money(amount, split.get("cap")) or not split.keys() <= _LEG_SPLIT_NAMES:
         return Leg(advanced_by=advanced_by, borne_by=borne_by, amount=amount, method=method, **split)
     values: dict[str, Any] = {"advanced_by": advanced_by, "borne_by": borne_by, "amount": amount, "method": method}
     for name in _LEG_SPLIT:
@@ -192,12 +197,13 @@ def _branch(
     return instance(Branch, values, set(values))
 
 
-_PLAN_FIELDS = tuple(Plan.model_fields)
+_PLAN_FIELDS = tuple(Plan.model_fields)  # read once: ``Plan.model_fields`` is two Python descriptors per look
+_PLAN_NAMES = frozenset(_PLAN_FIELDS)
 _PLAN_LISTS = frozenset(("gestures", "steps", "awaiting", "branches", "trace"))
 
 
 def _plan(**given: Any) -> Plan:
-    if given.keys() != Plan.model_fields.keys():  # every field, as the engine passes them
+    if given.keys() != _PLAN_NAMES:  # every field, as the engine passes them
         return Plan(**given)
     values = {name: list(given[name]) if name in _PLAN_LISTS else given[name] for name in _PLAN_FIELDS}
     return instance(Plan, values, set(values))

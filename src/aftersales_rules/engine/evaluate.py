@@ -306,15 +306,12 @@ class Engine:
                 case_id=case.case_id,
                 kind=case.issue.kind,
             )
+        return_leg, outbound_leg = skeleton.return_leg, skeleton.outbound_leg
         postage = make.Postage(
-            return_leg=leg(skeleton.return_leg, values, "progress.return_shipment.postage_paid", make),
-            outbound_leg=leg(skeleton.outbound_leg, values, None, make),
+            return_leg=None if return_leg is None else leg(return_leg, values, RETURN_POSTAGE, make),
+            outbound_leg=None if outbound_leg is None else leg(outbound_leg, values, None, make),
         )
-        paid = (
-            values["affected.goods"]
-            + values["order.shipping_fee"]
-            + (values.get("progress.return_shipment.postage_paid") or ZERO)
-        )
+        paid = values["affected.goods"] + values["order.shipping_fee"] + (values.get(RETURN_POSTAGE) or ZERO)
         lines, pending, total, offer, offered = refund_lines(case, skeleton.lines, values, paid, make)
         capped_at = None
         if total > paid:
@@ -339,6 +336,8 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
+
+RETURN_POSTAGE = "progress.return_shipment.postage_paid"  # a return leg's amount, unless its rule sets one
 
 # a release that waits for a fact of the case: it is awaited while unknown (no branches: it changes no key figure)
 RELEASE_AWAITS: dict[str, str] = {"on_return_shipped": "progress.return_shipment.tracking_number"}
