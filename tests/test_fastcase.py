@@ -24,12 +24,13 @@ from hypothesis import strategies as st
 
 from aftersales_rules import case as case_module
 from aftersales_rules.authoring.policytests import examples_folder, load_tests
-from aftersales_rules.case import _FAST, ISSUE_KINDS, Case, parse_case
-from aftersales_rules.casevalues import STAND_INS
+from aftersales_rules.case import _FAST, _FAST_LINES, _FAST_UNITS, ISSUE_KINDS, Case, Order, parse_case
+from aftersales_rules.casevalues import FAST_AMOUNT, STAND_INS
 from aftersales_rules.errors import CaseError, InputError
-from aftersales_rules.fastcase import _model_classes
+from aftersales_rules.fastcase import _model_classes, narrowed
 from aftersales_rules.language.source import read_policy
 from aftersales_rules.loader import load_document
+from aftersales_rules.money import MAX_AMOUNT
 from aftersales_rules.testing import generate_cases
 from test_bad_input import MONEY_PATHS, TIME_PATHS, WEIRD_NUMBERS, WEIRD_TIMES
 from test_case_problems import SEVERAL_MISTAKES_YAML
@@ -39,6 +40,7 @@ from conftest import EXAMPLES, FIXTURES, SMALL_CASE, changed
 from strategies import cases, mutated_cases, paths_in, with_value
 
 SHOP = timezone(timedelta(hours=8))
+CHECKED = (Order._unique_skus, Case._affected_items_exist, Case._within_amount_limit)  # left to _skus_pass, bounds
 
 
 class Tier(enum.StrEnum):
@@ -136,7 +138,7 @@ def test_the_fast_path_runs_none_of_the_python_steps_it_stands_in_for():
     """pydantic-core builds a model schema whose class is complete from the class's own validator, every
     Python step in it; the fast schema must be built from its own stand-ins instead (fastcase._built_anew),
     and leave every model class complete."""
-    stood_in = {function.__code__ for function in STAND_INS}
+    stood_in = {function.__code__ for function in (*STAND_INS, *CHECKED)}
     called: list[str] = []
 
     def watch(frame: Any, event: str, arg: Any) -> None:
@@ -292,3 +294,47 @@ def test_orders_and_affected_items_get_the_models_case_or_its_exact_error(data):
     )
     case["issue"]["items"] = affected
     agrees(case)
+
+
+def _lines(count: int, units: int = 1, price: str = "1.00") -> list[dict]:
+    return [{"sku": f"S{i}", "unit_price": price, "quantity": units} for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"order__items": _lines(1) * 2}, "is listed twice"),
+        ({"issue__items": [{"sku": "NOPE"}]}, "is not in the order"),
+        ({"issue__items": [{"sku": "STOOL"}, {"sku": "STOOL"}]}, "is named twice"),
+        ({"issue__items": [{"sku": "STOOL", "quantity": 2}]}, "affected but the order has 1"),
+        ({"order__items": _lines(2, 100_000, "99999.99")}, "more than the 1,000,000,000.00 an order may come to"),
+    ],
+)
+def test_a_case_breaking_a_model_validator_left_out_of_the_fast_schema_gets_its_own_message(changes, message):
+    case = changed(SMALL_CASE, **changes)
+    assert _FAST.read(case) is None
+    assert agrees(case) is None
+    with pytest.raises(CaseError, match=message):
+        parse_case(case)
+
+
+def test_the_fast_paths_bounds_keep_every_order_it_takes_within_the_amount_limit():
+    """Case._within_amount_limit is left out of the fast schema: the bounds on lines, units and amounts
+    make every order it takes add up to less than MAX_AMOUNT; beyond them the full model reads the case."""
+    assert _FAST_LINES * _FAST_UNITS * FAST_AMOUNT + 2 * FAST_AMOUNT <= MAX_AMOUNT
+    most = str(FAST_AMOUNT)
+    at_bounds = changed(SMALL_CASE, order__items=_lines(_FAST_LINES, _FAST_UNITS, most), order__shipping_fee=most)
+    at_bounds["progress"] = {"return_shipment": {"postage_paid": most}}
+    assert agrees(at_bounds) is not None
+    beyond = [
+        changed(SMALL_CASE, order__items=_lines(_FAST_LINES + 1)),
+        changed(SMALL_CASE, order__items=_lines(1, _FAST_UNITS + 1)),
+        changed(SMALL_CASE, order__items=_lines(1, 1, "100000.00")),
+        changed(SMALL_CASE, order__shipping_fee="100000.00"),
+        changed(SMALL_CASE, issue__requested_amount="999999999.99"),
+    ]
+    for case in beyond:
+        assert _FAST.read(case) is None
+        assert parse_case(case) == full_model_only(case)
+    with pytest.raises(ValueError, match="would widen"):
+        narrowed(Case.__pydantic_core_schema__, {(Order, "items"): {"max_length": 501}})

@@ -29,6 +29,7 @@ from .money import CENT, MAX_AMOUNT, MoneyError, parse_money
 from .vocabulary import ISSUE_KINDS, IssueKind
 
 __all__ = [
+    "FAST_AMOUNT",
     "MAX_NAME",
     "MAX_SHORT",
     "MAX_TEXT",
@@ -148,7 +149,8 @@ def attribute_value(value: Any) -> Any:
 # The fast path for well-formed cases (fastcase.py) validates a case with the Case model's own core schema,
 # each Python step above swapped for a pydantic-core schema that accepts part of what the step accepts and
 # gives the same value for it, without a call into Python:
-_TWO_PLACES = r"^[0-9]{1,9}\.[0-9]{2}$"  # what _money reads as Decimal(value), already at two places
+FAST_AMOUNT = Decimal("99999.99")  # the fast path's largest amount (case.py bounds an order's sum by it)
+_TWO_PLACES = r"^[0-9]{1,5}\.[0-9]{2}$"  # what _money reads as Decimal(value), already at two places
 _WITHIN_YEARS = {  # a day inside YEARS at either end: the year at any offset (under a day) is within them
     "ge": datetime(YEARS[0], 1, 2, tzinfo=UTC),
     "le": datetime(YEARS[1], 12, 30, 23, 59, 59, 999999, tzinfo=UTC),
@@ -156,7 +158,9 @@ _WITHIN_YEARS = {  # a day inside YEARS at either end: the year at any offset (u
 
 
 def _native_money(schema: CoreSchema) -> CoreSchema:
-    return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=_TWO_PLACES), schema["schema"]])
+    # Decimal itself for the model's decimal schema: the same value for such a text, without its further checks
+    decimal = core_schema.no_info_plain_validator_function(Decimal)
+    return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=_TWO_PLACES), decimal])
 
 
 def _native_time(schema: CoreSchema) -> CoreSchema:

@@ -5,12 +5,13 @@ and replaces each Python function in it that casevalues.STAND_INS names — mone
 issue kind, an attribute's value — by a pydantic-core schema that accepts part of what the function
 accepts and gives the same value for it: money only as a plain amount with two places (``"299.00"``),
 times only a day inside the years a case may name, an own kind only by its pattern, an attribute only as
-a boolean, integer, text or null, each as itself. Everything else is the model's own schema, its own
-model validators (one line per SKU, affected items, the order's total) among them, and it builds the
-very ``Case`` classes, with the fields set that the model sets. So it gives exactly the ``Case`` the model
-gives, or refuses — and then the full model validates as always, so every error message is the model's
-own. tests/test_fastcase.py holds the two to the same ``Case`` over the bad-input corpus and generated
-near-valid cases.
+a boolean, integer, text or null, each as itself. The model validators it is told of are left out: one
+plain check of the built case stands in for them (case.py: one line per SKU and affected items; the
+order's total by bounds on its lines, units and amounts, under which no order reaches the limit).
+Everything else is the model's own schema, and it builds the very ``Case`` classes, with the fields set
+that the model sets. So it gives exactly the ``Case`` the model gives, or refuses — and then the full
+model validates as always, so every error message is the model's own. tests/test_fastcase.py holds the
+two to the same ``Case`` over the bad-input corpus and generated near-valid cases.
 
 msgspec (``convert`` into Structs, then building the models in Python) was measured too: the Python
 building cost more than it saved (docs/performance.md, "A plan built once per decision").
@@ -27,7 +28,7 @@ from pydantic_core import CoreSchema, SchemaValidator, ValidationError
 
 from .casevalues import STAND_INS
 
-__all__ = ["FastCases", "native_schema"]
+__all__ = ["Bounds", "FastCases", "narrowed", "native_schema"]
 
 M = TypeVar("M", bound=BaseModel)
 _KEPT = ("cls", "default", "default_factory", "serialization", "metadata", "ref")  # values that are not schemas to walk
@@ -82,17 +83,67 @@ def _built_anew(schema: Any) -> Iterator[None]:
             type.__setattr__(cls, "__pydantic_complete__", complete)
 
 
-class FastCases(Generic[M]):
-    """``read(data)``: the ``model`` instance of ``data`` as the model's validation gives it, or None."""
+def _left_out(schema: CoreSchema) -> CoreSchema:
+    return schema["schema"]  # a model validator's schema: the model it checks
 
-    def __init__(self, model: type[M]) -> None:
+
+Bounds = dict[tuple[type, str], dict[str, int]]
+
+
+def narrowed(schema: Any, bounds: Bounds) -> Any:
+    """A copy of ``schema`` in which each (model class, field) of ``bounds`` takes only values within the
+    constraints there (such as ``{"le": 99}``), set on the field's own value schema."""
+    if isinstance(schema, list):
+        return [narrowed(s, bounds) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copy = {k: v if k in _KEPT or k == "function" else narrowed(v, bounds) for k, v in schema.items()}
+    if copy.get("type") == "model":
+        fields = copy["schema"]["fields"]
+        for (cls, name), limits in bounds.items():
+            if cls is copy["cls"]:
+                fields[name] = _within(fields[name], limits)
+    return copy
+
+
+def _within(schema: Any, limits: dict[str, int]) -> Any:  # through the field, its default and null to the value
+    if schema["type"] in ("model-field", "default", "nullable"):
+        return {**schema, "schema": _within(schema["schema"], limits)}
+    tighter = all(
+        schema.get(k) is None or (v <= schema[k] if k.startswith(("le", "max")) else v >= schema[k])
+        for k, v in limits.items()
+    )
+    if not tighter:
+        raise ValueError(f"{limits} would widen {schema}")
+    return {**schema, **limits}
+
+
+class FastCases(Generic[M]):
+    """``read(data)``: the ``model`` instance of ``data`` as the model's validation gives it, or None.
+
+    ``checked`` names model validators (``mode="after"``) left out of the fast schema, and ``holds`` is one
+    plain check of the built instance that is true only when every one of them would pass, given ``bounds``
+    (fields' values narrowed, see ``narrowed``); where it is false, ``read`` gives None and the full model
+    raises its own error.
+    """
+
+    def __init__(
+        self,
+        model: type[M],
+        checked: tuple[Any, ...] = (),  # the functions of the model validators, as the schema holds them
+        holds: Callable[[M], bool] | None = None,
+        bounds: Bounds | None = None,
+    ) -> None:
         self.model = model
-        schema = native_schema(model.__pydantic_core_schema__, STAND_INS)
+        self._holds = holds
+        stand_ins = {**STAND_INS, **dict.fromkeys(checked, _left_out)}
+        schema = narrowed(native_schema(model.__pydantic_core_schema__, stand_ins), bounds or {})
         with _built_anew(schema):
             self._validate = SchemaValidator(schema).validate_python
 
     def read(self, data: Any) -> M | None:
         try:
-            return self._validate(data)
+            built = self._validate(data)
         except ValidationError:
             return None
+        return built if self._holds is None or self._holds(built) else None
