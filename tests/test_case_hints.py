@@ -157,3 +157,24 @@ def test_the_cli_names_the_policys_offset(tmp_path):
     result = CliRunner().invoke(cli, ["dry-run", str(case), "--rules", str(tmp_path / "rules")])
     assert result.exit_code == 1
     assert "opened_at: needs a UTC offset: add -04:00 (the policy's time zone, America/New_York)" in result.stderr
+
+
+# -- a number is not a time -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["2026", "1780000000", "1780000000.5", "-5", 1780000000, 0, 1.5, b"1780000000"])
+@pytest.mark.parametrize("path", ["opened_at", "order.delivered_at", "progress.return_shipment.received_at"])
+def test_a_number_is_refused_as_a_time_not_read_as_seconds_since_1970(path, value):
+    # pydantic alone reads delivered_at: "2026" as 1970-01-01T00:33:46Z: a window would count from 1970
+    found = problem(with_value(path, value))
+    assert found.path == path
+    assert found.message == (
+        f"{path}: is not a date and time (ISO 8601 with an offset, such as 2026-07-15T14:05:00+08:00) (got {value!r})"
+    )
+
+
+def test_a_time_given_as_a_datetime_is_still_taken():
+    import datetime
+
+    when = datetime.datetime(2026, 7, 15, 14, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    assert parse_case(with_value("opened_at", when)).opened_at == when

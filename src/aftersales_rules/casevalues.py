@@ -23,7 +23,7 @@ from pydantic import (
     WithJsonSchema,
     WrapValidator,
 )
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from .money import CENT, MAX_AMOUNT, MoneyError, parse_money
 from .vocabulary import ISSUE_KINDS, IssueKind
@@ -103,7 +103,18 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
-Time = Annotated[AwareDatetime, AfterValidator(_in_range)]
+_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]*)?")
+
+
+def _a_time(value: Any) -> Any:
+    """A time is a date and time, or its ISO 8601 text: not a number, nor a text of one, which pydantic would
+    read as seconds since 1970 (``delivered_at: "2026"`` as 1970-01-01T00:33:46Z)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and not _NUMBER.fullmatch(value)):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be a valid datetime")
+
+
+Time = Annotated[AwareDatetime, AfterValidator(_in_range), BeforeValidator(_a_time)]
 
 # A policy's own issue kind (docs/rule-language.md, "A policy's own issue kinds"): x_ and a lowercase name. A case
 # parsed without a policy accepts any such name; the policy that evaluates it refuses one it does not declare.
@@ -151,6 +162,7 @@ def attribute_value(value: Any) -> Any:
 # gives the same value for it, without a call into Python:
 FAST_AMOUNT = Decimal("99999.99")  # the fast path's largest amount (case.py bounds an order's sum by it)
 _TWO_PLACES = r"^[0-9]{1,5}\.[0-9]{2}$"  # what _money reads as Decimal(value), already at two places
+_YEAR_FIRST = r"^[0-9]{4}-"  # an ISO 8601 date and time, never a number (what _a_time refuses)
 _WITHIN_YEARS = {  # a day inside YEARS at either end: the year at any offset (under a day) is within them
     "ge": datetime(YEARS[0], 1, 2, tzinfo=UTC),
     "le": datetime(YEARS[1], 12, 30, 23, 59, 59, 999999, tzinfo=UTC),
@@ -167,6 +179,14 @@ def _native_time(schema: CoreSchema) -> CoreSchema:
     return {**schema["schema"], **_WITHIN_YEARS}
 
 
+def _native_a_time(schema: CoreSchema) -> CoreSchema:  # a date and time, or a text that starts with a year
+    text_or_time = core_schema.union_schema(
+        [core_schema.is_instance_schema(datetime), core_schema.str_schema(strict=True, pattern=_YEAR_FIRST)],
+        mode="left_to_right",
+    )
+    return core_schema.chain_schema([text_or_time, schema["schema"]])
+
+
 def _native_kind(schema: CoreSchema) -> CoreSchema:  # a standard kind, or an own one by its pattern
     return core_schema.union_schema([schema["schema"], core_schema.str_schema(strict=True, pattern=OWN_KIND_PATTERN)])
 
@@ -181,6 +201,7 @@ def _native_attribute(schema: CoreSchema) -> CoreSchema:  # a bool, int, text or
 STAND_INS: dict[Any, Any] = {
     _money: _native_money,
     _in_range: _native_time,
+    _a_time: _native_a_time,
     _kind: _native_kind,
     attribute_value: _native_attribute,
 }

@@ -194,7 +194,8 @@ level, with "did you mean"; an enumerated value that is not one of the values is
 (`issue.kind: wrong_itme` → `wrong_item`) or the values it is another word for (`issue.wants: replacement` →
 `exchange` or `reship`). Amounts are decimal strings with at most two places (`"299.00"`); times are ISO 8601
 with a UTC offset (`2026-07-15T14:05:00+08:00`): a time without one is refused and told the offset to add, the
-policy's own when read for a policy. A field left out takes its default; a fact that is null is *unknown*, and a
+policy's own when read for a policy; a number (`1784095500`, `"2026"`) is refused, never read as seconds since
+1970. A field left out takes its default; a fact that is null is *unknown*, and a
 plan that depends on it says what it is waiting for (`awaiting`) and what each answer would decide
 (`branches`; docs/rule-language.md, "Unknown facts, awaiting and branches").""",
     "plan": """\
