@@ -273,15 +273,18 @@ def _render(program: Program, values: dict[str, Any], extras: dict[str, Any], tz
     if not isinstance(program, tuple):
         return program
     head, slots = program
-    out = [head]
+    text = head  # a text has a placeholder or two: joined as it goes
     for name, source, after, after_words in slots:
-        raw = extras[name] if source else values.get(name)
-        value = _show(raw, tz)
+        raw: Any = extras[name] if source else values.get(name)
+        kind = type(raw)
+        if kind is Decimal:  # money, shown most: a figure never holds a brace
+            text += f"{raw:.2f}{after}"
+            continue
+        value = raw if kind is str else _show(raw, tz)
         if "\0" in value or "\1" in value:  # as the literal text's braces are restored
             value = value.replace("\0", "{").replace("\1", "}")
-        out.append(value)
-        out.append(after_words if type(raw) is _Words else after)
-    return "".join(out)
+        text += value + (after_words if kind is _Words else after)
+    return text
 
 
 def _split(text: str | None) -> Parts:
