@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
@@ -47,6 +47,8 @@ class Skeleton:
     gestures: tuple[Gesture, ...]
     trace: tuple[TraceEntry, ...]
     steps: tuple[Step | StepTemplate, ...]  # a Step: the same in every plan; a template: rendered per case
+    _shared: list[Step | None] = field(init=False, repr=False, compare=False)
+    _templates: tuple[tuple[int, StepTemplate], ...] = field(init=False, repr=False, compare=False)
 
     def render_steps(
         self,
@@ -58,10 +60,16 @@ class Skeleton:
         make: PlanModels,
     ) -> list[Step]:
         """The plan's steps for one case: the shared ones as they are, the others rendered."""
-        return [
-            step if type(step) is Step else step.step(seq, values, refund, tz, paid, postage, make)  # type: ignore[union-attr]
-            for seq, step in enumerate(self.steps, 1)
-        ]
+        steps: list[Any] = list(self._shared)  # each None: a step rendered below
+        for seq, template in self._templates:
+            steps[seq - 1] = template.step(seq, values, refund, tz, paid, postage, make)
+        return steps
+
+    def __post_init__(self) -> None:
+        # worked out once per skeleton: the steps with a placeholder for each rendered one, and those to render
+        templates = tuple((seq, step) for seq, step in enumerate(self.steps, 1) if type(step) is StepTemplate)
+        object.__setattr__(self, "_templates", templates)
+        object.__setattr__(self, "_shared", [step if type(step) is Step else None for step in self.steps])
 
 
 def make_skeleton(

@@ -39,6 +39,7 @@ class StepTemplate:
     __slots__ = (
         "_built",
         "compensation",
+        "due",
         "en",
         "figures",
         "key",
@@ -65,11 +66,15 @@ class StepTemplate:
         self.text = StepText(zh=self.zh, en=self.en, **dict(self.others)) if static else None
         self.legs = bool(set(LEG_PLACEHOLDERS) & spec.text.placeholders())  # shows a leg's cap or shares
         self.figures = bool(named & {"refund.total", "refund.offer_limit"})  # shows a refund figure
-        # each text's placeholders once: (language of its words, literal before the first, (name, source, after,
-        # after when shown as words), ...); the figures a text shows are worked out only for those it names
+        # each text's placeholders once: (tag, language of its words, (literal before the first, (name, source,
+        # after, after when shown as words), ...), whether it shows a figure the plan fills); the figures a text
+        # shows are worked out only for those it names, per language of their words
         self.programs = tuple(
-            (tag, _words(tag), _program(parts)) for tag, parts in (("zh", self.zh), ("en", self.en), *self.others)
+            (tag, _words(tag), program, _names_extra(program))
+            for tag, parts in (("zh", self.zh), ("en", self.en), *self.others)
+            for program in (_program(parts),)
         )
+        self.due = spec.due
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
     def shared(self, seq: int) -> Step | None:
@@ -97,24 +102,24 @@ class StepTemplate:
             shared = self.shared(seq)
             assert shared is not None
             return shared
-        spec = self.spec
-        due = spec.due.value(values, tz) if spec.due else None
-        if due is not None:
-            due = due.astimezone(tz or values["opened_at"].tzinfo)
+        due = self.due.local(values, tz) if self.due is not None else None
         text = self.text
         if text is None:
             extras: dict[str, dict[str, Any]] = {}  # the figures shown, per language of their words
             texts: dict[str, str | None] = {}
-            for tag, words, program in self.programs:
-                if not isinstance(program, tuple):
-                    texts[tag] = program
+            for tag, words, program, named in self.programs:
+                if not named:  # a literal text, or one showing the case's facts only
+                    texts[tag] = _render(program, values, extras, tz)
                     continue
                 found = extras.get(words)
                 if found is None:
                     found = extras[words] = self._extras(refund, due, words, paid, postage)
                 texts[tag] = _render(program, values, found, tz)
-            text = make.StepText(**texts)
-        return self._make(seq, text, due, make)
+            text = make.StepText(**texts) if self.others else make.StepText(zh=texts["zh"], en=texts["en"])
+        spec = self.spec  # as _make, written out: this runs for about two steps of every plan
+        return make.Step(
+            seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage, rule=self.rule_id
+        )
 
     def _extras(
         self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None, postage: Postage | None
@@ -259,19 +264,27 @@ def _program(parts: Parts) -> Program:
     return parts[0], tuple(slots)
 
 
+def _names_extra(program: Program) -> bool:
+    """Whether a text shows a figure the plan fills (not only the case's facts)."""
+    return isinstance(program, tuple) and any(source == _EXTRA for _, source, _, _ in program[1])
+
+
 def _render(program: Program, values: dict[str, Any], extras: dict[str, Any], tz: tzinfo | None) -> str | None:
     if not isinstance(program, tuple):
         return program
     head, slots = program
-    out = [head]
+    text = head  # a text has a placeholder or two: joined as it goes
     for name, source, after, after_words in slots:
-        raw = extras[name] if source else values.get(name)
-        value = _show(raw, tz)
+        raw: Any = extras[name] if source else values.get(name)
+        kind = type(raw)
+        if kind is Decimal:  # money, shown most: a figure never holds a brace
+            text += f"{raw:.2f}{after}"
+            continue
+        value = raw if kind is str else _show(raw, tz)
         if "\0" in value or "\1" in value:  # as the literal text's braces are restored
             value = value.replace("\0", "{").replace("\1", "}")
-        out.append(value)
-        out.append(after_words if type(raw) is _Words else after)
-    return "".join(out)
+        text += value + (after_words if kind is _Words else after)
+    return text
 
 
 def _split(text: str | None) -> Parts:

@@ -55,8 +55,24 @@ class Moment:
         if form == "from":
             return base + self._delta
         zone = tz or facts["opened_at"].tzinfo
-        local = base.astimezone(zone)
-        if form == "day_of":
+        return self._on_calendar(base.astimezone(zone), zone)
+
+    def local(self, facts: dict[str, Any], tz: tzinfo | None) -> datetime | None:
+        """``value`` in the shop's zone (a step's due time as the plan shows it), in one go."""
+        base = facts.get(self.path)
+        if base is None:
+            return None
+        zone = tz or facts["opened_at"].tzinfo
+        form = self.form
+        if form == "from":
+            return (base + self._delta).astimezone(zone)
+        if form == "fact":
+            return base.astimezone(zone)
+        return self._on_calendar(base.astimezone(zone), zone)
+
+    def _on_calendar(self, local: datetime, zone: tzinfo) -> datetime:
+        """A day_of or next moment from its base moment ``local`` in the shop's ``zone``."""
+        if self.form == "day_of":
             return datetime.combine(local.date() + self._delta, self._clock, tzinfo=zone)
         # next: the first clock time strictly after the base moment
         assert self.clock is not None  # a "next" moment always names its clock time (parse_moment)
