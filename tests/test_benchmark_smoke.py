@@ -69,3 +69,11 @@ def test_generated_policy_has_1000_rules_and_decides_as_generated(tmp_path, corp
         assert check_generated(policy, corpus) == []
     finally:
         policy.close()
+
+
+@pytest.mark.parametrize("contender", ["engine", "zen"])
+def test_the_instruction_count_child_runs_each_contender(contender):
+    # what `./dev bench --instructions` runs under callgrind, run here without it (the count itself is slow)
+    import instructions
+
+    assert instructions.main(["--child", contender, "--cases", "20", "--passes", "1"]) == 0
