@@ -146,3 +146,76 @@ def test_a_declared_language_s_texts_reach_the_plan_and_its_text_view(tmp_path):
     assert step_text(catalogue("en"), plan.steps[1].text, ["zh-Hant"]) == "We are on it."
     reference = json.loads(Policy.load(RULES).evaluate(json.loads(json.dumps(SMALL_CASE))).to_json())
     assert {key for step in reference["steps"] for key in step["text"]} == {"zh", "en"}  # only what is declared
+
+
+# -- a gesture's detail: one text, or one per language ---------------------------------------------------------
+
+
+def _with_gesture(tmp_path, detail: str, languages: str = "[zh, en]"):
+    folder = _policy(tmp_path, languages)
+    path = folder / "policy.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "      steps:\n", f"      gestures:\n        - {{kind: coupon, detail: {detail}}}\n      steps:\n"
+        ),
+        "utf-8",
+    )
+    return folder
+
+
+def _gesture(folder) -> dict:
+    plan = Policy.load(folder).evaluate(json.loads(json.dumps(SMALL_CASE)))
+    (gesture,) = json.loads(plan.to_json())["gestures"]
+    return gesture
+
+
+def test_a_gesture_in_each_language_reaches_the_plan_and_the_text_view_in_its_language(tmp_path):
+    folder = _with_gesture(tmp_path, "{zh: 下次购物优惠券, en: a next-order coupon}")
+    # the detail in the policy's first language; each text as a step text is
+    assert _gesture(folder) == {
+        "kind": "coupon",
+        "detail": "下次购物优惠券",
+        "text": {"zh": "下次购物优惠券", "en": "a next-order coupon"},
+    }
+    english = _with_gesture(tmp_path / "en", "{zh: 下次购物优惠券, en: a next-order coupon}", "[en, zh]")
+    assert _gesture(english)["detail"] == "a next-order coupon"
+    from aftersales_rules.render import render_text
+
+    plan = Policy.load(folder).evaluate(json.loads(json.dumps(SMALL_CASE)))
+    assert "coupon: a next-order coupon" in render_text(plan, language="en")
+    assert "下次购物优惠券" not in render_text(plan, language="en")
+    assert "下次购物优惠券" in render_text(plan, language="zh")
+
+
+def test_a_gesture_with_one_text_shows_it_in_every_language(tmp_path):
+    assert _gesture(_with_gesture(tmp_path, "a next-order coupon")) == {
+        "kind": "coupon",
+        "detail": "a next-order coupon",
+        "text": None,
+    }
+
+
+def test_check_reports_a_gesture_text_missing_in_a_declared_language(tmp_path):
+    folder = _with_gesture(tmp_path, "{en: a next-order coupon}")
+    assert "the coupon gesture of rule 'anything.escalate' has no Chinese (zh) text" in _missing(folder)
+
+
+@pytest.mark.parametrize(
+    ("detail", "says"),
+    [
+        ('{zh: "优惠券 {order.order_id}", en: "coupon {order.order_id}"}', "it cannot show '{order.order_id}'"),
+        ("{zh: 优惠券, fr: bon}", "unknown language 'fr'"),
+        ("''", "a gesture's detail must be non-empty text"),
+        ("$nothing", "nothing"),
+    ],
+)
+def test_a_gesture_text_that_cannot_be_shown_is_refused_where_it_is_written(tmp_path, detail, says):
+    with pytest.raises(PolicyError) as caught:
+        Policy.load(_with_gesture(tmp_path, detail))
+    assert "policy.yaml:12:" in str(caught.value) and says in str(caught.value)
+
+
+def test_the_reference_policy_s_gestures_are_in_chinese_and_english():
+    for name in ("wrong_item.yaml", "damaged.yaml"):
+        assert "detail: {zh: " in (RULES / name).read_text(encoding="utf-8")

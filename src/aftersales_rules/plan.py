@@ -135,13 +135,6 @@ class Compensation(_Out):
     )
 
 
-class Gesture(_Out):
-    """A goodwill gesture on top of the resolution."""
-
-    kind: GestureKind = Field(description="What is given.")
-    detail: str = Field(description="What exactly, for people.")
-
-
 class StepText(_Out):
     """What a step says, in Chinese and English; and, keyed by its language tag (``zh-Hant``), in each other
     language the policy declares (``languages:``) that the rule gives a text in."""
@@ -151,6 +144,20 @@ class StepText(_Out):
 
     zh: str | None = Field(description="In Chinese; null: the rule gives none.")
     en: str | None = Field(description="In English; null: the rule gives none.")
+
+
+class Gesture(_Out):
+    """A goodwill gesture on top of the resolution."""
+
+    kind: GestureKind = Field(description="What is given.")
+    detail: str = Field(
+        description="What exactly, for people: in the policy's first language when the rule says it in each."
+    )
+    text: StepText | None = Field(
+        None,
+        description="What exactly, in each language the policy declares, as a step's text; null: the rule gives "
+        "one text (`detail`) for every language.",
+    )
 
 
 class Step(_Out):

@@ -13,7 +13,7 @@ gap                    warning   a combination of facts of an issue kind for whi
                                  rule sets a resolution and ``defaults.resolution`` does;
                        error     …and there is no default (evaluation fails); warning
                                  when no concrete case confirms it
-missing_text           error     a step text without one of the policy's languages (zh, en, and any it declares)
+missing_text           error     a step's or gesture's text without one of the policy's languages
 unused_definition      warning   a shared value, text, attribute or derived fact that
                                  nothing uses
 refund_exceeds_paid    warning   a rule's refund lines could add up to more than the
@@ -42,6 +42,7 @@ from ..language.conditions import FactRef, Ref, Test, walk
 from ..language.moments import Moment
 from ..language.rules import Rule
 from ..language.source import PolicySource, read_policy
+from ..language.steptext import TextSpec
 from ..policy import Policy
 from . import casespace, intended
 from .casespace import Conflict, Leaf, Space, depends, describe_value
@@ -89,12 +90,15 @@ def _texts(source: PolicySource, where: RuleLocator) -> list[Finding]:
         if d.kind == "text":
             out.extend(_missing(source, d.value, d.location, f"text {quoted(d.name)}"))
     for rule in source.rules:
-        steps = (where.raw(rule).get("then") or {}).get("steps") or []
-        for i, (raw, spec) in enumerate(zip(steps, rule.steps, strict=True)):
-            text = raw.get("text") if isinstance(raw, dict) else None
-            if isinstance(text, dict):  # inline; a $name is checked where it is defined
-                place = where.key(rule, "then", "steps", i, "text")
-                out.extend(_missing(source, spec.text, place, f"the {spec.action} step of rule {quoted(rule.id)}"))
+        then = where.raw(rule).get("then") or {}
+        texts: list[tuple[str, int, str, TextSpec | None, str]]
+        texts = [("steps", i, "text", s.text, f"the {s.action} step") for i, s in enumerate(rule.steps)]
+        texts += [("gestures", i, "detail", g.text, f"the {g.kind} gesture") for i, g in enumerate(rule.gestures)]
+        for part, i, key, spec, what in texts:
+            raw = (then.get(part) or [])[i]
+            if spec and isinstance(raw, dict) and isinstance(raw.get(key), dict):  # inline ($name: where defined)
+                place = where.key(rule, "then", part, i, key)
+                out.extend(_missing(source, spec, place, f"{what} of rule {quoted(rule.id)}"))
     return out
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..language.conditions import All
 from ..language.rules import Rule
-from ..plan import Gesture, TraceEntry
+from ..language.steptext import TextSpec
+from ..plan import Gesture, StepText, TraceEntry
 from .decision import Decision
 
 __all__ = ["because", "gestures", "trace"]
@@ -14,8 +15,12 @@ def gestures(applied: list[Rule]) -> list[Gesture]:
     seen: dict[tuple, Gesture] = {}
     for rule in sorted(applied, key=lambda r: (-r.priority, r.index)):
         for g in rule.gestures:
-            seen.setdefault((g.kind, g.detail), Gesture(kind=g.kind, detail=g.detail))
+            seen.setdefault((g.kind, g.detail, g.text), Gesture(kind=g.kind, detail=g.detail, text=_text(g.text)))
     return list(seen.values())
+
+
+def _text(spec: TextSpec | None) -> StepText | None:
+    return None if spec is None else StepText(zh=spec.zh, en=spec.en, **dict(spec.others))
 
 
 def trace(d: Decision, reasons: dict[int, tuple[str, ...]]) -> list[TraceEntry]:

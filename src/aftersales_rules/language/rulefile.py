@@ -196,7 +196,7 @@ class CompensationModel(_Model):
 
 class GestureModel(_Model):
     kind: GestureKind
-    detail: Annotated[StrictStr, Field(min_length=1)]
+    detail: Any  # one text for every language, {zh: ..., en: ...} or $name of a shared text (steptext.parse_detail)
 
 
 class StepModel(_Model):

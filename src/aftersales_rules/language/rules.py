@@ -23,7 +23,7 @@ from .moments import Moment, parse_moment
 from .peritem import item_reader, parse_per_item
 from .rulefile import LegModel, LineModel, RefundModel, RuleModel
 from .scope import Reader
-from .steptext import LEG_PLACEHOLDERS, TextSpec, is_extra, parse_text
+from .steptext import LEG_PLACEHOLDERS, TextSpec, is_extra, parse_detail, parse_text
 
 __all__ = [
     "STAGE_ORDER",
@@ -68,7 +68,8 @@ class StepSpec:
 @dataclass(frozen=True)
 class GestureSpec:
     kind: str
-    detail: str
+    detail: str  # the text in the policy's first language, or the one text for every language
+    text: TextSpec | None = None  # the text in each language, where the rule gives one per language
 
 
 @dataclass
@@ -315,7 +316,11 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
         if text is None or (step.due is not None and due is None):
             continue
         steps.append(StepSpec(step.actor, step.action, text, due, step.stage))
-    gestures = tuple(GestureSpec(g.kind, g.detail) for g in then.gestures)
+    gestures = []
+    for i, g in enumerate(then.gestures):
+        detail = parse_detail(t.at("gestures", i, "detail"), g.detail)
+        if detail is not None:
+            gestures.append(GestureSpec(g.kind, *detail))
     if len(r.problems) > before:
         return None
     if not slots and not steps and not gestures:
@@ -324,7 +329,7 @@ def parse_outputs(r: Reader, model: RuleModel) -> tuple[dict, tuple, tuple] | No
             "this rule decides nothing: give it a resolution, a leg, a refund, steps, gestures or facts to set",
         )
         return None
-    return slots, tuple(steps), gestures
+    return slots, tuple(steps), tuple(gestures)
 
 
 STAGE_ORDER: dict[str, int] = {name: i for i, name in enumerate(STAGES)}

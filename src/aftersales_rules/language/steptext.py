@@ -27,6 +27,7 @@ __all__ = [
     "check_placeholders",
     "is_extra",
     "other_texts",
+    "parse_detail",
     "parse_text",
     "resolve_values",
 ]
@@ -97,6 +98,34 @@ def parse_text(r: Reader, value: Any) -> TextSpec | None:
     spec = TextSpec(resolved.get("zh"), resolved.get("en"), others)
     check_placeholders(r, spec)
     return resolve_values(r, spec)
+
+
+def parse_detail(r: Reader, value: Any) -> tuple[str, TextSpec | None] | None:
+    """A gesture's detail: one text for every language, or a text per language as a step's (``{zh: ..., en:
+    ...}`` or ``$name``) without the case's values (a gesture is the same in every plan of its rules); with the
+    text in the policy's first language as the detail. None after reporting problems."""
+    if isinstance(value, str) and not value.startswith("$"):
+        if not value.strip():
+            r.error("invalid_text", "a gesture's detail must be non-empty text")
+            return None
+        return value, None
+    before = len(r.problems)
+    spec = parse_text(r, value)
+    if spec is None or len(r.problems) > before:
+        return None
+    for name in sorted(spec.placeholders()):  # a shared value ({values.x}) is filled in already
+        r.error(
+            "invalid_text", f"a gesture's text is the same in every plan: it cannot show {quoted('{' + name + '}')}"
+        )
+        return None
+    unbraced = TextSpec(_unbraced(spec.zh), _unbraced(spec.en), tuple((k, _unbraced(t)) for k, t in spec.others))
+    first = next(t for t in (unbraced.text(tag) for tag in (*r.scope.languages, "zh", "en")) if t is not None)
+    return first, unbraced
+
+
+def _unbraced(text: Any) -> Any:
+    """A text shown as it is written, its {{ and }} as single braces."""
+    return text.replace("{{", "{").replace("}}", "}") if isinstance(text, str) else text
 
 
 def other_texts(r: Reader, extra: dict[str, Any]) -> tuple[tuple[str, str], ...] | None:

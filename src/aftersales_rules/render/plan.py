@@ -7,7 +7,7 @@ from datetime import datetime
 
 from ..errors import one_line
 from ..explanation import RuleExplanation
-from ..plan import Leg, Plan, StepText
+from ..plan import Gesture, Leg, Plan, StepText
 from .catalogue import Catalogue, catalogue, padded
 from .explanation import near_miss_lines
 from .wording import PlainWording, Wording
@@ -49,6 +49,11 @@ def step_text(w: Catalogue, text: StepText, declared: Sequence[str]) -> str | No
         return texts[w.language]
     other = next((tag for tag in (*declared, *texts) if tag in texts), None)
     return None if other is None else w.say("text_fallback", language=other, text=texts[other])
+
+
+def _detail(w: Catalogue, gesture: Gesture, declared: Sequence[str]) -> str:
+    """A gesture's detail in ``w``'s language, as a step's text is shown; its one text when it has one only."""
+    return (step_text(w, gesture.text, declared) if gesture.text else None) or gesture.detail
 
 
 def render_text(
@@ -105,7 +110,10 @@ def render_text(
     out.append("  " + w.say("outbound_leg", leg=_leg(w, plan.postage.outbound_leg)))
     if plan.gestures:
         out.append(w.say("gestures"))
-        out.extend("  " + w.say("gesture", kind=w.name("gesture_kind", g.kind), detail=g.detail) for g in plan.gestures)
+        out.extend(
+            "  " + w.say("gesture", kind=w.name("gesture_kind", g.kind), detail=_detail(w, g, words.languages))
+            for g in plan.gestures
+        )
     out.append("")
     out.append(w.say("steps"))
     for step in plan.steps:
