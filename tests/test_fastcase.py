@@ -4,10 +4,9 @@
 steps swapped for narrower native ones. Over the bad-input corpus (every case file of the bad-input,
 case-problem and trust tests, the odd amounts and times), every example, policy-test and marketplace case,
 generated cases, a key a model lacks at every level, and Hypothesis' near-valid cases (one place broken; a
-field set to a tricky value), the
-fast path either yields exactly the Case the model yields — equal, and the same all the way down: types,
-values with their exponents and offsets, fields set — or nothing, and then ``parse_case``'s error is
-byte for byte the one the full model gives.
+field set to a tricky value), the fast path either yields exactly the Case the model yields — equal, and
+the same all the way down: types, values with their exponents and offsets, fields set — or nothing, and
+then ``parse_case``'s error is byte for byte the one the full model gives.
 """
 
 from __future__ import annotations
