@@ -3,10 +3,10 @@
 ``parse_case`` reads a case with fastcase.FastCases first: the Case model's core schema with its Python
 steps swapped for narrower native ones. Over the bad-input corpus (every case file of the bad-input,
 case-problem and trust tests, the odd amounts and times), every example, policy-test and marketplace case,
-generated cases, and Hypothesis' near-valid cases (one place broken; a field set to a tricky value), the
-fast path either yields exactly the Case the model yields — equal, and the same all the way down: types,
-values with their exponents and offsets, fields set — or nothing, and then ``parse_case``'s error is
-byte for byte the one the full model gives.
+generated cases, a key a model lacks at every level, and Hypothesis' near-valid cases (one place broken; a
+field set to a tricky value), the fast path either yields exactly the Case the model yields — equal, and
+the same all the way down: types, values with their exponents and offsets, fields set — or nothing, and
+then ``parse_case``'s error is byte for byte the one the full model gives.
 """
 
 from __future__ import annotations
@@ -338,3 +338,38 @@ def test_the_fast_paths_bounds_keep_every_order_it_takes_within_the_amount_limit
         assert parse_case(case) == full_model_only(case)
     with pytest.raises(ValueError, match="would widen"):
         narrowed(Case.__pydantic_core_schema__, {(Order, "items"): {"max_length": 501}})
+
+
+FULL_CASE = changed(
+    SMALL_CASE,
+    issue__items=[{"sku": "STOOL", "quantity": 1}],
+    evidence={"photos": True},
+    progress={"return_shipment": {"status": "created"}, "inspection": {"resellable": True}},
+)
+
+
+@pytest.mark.parametrize(
+    ("where", "shown", "suggested"),
+    [
+        (("case_idd",), "case_idd", "case_id"),
+        (("order", "shiping_fee"), "order.shiping_fee", "shipping_fee"),
+        (("order", "items", 0, "quantitty"), "order.items[0].quantitty", "quantity"),
+        (("customer", "urgnet"), "customer.urgnet", "urgent"),
+        (("issue", "want"), "issue.want", "wants"),
+        (("issue", "items", 0, "skus"), "issue.items[0].skus", "sku"),
+        (("evidence", "photo"), "evidence.photo", "photos"),
+        (("progress", "inspections"), "progress.inspections", "inspection"),
+        (("progress", "return_shipment", "tracking"), "progress.return_shipment.tracking", "tracking_number"),
+        (("progress", "inspection", "resellables"), "progress.inspection.resellables", "resellable"),
+        (("progress", "unheard_of"), "progress.unheard_of", None),
+    ],
+)
+def test_a_key_a_model_lacks_is_refused_at_every_level_with_the_models_own_message(where, shown, suggested):
+    assert agrees(FULL_CASE) is not None
+    case = with_value(FULL_CASE, where, True)
+    assert _FAST.read(case) is None
+    assert agrees(case) is None
+    with pytest.raises(CaseError) as refused:
+        parse_case(case)
+    (problem,) = refused.value.problems
+    assert (problem.code, problem.path, problem.suggestion) == ("unknown_field", shown, suggested)
