@@ -92,9 +92,15 @@ def test_check_reports_a_text_missing_in_a_declared_language(tmp_path):
     ],
 )
 def test_a_language_list_that_is_not_of_language_tags_is_refused(tmp_path, languages, says):
+    refused = _refused(_policy(tmp_path, languages))
+    assert "languages" in refused and says in refused
+
+
+def _refused(folder) -> str:
+    """The error of loading the policy in ``folder``."""
     with pytest.raises(PolicyError) as caught:
-        Policy.load(_policy(tmp_path, languages))
-    assert "languages" in str(caught.value) and says in str(caught.value)
+        Policy.load(folder)
+    return str(caught.value)
 
 
 def test_a_policy_may_declare_more_languages_and_check_reports_a_text_missing_in_one(tmp_path):
@@ -211,9 +217,8 @@ def test_check_reports_a_gesture_text_missing_in_a_declared_language(tmp_path):
     ],
 )
 def test_a_gesture_text_that_cannot_be_shown_is_refused_where_it_is_written(tmp_path, detail, says):
-    with pytest.raises(PolicyError) as caught:
-        Policy.load(_with_gesture(tmp_path, detail))
-    assert "policy.yaml:12:" in str(caught.value) and says in str(caught.value)
+    refused = _refused(_with_gesture(tmp_path, detail))
+    assert "policy.yaml:12:" in refused and says in refused
 
 
 def test_the_reference_policy_s_gestures_are_in_chinese_and_english():
