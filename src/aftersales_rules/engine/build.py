@@ -41,16 +41,22 @@ __all__ = ["CONSTRUCTED", "VALIDATED", "PlanModels", "instance"]
 M = TypeVar("M", bound=BaseModel)
 
 _new = object.__new__
-_set = object.__setattr__
+# What ``object.__setattr__(made, slot, value)`` calls for each of the four slots every pydantic model has
+# (``BaseModel.__slots__``), taken once: the slot's own descriptor, without looking the name up per call
+# (about a quarter of a model's making). A pydantic without these slots fails here, at import.
+_set_dict, _set_fields_set, _set_extra, _set_private = (
+    BaseModel.__dict__[slot].__set__
+    for slot in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
+)
 
 
 def instance(cls: type[M], values: dict[str, Any], fields_set: set[str]) -> M:
     """A model holding ``values`` (every field, in the model's order) as they are: no check at all."""
     made = _new(cls)
-    _set(made, "__dict__", values)
-    _set(made, "__pydantic_fields_set__", fields_set)
-    _set(made, "__pydantic_extra__", None)
-    _set(made, "__pydantic_private__", None)
+    _set_dict(made, values)
+    _set_fields_set(made, fields_set)
+    _set_extra(made, None)
+    _set_private(made, None)
     return made
 
 
@@ -98,10 +104,10 @@ def _step(*, seq: int, actor: str, action: str, text: StepText, due_by: datetime
         "stage": stage,
         "rule": rule,
     }
-    _set(made, "__dict__", values)
-    _set(made, "__pydantic_fields_set__", set(_STEP_FIELDS))
-    _set(made, "__pydantic_extra__", None)
-    _set(made, "__pydantic_private__", None)
+    _set_dict(made, values)
+    _set_fields_set(made, set(_STEP_FIELDS))
+    _set_extra(made, None)
+    _set_private(made, None)
     return made
 
 
@@ -109,10 +115,11 @@ def _step_text(*, zh: str | None, en: str | None, **others: str) -> StepText:
     if others:  # texts in other declared languages: pydantic keeps them as the model's extra fields
         return StepText(zh=zh, en=en, **others)
     made = _new(StepText)
-    _set(made, "__dict__", {"zh": zh, "en": en})
-    _set(made, "__pydantic_fields_set__", {"zh", "en"})
-    _set(made, "__pydantic_extra__", {})  # as validation leaves a model that allows extra fields and got none
-    _set(made, "__pydantic_private__", None)
+    # no extra fields, as validation leaves them: StepText declares ``__pydantic_extra__`` (a field, which hides
+    # the slot), so the {} is kept in the instance's __dict__ and the slot stays unset
+    _set_dict(made, {"zh": zh, "en": en, "__pydantic_extra__": {}})
+    _set_fields_set(made, {"zh", "en"})
+    _set_private(made, None)
     return made
 
 
