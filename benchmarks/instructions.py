@@ -31,16 +31,13 @@ CONTENDERS = ("engine", "zen")
 def _child(contender: str, cases: int, passes: int) -> None:
     """Load, warm up on the corpus twice, then ``passes`` more passes: what callgrind counts."""
     sys.path[:0] = [str(HERE), str(ROOT / "tests")]
-    from run import build_corpus
+    from run import RULES, _evaluate, build_corpus
 
     corpus = build_corpus(cases, SEED)
     if contender == "engine":
         from aftersales_rules import Policy
 
-        policy = Policy.load(ROOT / "rules")
-
-        def decide(case: dict) -> object:
-            return policy.evaluate(case, branches=False)
+        decide = _evaluate(False, Policy.load(RULES))
     else:
         from zen_contender import ZenContender
 

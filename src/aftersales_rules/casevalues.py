@@ -55,10 +55,9 @@ _PLAIN_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
 def plain_amount(value: Any) -> bool:
     """An amount money validation returns as it is: a ``Decimal`` of two places, not negative, within
     MAX_AMOUNT (the plan's own amounts; engine/build.py builds plan models without validation on it)."""
-    if type(value) is not Decimal:
-        return False
-    sign, _, exponent = value.as_tuple()
-    return exponent == -2 and not sign and value <= MAX_AMOUNT
+    # same_quantum and is_signed rather than as_tuple (which builds the digits): the exponent of 0.01 (never
+    # a NaN or an infinity), no sign (not negative, not -0.00)
+    return type(value) is Decimal and value.same_quantum(CENT) and not value.is_signed() and value <= MAX_AMOUNT
 
 
 def _money(value: Any) -> Decimal:

@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from typing import Any, TypeVar
 
 from ..errors import EvaluationError
-from .stopping import Stopped, Stopping, blocked, end_workers
+from .stopping import Stopped, Stopping, blocked, end_workers, workers
 
 __all__ = ["CHUNK", "IN_FLIGHT", "chunked", "in_order"]
 
@@ -55,8 +55,7 @@ def chunked(items: Iterable[T | None], size: int = CHUNK) -> Iterator[tuple[list
 
 def a_worker_died(pool: ProcessPoolExecutor) -> bool:
     """Whether a process of ``pool`` has ended: none ends on its own while the pool runs."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    return any(process.exitcode is not None for process in processes)
+    return any(process.exitcode is not None for process in workers(pool))
 
 
 def in_order(

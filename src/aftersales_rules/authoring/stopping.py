@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from types import FrameType
 from typing import TypeVar
 
-__all__ = ["STOP_SIGNALS", "Stopped", "Stopping", "blocked", "end_workers", "in_worker"]
+__all__ = ["STOP_SIGNALS", "Stopped", "Stopping", "blocked", "end_workers", "in_worker", "workers"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 WORKER_IGNORES = (signal.SIGINT, signal.SIGHUP)  # sent by a terminal to its whole process group
@@ -140,6 +140,11 @@ def in_worker(parent: int) -> None:
             os._exit(1)
 
 
+def workers(pool: ProcessPoolExecutor) -> list:
+    """The processes of ``pool`` (Python 3.11 has no public way to them)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def end_workers(pool: ProcessPoolExecutor) -> None:
     """Kill every process of ``pool`` (SIGKILL: a worker may be deep in durable_rules) and shut it down.
 
@@ -147,7 +152,7 @@ def end_workers(pool: ProcessPoolExecutor) -> None:
     thread reading it would wait forever for the rest: the parent's own end for writing to that pipe
     is closed once the workers are gone, so that the read ends (the pool then sees itself broken).
     """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = workers(pool)
     for process in processes:
         with contextlib.suppress(Exception):
             process.kill()

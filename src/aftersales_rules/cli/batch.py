@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
@@ -75,11 +76,9 @@ def batch(cases: str, out: str, jobs: int, scheduler: str | None, rules_dir: str
         summary = run(lambda s: reports[0](s), lambda n: reports.append(_plain_progress(n)))
     else:
         summary = run(_plain_progress(total) if total is not None else _plain_stream_progress())
-    if out == STDOUT:  # the plans went to standard output: the summary goes beside the progress, to stderr
-        Console(highlight=False, stderr=True).print(summary_table(summary))
-    else:
-        with writing_stdout():
-            Console(highlight=False).print(summary_table(summary))
+    to_stderr = out == STDOUT  # the plans went to standard output: the summary goes beside the progress
+    with contextlib.nullcontext() if to_stderr else writing_stdout():
+        Console(highlight=False, stderr=to_stderr).print(summary_table(summary))
     if summary.errors:
         raise SystemExit(1)
 

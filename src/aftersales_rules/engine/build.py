@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from ..money import CENT, MAX_AMOUNT
+from ..casevalues import plain_amount
 from ..plan import (
     Branch,
     Compensation,
@@ -78,37 +78,20 @@ class PlanModels:
 
 
 def _money(*amounts: Decimal | None) -> bool:
-    """Every amount one money validation keeps as it is (or None, where the field takes it): ``plain_amount``,
-    asked without ``as_tuple`` (which builds the digits): a ``Decimal`` whose exponent is that of 0.01 (never
-    a NaN or an infinity), without a sign (not negative, not -0.00), within MAX_AMOUNT."""
-    for amount in amounts:
-        if amount is not None and not (
-            type(amount) is Decimal and amount.same_quantum(CENT) and not amount.is_signed() and amount <= MAX_AMOUNT
-        ):
+    """Every amount one money validation keeps as it is (or None, where the field takes it)."""
+    for amount in amounts:  # noqa: SIM110 - a loop, not all() over a generator: this runs for every plan
+        if amount is not None and not plain_amount(amount):
             return False
     return True
 
 
 _STEP_FIELDS = frozenset(Step.model_fields)
-# ``instance`` written out for the two models made most often per case (steps rendered per case, their texts)
 
 
 def _step(*, seq: int, actor: str, action: str, text: StepText, due_by: datetime | None, stage: str, rule: str) -> Step:
-    made = _new(Step)
-    values = {
-        "seq": seq,
-        "actor": actor,
-        "action": action,
-        "text": text,
-        "due_by": due_by,
-        "stage": stage,
-        "rule": rule,
-    }
-    _set_dict(made, values)
-    _set_fields_set(made, set(_STEP_FIELDS))
-    _set_extra(made, None)
-    _set_private(made, None)
-    return made
+    values = {"seq": seq, "actor": actor, "action": action, "text": text, "due_by": due_by, "stage": stage}
+    values["rule"] = rule
+    return instance(Step, values, set(_STEP_FIELDS))
 
 
 def _step_text(*, zh: str | None, en: str | None, **others: str) -> StepText:

@@ -39,7 +39,6 @@ class StepTemplate:
     __slots__ = (
         "_built",
         "compensation",
-        "due",
         "en",
         "figures",
         "key",
@@ -74,7 +73,6 @@ class StepTemplate:
             for tag, parts in (("zh", self.zh), ("en", self.en), *self.others)
             for program in (_program(parts),)
         )
-        self.due = spec.due
         self._built: dict[int, Step] | None = {} if static and spec.due is None else None
 
     def shared(self, seq: int) -> Step | None:
@@ -102,7 +100,7 @@ class StepTemplate:
             shared = self.shared(seq)
             assert shared is not None
             return shared
-        due = self.due.local(values, tz) if self.due is not None else None
+        due = self.spec.due.local(values, tz) if self.spec.due is not None else None
         text = self.text
         if text is None:
             extras: dict[str, dict[str, Any]] = {}  # the figures shown, per language of their words
@@ -116,10 +114,7 @@ class StepTemplate:
                     found = extras[words] = self._extras(refund, due, words, paid, postage)
                 texts[tag] = _render(program, values, found, tz)
             text = make.StepText(**texts) if self.others else make.StepText(zh=texts["zh"], en=texts["en"])
-        spec = self.spec  # as _make, written out: this runs for about two steps of every plan
-        return make.Step(
-            seq=seq, actor=spec.actor, action=spec.action, text=text, due_by=due, stage=spec.stage, rule=self.rule_id
-        )
+        return self._make(seq, text, due, make)
 
     def _extras(
         self, refund: Refund, due: datetime | None, lang: str, paid: Compensation | None, postage: Postage | None

@@ -58,17 +58,9 @@ class Moment:
         return self._on_calendar(base.astimezone(zone), zone)
 
     def local(self, facts: dict[str, Any], tz: tzinfo | None) -> datetime | None:
-        """``value`` in the shop's zone (a step's due time as the plan shows it), in one go."""
-        base = facts.get(self.path)
-        if base is None:
-            return None
-        zone = tz or facts["opened_at"].tzinfo
-        form = self.form
-        if form == "from":
-            return (base + self._delta).astimezone(zone)
-        if form == "fact":
-            return base.astimezone(zone)
-        return self._on_calendar(base.astimezone(zone), zone)
+        """``value`` in the shop's zone (a step's due time as the plan shows it)."""
+        moment = self.value(facts, tz)
+        return None if moment is None else moment.astimezone(tz or facts["opened_at"].tzinfo)
 
     def _on_calendar(self, local: datetime, zone: tzinfo) -> datetime:
         """A day_of or next moment from its base moment ``local`` in the shop's ``zone``."""

@@ -113,9 +113,10 @@ def parse_detail(r: Reader, value: Any) -> tuple[str, TextSpec | None] | None:
     spec = parse_text(r, value)
     if spec is None or len(r.problems) > before:
         return None
-    for name in sorted(spec.placeholders()):  # a shared value ({values.x}) is filled in already
+    shown = sorted(spec.placeholders())  # a shared value ({values.x}) is filled in already
+    if shown:
         r.error(
-            "invalid_text", f"a gesture's text is the same in every plan: it cannot show {quoted('{' + name + '}')}"
+            "invalid_text", f"a gesture's text is the same in every plan: it cannot show {quoted('{' + shown[0] + '}')}"
         )
         return None
     unbraced = TextSpec(_unbraced(spec.zh), _unbraced(spec.en), tuple((k, _unbraced(t)) for k, t in spec.others))
