@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from aftersales_rules import case as case_module
 from aftersales_rules.authoring.policytests import examples_folder, load_tests
 from aftersales_rules.case import _FAST, _FAST_LINES, _FAST_UNITS, ISSUE_KINDS, Case, Order, parse_case
-from aftersales_rules.casevalues import _AMOUNT, _YEAR_WITHIN, FAST_AMOUNT, STAND_INS, YEARS
+from aftersales_rules.casevalues import _AMOUNTS, _YEAR_WITHIN, FAST_AMOUNT, STAND_INS, YEARS
 from aftersales_rules.errors import CaseError, InputError
 from aftersales_rules.fastcase import _model_classes, narrowed
 from aftersales_rules.language.source import read_policy
@@ -172,11 +172,22 @@ def test_a_time_as_text_takes_the_fast_path_exactly_for_the_years_a_case_may_nam
 
 
 def test_an_amount_read_again_is_the_same_value_with_its_two_places():
-    _AMOUNT.cache_clear()
+    _AMOUNTS.clear()
     first, again = (agrees(changed(SMALL_CASE, order__shipping_fee="8.00")) for _ in range(2))
     assert first is not None and again is not None
     assert again.order.shipping_fee.as_tuple() == Decimal("8.00").as_tuple()
-    assert _AMOUNT.cache_info().hits >= 1
+    assert "8.00" in _AMOUNTS
+    for text in ("8.0", "8", "1e2", "08.000", "100000.00", "\uff18.00"):  # left to the model
+        assert agrees(changed(SMALL_CASE, order__shipping_fee=text)) is None
+        assert text not in _AMOUNTS
+
+
+def test_the_amounts_kept_are_bounded():
+    _AMOUNTS.clear()
+    for cents in range(2049):
+        _AMOUNTS[f"{cents // 100}.{cents % 100:02d}"]
+    assert len(_AMOUNTS) == 1 and list(_AMOUNTS) == ["20.48"]
+    assert agrees(changed(SMALL_CASE, order__shipping_fee="20.48")).order.shipping_fee == Decimal("20.48")
 
 
 # values where the model and a narrower reading could part: money as text, numbers and Decimals; times in

@@ -5,7 +5,6 @@ Split from case.py, which holds the models; case.py re-exports what other module
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -161,10 +160,27 @@ def attribute_value(value: Any) -> Any:
 # each Python step above swapped for a pydantic-core schema that accepts part of what the step accepts and
 # gives the same value for it, without a call into Python:
 FAST_AMOUNT = Decimal("99999.99")  # the fast path's largest amount (case.py bounds an order's sum by it)
-_TWO_PLACES = r"^[0-9]{1,5}\.[0-9]{2}$"  # what _money reads as Decimal(value), already at two places
-# Decimal(text) for such a text, kept for the amounts met most lately: a Decimal cannot change, so each case
-# that names an amount may share one (the same value, two places), and a shop's prices and fees repeat
-_AMOUNT = functools.lru_cache(maxsize=2048)(Decimal)
+_TWO_PLACES = re.compile(r"[0-9]{1,5}\.[0-9]{2}")  # what _money reads as Decimal(value), already at two places
+
+
+class _Amounts(dict[str, Decimal]):
+    """``amounts[text]``: ``Decimal(text)`` for a text _TWO_PLACES matches, else ValueError (the fast path defers).
+
+    It keeps the amounts it has read, up to 2,048 of them (then it starts again): a shop's prices and fees repeat,
+    and a ``Decimal`` cannot change, so cases may share one. A kept amount is found by the dict itself, without a
+    call into Python or a pattern.
+    """
+
+    def __missing__(self, text: str) -> Decimal:
+        if not _TWO_PLACES.fullmatch(text):
+            raise ValueError("not an amount the fast path reads")
+        if len(self) >= 2048:
+            self.clear()
+        amount = self[text] = Decimal(text)
+        return amount
+
+
+_AMOUNTS = _Amounts()
 # a text that starts with a year within YEARS (its value's own year, whatever its offset; tests/test_fastcase.py
 # holds it to YEARS): a date and time, never a number (what _a_time refuses)
 _YEAR_WITHIN = r"^(19[7-9][0-9]|2[01][0-9]{2})-"
@@ -176,8 +192,8 @@ _WITHIN_YEARS = {  # a date and time given as one: a day inside YEARS at either 
 
 def _native_money(schema: CoreSchema) -> CoreSchema:
     # Decimal itself for the model's decimal schema: the same value for such a text, without its further checks
-    decimal = core_schema.no_info_plain_validator_function(_AMOUNT)
-    return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=_TWO_PLACES), decimal])
+    decimal = core_schema.no_info_plain_validator_function(_AMOUNTS.__getitem__)
+    return core_schema.chain_schema([core_schema.str_schema(strict=True), decimal])
 
 
 def _native_time(schema: CoreSchema) -> CoreSchema:
