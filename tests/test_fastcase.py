@@ -12,6 +12,7 @@ then ``parse_case``'s error is byte for byte the one the full model gives.
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 from aftersales_rules import case as case_module
 from aftersales_rules.authoring.policytests import examples_folder, load_tests
 from aftersales_rules.case import _FAST, _FAST_LINES, _FAST_UNITS, ISSUE_KINDS, Case, Order, parse_case
-from aftersales_rules.casevalues import FAST_AMOUNT, STAND_INS
+from aftersales_rules.casevalues import _AMOUNTS, _YEAR_WITHIN, FAST_AMOUNT, STAND_INS, YEARS
 from aftersales_rules.errors import CaseError, InputError
 from aftersales_rules.fastcase import _model_classes, narrowed
 from aftersales_rules.language.source import read_policy
@@ -154,6 +155,39 @@ def test_the_fast_path_runs_none_of_the_python_steps_it_stands_in_for():
     assert all(case is not None for case in taken)
     assert called == []
     assert all(cls.__pydantic_complete__ for cls in _model_classes(Case.__pydantic_core_schema__))
+
+
+def test_a_time_as_text_takes_the_fast_path_exactly_for_the_years_a_case_may_name():
+    """A time given as text is read without a year check after it: its pattern takes exactly the years within
+    YEARS (the year of the text is its value's year, at any offset); one given as a date and time is checked
+    by its bounds as before."""
+    for year in range(10_000):
+        assert bool(re.match(_YEAR_WITHIN, f"{year:04d}-07-15T14:05:00+08:00")) == (YEARS[0] <= year <= YEARS[1])
+    edges = [f"{YEARS[0]}-01-01T00:00:00+14:00", f"{YEARS[1]}-12-31T23:59:59.9999999-12:00"]
+    edges += [f"{YEARS[0] - 1}-12-31T23:59:59-12:00", f"{YEARS[1] + 1}-01-01T00:00:00+14:00"]
+    taken = [agrees(with_value(SMALL_CASE, ("opened_at",), time)) for time in edges]
+    assert [case is not None for case in taken] == [True, True, False, False]
+    as_time = with_value(SMALL_CASE, ("order", "delivered_at"), datetime(2026, 7, 15, 14, 5, tzinfo=SHOP))
+    assert agrees(as_time) is not None
+
+
+def test_an_amount_read_again_is_the_same_value_with_its_two_places():
+    _AMOUNTS.clear()
+    first, again = (agrees(changed(SMALL_CASE, order__shipping_fee="8.00")) for _ in range(2))
+    assert first is not None and again is not None
+    assert again.order.shipping_fee.as_tuple() == Decimal("8.00").as_tuple()
+    assert "8.00" in _AMOUNTS
+    for text in ("8.0", "8", "1e2", "08.000", "100000.00", "\uff18.00"):  # left to the model
+        assert agrees(changed(SMALL_CASE, order__shipping_fee=text)) is None
+        assert text not in _AMOUNTS
+
+
+def test_the_amounts_kept_are_bounded():
+    _AMOUNTS.clear()
+    for cents in range(2049):
+        _AMOUNTS[f"{cents // 100}.{cents % 100:02d}"]
+    assert len(_AMOUNTS) == 1 and list(_AMOUNTS) == ["20.48"]
+    assert agrees(changed(SMALL_CASE, order__shipping_fee="20.48")).order.shipping_fee == Decimal("20.48")
 
 
 # values where the model and a narrower reading could part: money as text, numbers and Decimals; times in

@@ -321,12 +321,20 @@ def _skus_pass(case: Case) -> bool:
     """True exactly when Order._unique_skus and Case._affected_items_exist pass (one call, not two)."""
     items = case.order.items
     affected = case.issue.items
-    if affected is None:
-        return len(items) == 1 or len({item.sku for item in items}) == len(items)
-    ordered = {item.sku: item.quantity for item in items}
-    if len(ordered) != len(items) or len({a.sku for a in affected}) != len(affected):  # a SKU twice
+    if affected is None and len(items) == 1:  # most cases: nothing to compare
+        return True
+    ordered: dict[str, int] = {}
+    for item in items:
+        ordered[item.sku] = item.quantity
+    if len(ordered) != len(items):  # a SKU listed twice
         return False
-    return all(a.sku in ordered and (a.quantity is None or a.quantity <= ordered[a.sku]) for a in affected)
+    named: set[str] = set()
+    for each in affected or ():
+        sku, limit = each.sku, ordered.get(each.sku)
+        if limit is None or sku in named or (each.quantity is not None and each.quantity > limit):
+            return False  # not in the order, named twice, or more than ordered
+        named.add(sku)
+    return True
 
 
 # the model's own validation without its Python steps, for well-formed cases (fastcase.py)

@@ -160,9 +160,31 @@ def attribute_value(value: Any) -> Any:
 # each Python step above swapped for a pydantic-core schema that accepts part of what the step accepts and
 # gives the same value for it, without a call into Python:
 FAST_AMOUNT = Decimal("99999.99")  # the fast path's largest amount (case.py bounds an order's sum by it)
-_TWO_PLACES = r"^[0-9]{1,5}\.[0-9]{2}$"  # what _money reads as Decimal(value), already at two places
-_YEAR_FIRST = r"^[0-9]{4}-"  # an ISO 8601 date and time, never a number (what _a_time refuses)
-_WITHIN_YEARS = {  # a day inside YEARS at either end: the year at any offset (under a day) is within them
+_TWO_PLACES = re.compile(r"[0-9]{1,5}\.[0-9]{2}")  # what _money reads as Decimal(value), already at two places
+
+
+class _Amounts(dict[str, Decimal]):
+    """``amounts[text]``: ``Decimal(text)`` for a text _TWO_PLACES matches, else ValueError (the fast path defers).
+
+    It keeps the amounts it has read, up to 2,048 of them (then it starts again): a shop's prices and fees repeat,
+    and a ``Decimal`` cannot change, so cases may share one. A kept amount is found by the dict itself, without a
+    call into Python or a pattern.
+    """
+
+    def __missing__(self, text: str) -> Decimal:
+        if not _TWO_PLACES.fullmatch(text):
+            raise ValueError("not an amount the fast path reads")
+        if len(self) >= 2048:
+            self.clear()
+        amount = self[text] = Decimal(text)
+        return amount
+
+
+_AMOUNTS = _Amounts()
+# a text that starts with a year within YEARS (its value's own year, whatever its offset; tests/test_fastcase.py
+# holds it to YEARS): a date and time, never a number (what _a_time refuses)
+_YEAR_WITHIN = r"^(19[7-9][0-9]|2[01][0-9]{2})-"
+_WITHIN_YEARS = {  # a date and time given as one: a day inside YEARS at either end (at any offset, under a day)
     "ge": datetime(YEARS[0], 1, 2, tzinfo=UTC),
     "le": datetime(YEARS[1], 12, 30, 23, 59, 59, 999999, tzinfo=UTC),
 }
@@ -170,20 +192,23 @@ _WITHIN_YEARS = {  # a day inside YEARS at either end: the year at any offset (u
 
 def _native_money(schema: CoreSchema) -> CoreSchema:
     # Decimal itself for the model's decimal schema: the same value for such a text, without its further checks
-    decimal = core_schema.no_info_plain_validator_function(Decimal)
-    return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=_TWO_PLACES), decimal])
+    decimal = core_schema.no_info_plain_validator_function(_AMOUNTS.__getitem__)
+    return core_schema.chain_schema([core_schema.str_schema(strict=True), decimal])
 
 
 def _native_time(schema: CoreSchema) -> CoreSchema:
     return {**schema["schema"], **_WITHIN_YEARS}
 
 
-def _native_a_time(schema: CoreSchema) -> CoreSchema:  # a date and time, or a text that starts with a year
-    text_or_time = core_schema.union_schema(
-        [core_schema.is_instance_schema(datetime), core_schema.str_schema(strict=True, pattern=_YEAR_FIRST)],
-        mode="left_to_right",
-    )
-    return core_schema.chain_schema([text_or_time, schema["schema"]])
+def _native_a_time(schema: CoreSchema) -> CoreSchema:
+    # a text whose year is within YEARS, read as the model reads it with no year check left to do; or a date and
+    # time, through the model's own schema (_in_range, stood in for by _native_time); a text first, the common input
+    within = schema["schema"]
+    if within["function"]["function"] is not _in_range:
+        raise ValueError(f"a time's schema changed: {within}")
+    text = core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=_YEAR_WITHIN), within["schema"]])
+    time = core_schema.chain_schema([core_schema.is_instance_schema(datetime), within])
+    return core_schema.union_schema([text, time], mode="left_to_right")
 
 
 def _native_kind(schema: CoreSchema) -> CoreSchema:  # a standard kind, or an own one by its pattern
