@@ -200,15 +200,18 @@ class Engine:
 
     def _check_effective(self, case: Case) -> None:
         info = self.info
-        if info.effective_from is None and info.effective_until is None:
+        start, end = info.effective_from, info.effective_until
+        # its day in the shop's zone is within two days of its day at its own offset (each offset is under a day),
+        own = case.opened_at.toordinal()  # so only a case opened near either end of the dates needs it worked out
+        if (start is None or own - 2 >= start.toordinal()) and (end is None or own + 2 <= end.toordinal()):
             return
         day = case.opened_at.astimezone(self.tz or case.opened_at.tzinfo).date()
-        if info.effective_from and day < info.effective_from:
+        if start and day < start:
             raise EvaluationError(
                 f"case {cut(case.case_id)} opened on {day}, before policy {info.name} {info.version} "
                 f"takes effect ({info.effective_from})"
             )
-        if info.effective_until and day > info.effective_until:
+        if end and day > end:
             raise EvaluationError(
                 f"case {cut(case.case_id)} opened on {day}, after policy {info.name} {info.version} "
                 f"ended ({info.effective_until})"
