@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from aftersales_rules import ConflictError, EngineError, Policy
-from aftersales_rules.case import ISSUE_KINDS
+from aftersales_rules.case import ISSUE_KINDS, parse_case
 from aftersales_rules.engine import decisions
 from aftersales_rules.engine.abstraction import NotExact
+from aftersales_rules.engine.memo import DEFAULT_SIZE
 from aftersales_rules.testing import generate_cases
 
 from conftest import EXAMPLES, RULES
@@ -49,11 +50,11 @@ def test_every_shipped_partition_is_shown_exact_and_its_decisions_are_kept(unmem
 
 
 def _lossy(policy: Policy) -> Policy:
-    """The key of each partition less its first property the cases tell apart: two cases that differ only
-    there get one decision."""
+    """The key of each partition less its first comparison between facts (``_c0``, opened before the cut-off
+    time in the reference policy): two cases that differ only there get one decision."""
     memo = policy._engine.decisions
     for kind, shape in memo._shapes.items():
-        memo._shapes[kind] = replace(shape, properties=shape.properties[1:])
+        memo._shapes[kind] = replace(shape, comparisons=shape.comparisons[1:])
     return policy
 
 
@@ -80,6 +81,27 @@ def test_a_partition_not_shown_exact_is_decided_stratum_by_stratum_every_time(mo
     after = policy.memo_info()
     assert after.decisions.hits == after.decisions.misses == 0 and after.decisions.direct >= 100
     assert after.hits > 0  # the per-ruleset memo still works
+
+
+@pytest.mark.parametrize("value", ["\ud800", 1e20], ids=["lone surrogate", "float without a point"])
+def test_a_value_durable_rules_cannot_read_is_left_to_it(value):
+    """The key is read off the facts, not off the message: a value the message would carry that durable_rules
+    cannot read still goes to durable_rules, which refuses it, as it does with no memo at all."""
+    damaged = next(c for c in CASES if c["issue"]["kind"] == "damaged")
+    errors = []
+    for size in (DEFAULT_SIZE, 0):
+        policy = Policy.load(RULES, memo_size=size)
+        engine = policy._engine
+        case = parse_case(damaged, zone=engine.tz)
+        part = engine._partition(case)
+        values = engine._facts(case, part)
+        values["issue.wants"] = value  # a text every damaged rule that reads it compares with its constants
+        with pytest.raises(EngineError, match="durable_rules could not match the case") as raised:
+            engine._decide(part, values)
+        errors.append(str(raised.value))
+        info = policy.memo_info().decisions
+        assert (info.hits, info.misses, info.direct) == ((0, 0, 1) if size else (0, 0, 0))
+    assert errors[0] == errors[1]
 
 
 def test_the_decision_memo_is_bounded(unmemoised):

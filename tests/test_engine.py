@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -300,6 +302,30 @@ def test_effective_dates(tmp_path):
     with pytest.raises(EvaluationError, match="after policy d 1 ended"):
         dated.evaluate(case(opened_at="2026-09-01T00:00:00+08:00"))
     assert policy.evaluate(case()).policy.effective_from is None
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", None])
+def test_effective_dates_are_days_in_the_shops_zone_at_every_offset(tmp_path, zone):
+    """Near either end of a policy's dates, every offset a case may give: accepted exactly when its day in the
+    shop's zone (its own offset's, when the policy names no zone) is within the dates."""
+    header = {"name": "d", "version": "1", "effective_from": "2026-08-01", "effective_until": "2026-08-31"}
+    if zone:
+        header["timezone"] = zone
+    (tmp_path / "p.yaml").write_text(
+        yaml.safe_dump({"policy": header, "rules": [{"id": "r", "then": {"resolution": "explain"}}]})
+    )
+    dated = Policy.load(tmp_path)
+    start, end = date(2026, 8, 1), date(2026, 8, 31)
+    for first in (datetime(2026, 7, 29, tzinfo=UTC), datetime(2026, 8, 29, tzinfo=UTC)):
+        for hours in range(5 * 24):
+            for offset in (-12, -5, 0, 5.75, 14):
+                at = (first + timedelta(hours=hours)).astimezone(timezone(timedelta(hours=offset)))
+                day = at.astimezone(ZoneInfo(zone) if zone else at.tzinfo).date()
+                if start <= day <= end:
+                    assert dated.evaluate(case(opened_at=at.isoformat()), branches=False).resolution == "explain"
+                    continue
+                with pytest.raises(EvaluationError, match="before policy d 1 takes effect" if day < start else "ended"):
+                    dated.evaluate(case(opened_at=at.isoformat()), branches=False)
 
 
 # --------------------------------------------------------------------------- purity, sessions, threads, versions

@@ -183,10 +183,14 @@ def test_skeletons_are_bounded_and_the_least_recently_used_goes_first(reference)
     first, second, third = cases.values()
     for case in (first, second, first, third):  # first used again before third comes: second goes
         engine.evaluate(case, branches=False)
-    kept = list(engine.skeletons._kept)
-    keys = list(cases)
-    assert len(engine.skeletons) == 2 and kept == [keys[0], keys[2]]
-    assert (engine.skeletons.hits, engine.skeletons.misses) == (1, 3)
+    assert len(engine.skeletons) == 2 and (engine.skeletons.hits, engine.skeletons.misses) == (1, 3)
+    engine.evaluate(first, branches=False)  # still kept (and now used after third)
+    assert (engine.skeletons.hits, engine.skeletons.misses) == (2, 3)
+    engine.evaluate(second, branches=False)  # gone: made again, and third, now the least recently used, goes
+    assert (engine.skeletons.hits, engine.skeletons.misses) == (2, 4)
+    engine.evaluate(first, branches=False)
+    engine.evaluate(third, branches=False)
+    assert len(engine.skeletons) == 2 and (engine.skeletons.hits, engine.skeletons.misses) == (3, 5)
     engine.close()
 
 

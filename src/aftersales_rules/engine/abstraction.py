@@ -61,6 +61,7 @@ __all__ = [
     "as_is",
     "name_hash",
     "readable",
+    "readable_value",
 ]
 
 
@@ -115,15 +116,20 @@ def readable(message: dict[str, Any]) -> bool:
     """
     for value in message.values():
         kind = value.__class__
-        if kind is bool or kind is int or (kind is str and value.isascii()):
-            continue
-        if kind is str:
-            if _utf8(value):
-                continue
-        elif value is None or (kind is float and "." in repr(value) and math.isfinite(value)):
+        if kind is bool or kind is int or (kind is str and value.isascii()) or readable_value(value):
             continue
         return False
     return True
+
+
+def readable_value(value: Any) -> bool:
+    """Whether durable_rules reads ``value`` as it is (``readable`` of a message that carries only it)."""
+    kind = value.__class__
+    if kind is bool or kind is int or value is None:
+        return True
+    if kind is str:
+        return value.isascii() or _utf8(value)
+    return kind is float and "." in repr(value) and math.isfinite(value)
 
 
 def _utf8(text: str) -> bool:

@@ -31,6 +31,7 @@ rule tests that key.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -177,7 +178,8 @@ def paths_of(expr: dict) -> int:
 
 def encode(value: Any) -> Any:
     """A fact value as the engine sees it: money in cents, times in epoch seconds."""
-    if isinstance(value, bool) or value is None:
+    kind = value.__class__
+    if kind is str or kind is bool or kind is int or value is None:
         return value
     if isinstance(value, Decimal):
         return to_cents(value)
@@ -253,7 +255,7 @@ def comparison_paths(t: Test) -> tuple[str, str]:
     return (t.path, t.value.path)
 
 
-_COMPARE = {"lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b}
+_COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
 
 
 def compare(t: Test, values: dict[str, Any], tz) -> bool | None:

@@ -87,7 +87,7 @@ class Engine:
         self.memo = Memo(self.compiled, self.runtime, memo_size, verify)  # durable_rules' answers, exactly (memo.py)
         self.fact_defaults = source.scope.derived_defaults()
         # whole decisions, exactly (decisions.py)
-        self.decisions = DecisionMemo(self.compiled, self.runtime, self.fact_defaults, memo_size, verify)
+        self.decisions = DecisionMemo(self.compiled, self.runtime, self.fact_defaults, memo_size, verify, self.tz)
         self.attribute_names = tuple(p[len("attributes.") :] for p in source.scope.facts if p.startswith("attributes."))
         self.needed = {kind: _needed_facts(part, source) for kind, part in self.compiled.partitions.items()}
         quantified = source.scope.items.quantified  # the item conditions among them, worked out per case
@@ -200,15 +200,18 @@ class Engine:
 
     def _check_effective(self, case: Case) -> None:
         info = self.info
-        if info.effective_from is None and info.effective_until is None:
+        start, end = info.effective_from, info.effective_until
+        # its day in the shop's zone is within two days of its day at its own offset (each offset is under a day),
+        own = case.opened_at.toordinal()  # so only a case opened near either end of the dates needs it worked out
+        if (start is None or own - 2 >= start.toordinal()) and (end is None or own + 2 <= end.toordinal()):
             return
         day = case.opened_at.astimezone(self.tz or case.opened_at.tzinfo).date()
-        if info.effective_from and day < info.effective_from:
+        if start and day < start:
             raise EvaluationError(
                 f"case {cut(case.case_id)} opened on {day}, before policy {info.name} {info.version} "
                 f"takes effect ({info.effective_from})"
             )
-        if info.effective_until and day > info.effective_until:
+        if end and day > end:
             raise EvaluationError(
                 f"case {cut(case.case_id)} opened on {day}, after policy {info.name} {info.version} "
                 f"ended ({info.effective_until})"
@@ -265,6 +268,11 @@ class Engine:
     # ------------------------------------------------------------------ matching
 
     def _decide(self, part: Partition, values: dict[str, Any], seen: dict | None = None) -> Decision:
+        if seen is not None:  # an explanation: each stratum's facts, so stratum by stratum
+            return self._by_strata(part, values, seen)
+        return self.decisions.decide(part, values, self._by_strata)  # decisions.py
+
+    def _by_strata(self, part: Partition, values: dict[str, Any], seen: dict | None = None) -> Decision:
         message = {key: encode(values[p]) for p, key in self.message_keys[part.kind] if values.get(p) is not None}
         message["_k"] = "case"
         for key, test in part.comparisons:
@@ -287,9 +295,7 @@ class Engine:
             found = {names[n].index: names[n] for n in match_in(stratum.rulesets, message)}
             return [found[i] for i in sorted(found)]
 
-        if seen is not None:  # an explanation: each stratum's facts, so stratum by stratum
-            return decide(part.strata, match, values)
-        return self.decisions.decide(part.kind, message, values, lambda: decide(part.strata, match, values))
+        return decide(part.strata, match, values)
 
     # ------------------------------------------------------------------ assembly
 

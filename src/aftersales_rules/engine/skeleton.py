@@ -6,15 +6,16 @@ placeholder and that has no due time as the very ``Step`` of every such plan), t
 winning specs of the postage legs, refund lines, release and compensation components. Only amounts,
 due times and texts with placeholders are worked out per case (evaluate.py, steps.py, refund.py).
 
-``Skeletons`` keeps them by decision: bounded (the least recently used goes first), thread-safe, a
-skeleton made outside the lock (two threads may make the same one; they are equal). A decision that
-raised (a conflict) never gets this far, so no error is kept.
+``Skeletons`` keeps them by decision: bounded (the least recently used goes first), thread-safe with no
+lock on a hit (``functools.lru_cache``, as memo.py; the decision handed to a miss in a thread-local; two
+threads may make the same skeleton, and they are equal). A decision that raised (a conflict) never gets
+this far, so no error is kept.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -122,27 +123,25 @@ class Skeletons:
     def __init__(self, make: Callable[[Decision], Skeleton], size: int = SIZE) -> None:
         self._make = make
         self.size = size
-        self.hits = self.misses = 0
-        self._kept: OrderedDict[tuple, Skeleton] = OrderedDict()
-        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._kept = functools.lru_cache(maxsize=size)(self._miss)
 
     def __len__(self) -> int:
-        return len(self._kept)
+        return self._kept.cache_info().currsize
+
+    @property
+    def hits(self) -> int:
+        return self._kept.cache_info().hits
+
+    @property
+    def misses(self) -> int:
+        return self._kept.cache_info().misses
 
     def get(self, kind: str, d: Decision) -> Skeleton:
         if self.size <= 0:
             return self._make(d)
-        key = d.key if d.key is not None else decision_key(kind, d)
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-                self.hits += 1
-                return found
-            self.misses += 1
-        made = self._make(d)
-        with self._lock:
-            self._kept[key] = made
-            if len(self._kept) > self.size:
-                self._kept.popitem(last=False)
-        return made
+        self._local.decision = d  # for a miss: the cache is keyed by the decision's key
+        return self._kept(d.key if d.key is not None else decision_key(kind, d))
+
+    def _miss(self, key: tuple) -> Skeleton:
+        return self._make(self._local.decision)
