@@ -14,10 +14,24 @@ from ..errors import EvaluationError
 from ..language.amounts import Amount
 from ..language.rules import LegSpec, LineSpec
 from ..money import MAX_AMOUNT, ZERO, quantize
-from ..plan import Leg, RefundLine, Share
+from ..plan import Leg, Refund, RefundLine, Share
 from .build import VALIDATED, PlanModels
 
-__all__ = ["cap_lines", "leg", "per_item_lines", "refund_lines", "split"]
+__all__ = ["cap_lines", "leg", "no_refund", "per_item_lines", "refund_lines", "split"]
+
+_NO_REFUND: dict[str, Refund] = {}  # currency → the refund of a plan whose decision states no refund lines (frozen)
+
+
+def no_refund(currency: str) -> Refund:
+    """The refund of every plan whose decision states no refund lines: nothing, nothing pending, no release.
+    One model per currency, made by validation and shared like a static step."""
+    found = _NO_REFUND.get(currency)
+    if found is None:
+        made = Refund(
+            total=ZERO, currency=currency, lines=[], release=None, pending=[], capped_at=None, offer_limit=None
+        )
+        found = _NO_REFUND.setdefault(currency, made)
+    return found
 
 
 def leg(
