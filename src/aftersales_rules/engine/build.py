@@ -13,7 +13,7 @@ models (the same types, values and set fields throughout) and byte-identical JSO
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,14 +26,17 @@ from ..plan import (
     Branch,
     Compensation,
     CompensationLine,
+    Gesture,
     Leg,
     Plan,
+    PolicyInfo,
     Postage,
     Refund,
     RefundLine,
     Share,
     Step,
     StepText,
+    TraceEntry,
 )
 
 __all__ = ["CONSTRUCTED", "VALIDATED", "PlanModels", "instance"]
@@ -187,16 +190,37 @@ def _branch(
     return instance(Branch, values, set(values))
 
 
-_PLAN_FIELDS = tuple(Plan.model_fields)  # read once: ``Plan.model_fields`` is two Python descriptors per look
-_PLAN_NAMES = frozenset(_PLAN_FIELDS)
-_PLAN_LISTS = frozenset(("gestures", "steps", "awaiting", "branches", "trace"))
+_PLAN_FIELDS = frozenset(Plan.model_fields)  # read once: ``Plan.model_fields`` is two Python descriptors per look
 
 
-def _plan(**given: Any) -> Plan:
-    if given.keys() != _PLAN_NAMES:  # every field, as the engine passes them
-        return Plan(**given)
-    values = {name: list(given[name]) if name in _PLAN_LISTS else given[name] for name in _PLAN_FIELDS}
-    return instance(Plan, values, set(values))
+def _plan(
+    *,
+    case_id: str,
+    policy: PolicyInfo,
+    resolution: str,
+    postage: Postage,
+    refund: Refund,
+    compensation: Compensation,
+    gestures: Sequence[Gesture],
+    steps: Sequence[Step],
+    awaiting: Sequence[str],
+    branches: Sequence[Branch],
+    trace: Sequence[TraceEntry],
+) -> Plan:
+    values = {  # every field, in the model's order; the lists new, as validation makes them
+        "case_id": case_id,
+        "policy": policy,
+        "resolution": resolution,
+        "postage": postage,
+        "refund": refund,
+        "compensation": compensation,
+        "gestures": list(gestures),
+        "steps": list(steps),
+        "awaiting": list(awaiting),
+        "branches": list(branches),
+        "trace": list(trace),
+    }
+    return instance(Plan, values, set(_PLAN_FIELDS))
 
 
 VALIDATED = PlanModels(
