@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from .. import plan
 from ..casevalues import plain_amount
 from ..plan import (
     Branch,
@@ -78,6 +79,17 @@ class PlanModels:
     Share: Callable[..., Share]
     Step: Callable[..., Step]
     StepText: Callable[..., StepText]
+
+    def step_of(self, fields: dict[str, Any]) -> plan.Step:  # (``Step`` here names the field above)
+        """A ``Step`` of ``fields``: every field, in the model's order (a step prepared per skeleton, skeleton.py)."""
+        return self.Step(**fields)
+
+
+class _Constructed(PlanModels):
+    """The makers of CONSTRUCTED: a prepared step made as ``_step`` makes one."""
+
+    def step_of(self, fields: dict[str, Any]) -> Step:
+        return instance(Step, fields, set(_STEP_FIELDS))
 
 
 def _money(*amounts: Decimal | None) -> bool:
@@ -226,7 +238,7 @@ def _plan(
 VALIDATED = PlanModels(
     Branch, Compensation, CompensationLine, Leg, Plan, Postage, Refund, RefundLine, Share, Step, StepText
 )
-CONSTRUCTED = PlanModels(
+CONSTRUCTED = _Constructed(
     Branch=_branch,
     Compensation=Compensation,
     CompensationLine=CompensationLine,

@@ -51,7 +51,8 @@ class Skeleton:
     # the postage of every plan of the decision, made once, when it does not depend on the case; else None
     postage: Postage | None = field(init=False, repr=False, compare=False)
     _shared: list[Step | None] = field(init=False, repr=False, compare=False)
-    _templates: tuple[tuple[int, StepTemplate], ...] = field(init=False, repr=False, compare=False)
+    # each step rendered per case: its position, its template, its fields as far as every plan has them the same
+    _templates: tuple[tuple[int, StepTemplate, dict[str, Any]], ...] = field(init=False, repr=False, compare=False)
 
     def render_steps(
         self,
@@ -64,13 +65,15 @@ class Skeleton:
     ) -> list[Step]:
         """The plan's steps for one case: the shared ones as they are, the others rendered."""
         steps: list[Any] = list(self._shared)  # each None: a step rendered below
-        for seq, template in self._templates:
-            steps[seq - 1] = template.step(seq, values, refund, tz, paid, postage, make)
+        for seq, template, fields in self._templates:
+            steps[seq - 1] = template.render(fields, values, refund, tz, paid, postage, make)
         return steps
 
     def __post_init__(self) -> None:
         # worked out once per skeleton: the steps with a placeholder for each rendered one, and those to render
-        templates = tuple((seq, step) for seq, step in enumerate(self.steps, 1) if type(step) is StepTemplate)
+        templates = tuple(
+            (seq, step, step.fields(seq)) for seq, step in enumerate(self.steps, 1) if type(step) is StepTemplate
+        )
         object.__setattr__(self, "_templates", templates)
         object.__setattr__(self, "_shared", [step if type(step) is Step else None for step in self.steps])
         object.__setattr__(self, "postage", _fixed_postage(self.return_leg, self.outbound_leg))
