@@ -129,9 +129,15 @@ def _share(*, party: str, amount: Decimal) -> Share:
 
 _LEG_SPLIT = ("shares", "pending", "cap")
 _LEG_SPLIT_NAMES = frozenset(_LEG_SPLIT)
+_NOT_SPLIT = dict.fromkeys(_LEG_SPLIT)  # a leg not split: none of them
 
 
 def _leg(*, advanced_by: str | None, borne_by: str, amount: Decimal | None, method: str, **split: Any) -> Leg:
+    if not split and (amount is None or plain_amount(amount)):  # a leg not split, as most are
+        fields: dict[str, Any] = {"advanced_by": advanced_by, "borne_by": borne_by, "amount": amount, "method": method}
+        fields_set = set(fields)
+        fields.update(_NOT_SPLIT)
+        return instance(Leg, fields, fields_set)
     if not _money(amount, split.get("cap")) or not split.keys() <= _LEG_SPLIT_NAMES:
         return Leg(advanced_by=advanced_by, borne_by=borne_by, amount=amount, method=method, **split)
     values: dict[str, Any] = {"advanced_by": advanced_by, "borne_by": borne_by, "amount": amount, "method": method}
@@ -145,8 +151,11 @@ def _postage(*, return_leg: Leg | None, outbound_leg: Leg | None) -> Postage:
     return instance(Postage, {"return_leg": return_leg, "outbound_leg": outbound_leg}, {"return_leg", "outbound_leg"})
 
 
+_SKU = frozenset(("sku",))
+
+
 def _refund_line(*, component: str, amount: Decimal, **sku: Any) -> RefundLine:
-    if not _money(amount) or not sku.keys() <= {"sku"}:
+    if not plain_amount(amount) or not sku.keys() <= _SKU:
         return RefundLine(component=component, amount=amount, **sku)
     values = {"component": component, "sku": sku.get("sku"), "amount": amount}
     return instance(RefundLine, values, {"component", "amount", *sku})
