@@ -13,7 +13,7 @@ models (the same types, values and set fields throughout) and byte-identical JSO
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,19 +21,23 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from .. import plan
 from ..casevalues import plain_amount
 from ..plan import (
     Branch,
     Compensation,
     CompensationLine,
+    Gesture,
     Leg,
     Plan,
+    PolicyInfo,
     Postage,
     Refund,
     RefundLine,
     Share,
     Step,
     StepText,
+    TraceEntry,
 )
 
 __all__ = ["CONSTRUCTED", "VALIDATED", "PlanModels", "instance"]
@@ -76,6 +80,17 @@ class PlanModels:
     Step: Callable[..., Step]
     StepText: Callable[..., StepText]
 
+    def step_of(self, fields: dict[str, Any]) -> plan.Step:  # (``Step`` here names the field above)
+        """A ``Step`` of ``fields``: every field, in the model's order (a step prepared per skeleton, skeleton.py)."""
+        return self.Step(**fields)
+
+
+class _Constructed(PlanModels):
+    """The makers of CONSTRUCTED: a prepared step made as ``_step`` makes one."""
+
+    def step_of(self, fields: dict[str, Any]) -> Step:
+        return instance(Step, fields, set(_STEP_FIELDS))
+
 
 def _money(*amounts: Decimal | None) -> bool:
     """Every amount one money validation keeps as it is (or None, where the field takes it)."""
@@ -114,9 +129,15 @@ def _share(*, party: str, amount: Decimal) -> Share:
 
 _LEG_SPLIT = ("shares", "pending", "cap")
 _LEG_SPLIT_NAMES = frozenset(_LEG_SPLIT)
+_NOT_SPLIT = dict.fromkeys(_LEG_SPLIT)  # a leg not split: none of them
 
 
 def _leg(*, advanced_by: str | None, borne_by: str, amount: Decimal | None, method: str, **split: Any) -> Leg:
+    if not split and (amount is None or plain_amount(amount)):  # a leg not split, as most are
+        fields: dict[str, Any] = {"advanced_by": advanced_by, "borne_by": borne_by, "amount": amount, "method": method}
+        fields_set = set(fields)
+        fields.update(_NOT_SPLIT)
+        return instance(Leg, fields, fields_set)
     if not _money(amount, split.get("cap")) or not split.keys() <= _LEG_SPLIT_NAMES:
         return Leg(advanced_by=advanced_by, borne_by=borne_by, amount=amount, method=method, **split)
     values: dict[str, Any] = {"advanced_by": advanced_by, "borne_by": borne_by, "amount": amount, "method": method}
@@ -130,8 +151,11 @@ def _postage(*, return_leg: Leg | None, outbound_leg: Leg | None) -> Postage:
     return instance(Postage, {"return_leg": return_leg, "outbound_leg": outbound_leg}, {"return_leg", "outbound_leg"})
 
 
+_SKU = frozenset(("sku",))
+
+
 def _refund_line(*, component: str, amount: Decimal, **sku: Any) -> RefundLine:
-    if not _money(amount) or not sku.keys() <= {"sku"}:
+    if not plain_amount(amount) or not sku.keys() <= _SKU:
         return RefundLine(component=component, amount=amount, **sku)
     values = {"component": component, "sku": sku.get("sku"), "amount": amount}
     return instance(RefundLine, values, {"component", "amount", *sku})
@@ -187,22 +211,43 @@ def _branch(
     return instance(Branch, values, set(values))
 
 
-_PLAN_FIELDS = tuple(Plan.model_fields)  # read once: ``Plan.model_fields`` is two Python descriptors per look
-_PLAN_NAMES = frozenset(_PLAN_FIELDS)
-_PLAN_LISTS = frozenset(("gestures", "steps", "awaiting", "branches", "trace"))
+_PLAN_FIELDS = frozenset(Plan.model_fields)  # read once: ``Plan.model_fields`` is two Python descriptors per look
 
 
-def _plan(**given: Any) -> Plan:
-    if given.keys() != _PLAN_NAMES:  # every field, as the engine passes them
-        return Plan(**given)
-    values = {name: list(given[name]) if name in _PLAN_LISTS else given[name] for name in _PLAN_FIELDS}
-    return instance(Plan, values, set(values))
+def _plan(
+    *,
+    case_id: str,
+    policy: PolicyInfo,
+    resolution: str,
+    postage: Postage,
+    refund: Refund,
+    compensation: Compensation,
+    gestures: Sequence[Gesture],
+    steps: Sequence[Step],
+    awaiting: Sequence[str],
+    branches: Sequence[Branch],
+    trace: Sequence[TraceEntry],
+) -> Plan:
+    values = {  # every field, in the model's order; the lists new, as validation makes them
+        "case_id": case_id,
+        "policy": policy,
+        "resolution": resolution,
+        "postage": postage,
+        "refund": refund,
+        "compensation": compensation,
+        "gestures": list(gestures),
+        "steps": list(steps),
+        "awaiting": list(awaiting),
+        "branches": list(branches),
+        "trace": list(trace),
+    }
+    return instance(Plan, values, set(_PLAN_FIELDS))
 
 
 VALIDATED = PlanModels(
     Branch, Compensation, CompensationLine, Leg, Plan, Postage, Refund, RefundLine, Share, Step, StepText
 )
-CONSTRUCTED = PlanModels(
+CONSTRUCTED = _Constructed(
     Branch=_branch,
     Compensation=Compensation,
     CompensationLine=CompensationLine,

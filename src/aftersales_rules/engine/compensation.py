@@ -46,7 +46,7 @@ def compensation(
     make: PlanModels = VALIDATED,
 ) -> Compensation:
     """The plan's compensation, its lines in the order of ``specs`` (then by affected item)."""
-    decided = _decided(specs, values, case)
+    decided = _decided(specs, values, case) if specs else None
     if not decided:  # most plans: one frozen empty section per currency, shared like a static step
         empty = _EMPTY.get(currency)
         if empty is None:
@@ -65,7 +65,7 @@ def compensation_total(
     specs: tuple[CompensationSpec, ...], values: dict[str, Any], case: Case | None = None
 ) -> Decimal:
     """Just the total (what a what-if branch reports), without building the section."""
-    decided = _decided(specs, values, case)
+    decided = _decided(specs, values, case) if specs else None
     return _total(decided) if decided else ZERO
 
 

@@ -36,7 +36,7 @@ from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_pa
 from .decision import Decision, decide
 from .decisions import DecisionMemo
 from .memo import DEFAULT_SIZE, Memo, verify_from_env
-from .refund import cap_lines, leg, refund_lines
+from .refund import cap_lines, leg, no_refund, refund_lines
 from .runtime import Runtime, next_instance
 from .skeleton import SIZE, Skeleton, Skeletons, make_skeleton
 from .steps import StepTemplate
@@ -312,11 +312,15 @@ class Engine:
                 case_id=case.case_id,
                 kind=case.issue.kind,
             )
-        return_leg, outbound_leg = skeleton.return_leg, skeleton.outbound_leg
-        postage = make.Postage(
-            return_leg=None if return_leg is None else leg(return_leg, values, RETURN_POSTAGE, make),
-            outbound_leg=None if outbound_leg is None else leg(outbound_leg, values, None, make),
-        )
+        postage = skeleton.postage  # the same in every plan of the decision, when no leg's amount reads the case
+        if postage is None:
+            return_leg, outbound_leg = skeleton.return_leg, skeleton.outbound_leg
+            postage = make.Postage(
+                return_leg=None if return_leg is None else leg(return_leg, values, RETURN_POSTAGE, make),
+                outbound_leg=None if outbound_leg is None else leg(outbound_leg, values, None, make),
+            )
+        if not skeleton.lines:  # no line, so nothing pending or offered either
+            return resolution, postage, no_refund(values["order.currency"]), ()
         paid = values["affected.goods"] + values["order.shipping_fee"] + (values.get(RETURN_POSTAGE) or ZERO)
         lines, pending, total, offer, offered = refund_lines(case, skeleton.lines, values, paid, make)
         capped_at = None

@@ -14,10 +14,24 @@ from ..errors import EvaluationError
 from ..language.amounts import Amount
 from ..language.rules import LegSpec, LineSpec
 from ..money import MAX_AMOUNT, ZERO, quantize
-from ..plan import Leg, RefundLine, Share
+from ..plan import Leg, Refund, RefundLine, Share
 from .build import VALIDATED, PlanModels
 
-__all__ = ["cap_lines", "leg", "per_item_lines", "refund_lines", "split"]
+__all__ = ["cap_lines", "leg", "no_refund", "per_item_lines", "refund_lines", "split"]
+
+_NO_REFUND: dict[str, Refund] = {}  # currency → the refund of a plan whose decision states no refund lines (frozen)
+
+
+def no_refund(currency: str) -> Refund:
+    """The refund of every plan whose decision states no refund lines: nothing, nothing pending, no release.
+    One model per currency, made by validation and shared like a static step."""
+    found = _NO_REFUND.get(currency)
+    if found is None:
+        made = Refund(
+            total=ZERO, currency=currency, lines=[], release=None, pending=[], capped_at=None, offer_limit=None
+        )
+        found = _NO_REFUND.setdefault(currency, made)
+    return found
 
 
 def leg(
@@ -75,8 +89,8 @@ def refund_lines(
     """The decided lines, the components still pending, the lines' total before any cap, and the open
     offers: their limit and the facts they await.
 
-    A line is stated at most at ``paid`` (the refund is capped there; the case keeps that within
-    MAX_AMOUNT), however large a formula makes it; the total is of the amounts as worked out.
+    A line is stated at most at ``paid`` (an amount at two places: the refund is capped there; the case keeps
+    that within MAX_AMOUNT), however large a formula makes it; the total is of the amounts as worked out.
     An offer (a line with ``agreed``) is a line of the agreed amount, capped, once that is known;
     until then it is no line: its cap is the most that may be offered (``offer_limit``).
     """
@@ -101,9 +115,9 @@ def refund_lines(
                 pairs, unsure = spec.items.select(pairs)
                 if unsure and "goods" not in pending:
                     pending.append("goods")
+            # a price (money, at two places) times a whole quantity is at two places already: no rounding
             group = [
-                make.RefundLine(component="goods", sku=item.sku, amount=quantize(item.unit_price * qty))
-                for item, qty in pairs
+                make.RefundLine(component="goods", sku=item.sku, amount=item.unit_price * qty) for item, qty in pairs
             ]
             if cap is not None:
                 group = cap_lines(group, cap)
@@ -127,8 +141,10 @@ def refund_lines(
         if cap is not None:
             amount = min(amount, cap)
         if amount > 0:
-            total += quantize(amount)
-            lines.append(make.RefundLine(component=spec.component, amount=quantize(min(amount, paid))))
+            amount = quantize(amount)
+            total += amount
+            # what was paid is at two places: the least of it and the rounded amount is the rounded least
+            lines.append(make.RefundLine(component=spec.component, amount=min(amount, paid)))
     return lines, pending, quantize(total), offer, tuple(offered)
 
 

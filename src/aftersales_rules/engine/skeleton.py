@@ -27,6 +27,7 @@ from ..plan import Compensation, Gesture, Postage, Refund, Step, TraceEntry
 from .build import PlanModels
 from .compensation import compensation_specs
 from .decision import Decision
+from .refund import leg
 from .steps import StepTemplate
 from .trace import gestures, trace
 
@@ -48,8 +49,11 @@ class Skeleton:
     gestures: tuple[Gesture, ...]
     trace: tuple[TraceEntry, ...]
     steps: tuple[Step | StepTemplate, ...]  # a Step: the same in every plan; a template: rendered per case
+    # the postage of every plan of the decision, made once, when it does not depend on the case; else None
+    postage: Postage | None = field(init=False, repr=False, compare=False)
     _shared: list[Step | None] = field(init=False, repr=False, compare=False)
-    _templates: tuple[tuple[int, StepTemplate], ...] = field(init=False, repr=False, compare=False)
+    # each step rendered per case: its position, its template, its fields as far as every plan has them the same
+    _templates: tuple[tuple[int, StepTemplate, dict[str, Any]], ...] = field(init=False, repr=False, compare=False)
 
     def render_steps(
         self,
@@ -62,15 +66,29 @@ class Skeleton:
     ) -> list[Step]:
         """The plan's steps for one case: the shared ones as they are, the others rendered."""
         steps: list[Any] = list(self._shared)  # each None: a step rendered below
-        for seq, template in self._templates:
-            steps[seq - 1] = template.step(seq, values, refund, tz, paid, postage, make)
+        for seq, template, fields in self._templates:
+            steps[seq - 1] = template.render(fields, values, refund, tz, paid, postage, make)
         return steps
 
     def __post_init__(self) -> None:
         # worked out once per skeleton: the steps with a placeholder for each rendered one, and those to render
-        templates = tuple((seq, step) for seq, step in enumerate(self.steps, 1) if type(step) is StepTemplate)
+        templates = tuple(
+            (seq, step, step.fields(seq)) for seq, step in enumerate(self.steps, 1) if type(step) is StepTemplate
+        )
         object.__setattr__(self, "_templates", templates)
         object.__setattr__(self, "_shared", [step if type(step) is Step else None for step in self.steps])
+        object.__setattr__(self, "postage", _fixed_postage(self.return_leg, self.outbound_leg))
+
+
+def _fixed_postage(return_leg: LegSpec | None, outbound_leg: LegSpec | None) -> Postage | None:
+    """The postage of every plan of a decision (made by validation), when no leg depends on the case: no return
+    leg (its amount is the postage the case paid, unless a formula gives it) and an outbound leg, if any, with
+    neither an amount nor a split (evaluate.py's ``_settle`` makes the others per case)."""
+    if return_leg is not None:
+        return None
+    if outbound_leg is not None and (outbound_leg.amount is not None or outbound_leg.rest_borne_by is not None):
+        return None
+    return Postage(return_leg=None, outbound_leg=leg(outbound_leg, {}, None))
 
 
 def make_skeleton(
