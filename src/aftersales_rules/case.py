@@ -306,9 +306,15 @@ class Case(_Strict):
 
     def affected(self) -> list[tuple[Item, int]]:
         """The affected order lines with the affected quantity (all lines when none named)."""
-        if self.issue.items is None:
+        chosen = self.issue.items
+        if chosen is None:
             return [(item, item.quantity) for item in self.order.items]
-        return [(self.order.item(a.sku), a.quantity or self.order.item(a.sku).quantity) for a in self.issue.items]
+        order = self.order
+        pairs = []
+        for affected in chosen:  # each line found once (a model's attribute costs a __getattr__ hook)
+            item = order.item(affected.sku)
+            pairs.append((item, affected.quantity or item.quantity))
+        return pairs
 
 
 # The fast path takes an order of at most _FAST_LINES lines of at most _FAST_UNITS units each, every amount at

@@ -13,13 +13,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..case import YEARS, Case
 from ..diagnostics import shown
 from ..errors import CaseError, Problem
-from ..money import ZERO, MoneyError, parse_money, quantize
+from ..money import CENT, ZERO, MoneyError, parse_money, quantize
 from ..vocabulary import FAULTS, ISSUE_KINDS, OUTBOUND_CHECKS, RETURN_STATUSES, SEVERITIES, TIERS, WANTS
 
 __all__ = ["FACTS", "Fact", "FactType", "attribute_value", "engine_key"]
@@ -56,7 +56,14 @@ def engine_key(path: str) -> str:
 
 
 def _affected_goods(case: Case) -> Decimal:
-    return quantize(sum((item.unit_price * qty for item, qty in case.affected()), ZERO))
+    total = ZERO  # added up from ZERO line by line, as sum() would, without the list of pairs when all are affected
+    if case.issue.items is None:
+        for item in case.order.items:
+            total += item.unit_price * item.quantity
+    else:
+        for item, qty in case.affected():
+            total += item.unit_price * qty
+    return total.quantize(CENT, ROUND_HALF_UP)  # money.quantize, without the keyword decimal parses by name
 
 
 def _cost(pairs) -> Decimal | None:
