@@ -206,6 +206,13 @@ def test_an_undeclared_item_attribute_in_a_case_is_an_error_with_did_you_mean(sh
     ]
 
 
+def test_a_line_s_attributes_are_checked_when_only_a_later_line_has_any(shop):
+    # the check is skipped when no line has attributes: a first line without them must not end it
+    with pytest.raises(CaseError) as exc:
+        shop.evaluate(case(("10.00", 1, {}), ("10.00", 1, {"category": "toys"})))
+    assert [p.path for p in exc.value.problems] == ["order.items[1].attributes.category"]
+
+
 def test_a_policy_without_item_attributes_refuses_them_in_a_case(tmp_path):
     policy = _policy(tmp_path, "rules: []\n")
     with pytest.raises(CaseError, match=r"declares no item attribute 'fresh' \(it declares none\)"):

@@ -234,7 +234,8 @@ class Engine:
         problems.extend(item_problems(case, self.source.scope.items, self.info.name))
         if problems:
             raise CaseError(problems)
-        values.update(quantified_values(case, self.source.scope.items, self.quantified[part.kind]))
+        if self.quantified[part.kind]:  # the item conditions its rules read
+            values.update(quantified_values(case, self.source.scope.items, self.quantified[part.kind]))
         values.update(self.derived_defaults[part.kind])
         return values
 

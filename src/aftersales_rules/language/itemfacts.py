@@ -80,6 +80,11 @@ def line_values(item: Item, items: ItemScope) -> dict[str, Any]:
 
 def item_problems(case: Case, items: ItemScope, policy: str) -> list[Problem]:
     """Every line's attributes checked against the declarations: undeclared (did you mean), or of another type."""
+    for item in case.order.items:
+        if item.attributes:
+            break
+    else:  # no line has attributes of its own (most cases): nothing to check
+        return []
     problems = []
     for i, item in enumerate(case.order.items):
         for name, value in item.attributes.items():
