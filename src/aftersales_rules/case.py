@@ -311,7 +311,7 @@ class Case(_Strict):
             return [(item, item.quantity) for item in self.order.items]
         order = self.order
         pairs = []
-        for affected in chosen:  # each line found once (a model's attribute costs a __getattr__ hook)
+        for affected in chosen:  # each named line looked up once
             item = order.item(affected.sku)
             pairs.append((item, affected.quantity or item.quantity))
         return pairs

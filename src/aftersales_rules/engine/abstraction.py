@@ -114,12 +114,7 @@ def readable(message: dict[str, Any]) -> bool:
     surrogate), and finite floats whose shortest text has a decimal point: ``getNumber`` (json.c) stops a
     number without one at its ``e``, so ``1e+20`` is refused.
     """
-    for value in message.values():
-        kind = value.__class__
-        if kind is bool or kind is int or (kind is str and value.isascii()) or readable_value(value):
-            continue
-        return False
-    return True
+    return all(map(readable_value, message.values()))
 
 
 def readable_value(value: Any) -> bool:

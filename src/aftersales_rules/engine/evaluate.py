@@ -36,7 +36,7 @@ from .compiler import CompiledPolicy, Partition, Stratum, compare, comparison_pa
 from .decision import Decision, decide
 from .decisions import DecisionMemo
 from .memo import DEFAULT_SIZE, Memo, verify_from_env
-from .refund import cap_lines, leg, no_refund, refund_lines
+from .refund import RETURN_POSTAGE, cap_lines, leg, no_refund, refund_lines
 from .runtime import Runtime, next_instance
 from .skeleton import SIZE, Skeleton, Skeletons, make_skeleton
 from .steps import StepTemplate
@@ -50,7 +50,7 @@ ASSEMBLY_FACTS = (
     "order.currency",
     "order.shipping_fee",
     "affected.goods",
-    "progress.return_shipment.postage_paid",
+    RETURN_POSTAGE,
 )
 
 
@@ -347,8 +347,6 @@ class Engine:
 
 
 # ---------------------------------------------------------------------- helpers
-
-RETURN_POSTAGE = "progress.return_shipment.postage_paid"  # a return leg's amount, unless its rule sets one
 
 # a release that waits for a fact of the case: it is awaited while unknown (no branches: it changes no key figure)
 RELEASE_AWAITS: dict[str, str] = {"on_return_shipped": "progress.return_shipment.tracking_number"}

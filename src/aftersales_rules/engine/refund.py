@@ -14,10 +14,21 @@ from ..errors import EvaluationError
 from ..language.amounts import Amount
 from ..language.rules import LegSpec, LineSpec
 from ..money import MAX_AMOUNT, ZERO, quantize
-from ..plan import Leg, Refund, RefundLine, Share
+from ..plan import Leg, Postage, Refund, RefundLine, Share
 from .build import VALIDATED, PlanModels
 
-__all__ = ["cap_lines", "leg", "no_refund", "per_item_lines", "refund_lines", "split"]
+__all__ = [
+    "RETURN_POSTAGE",
+    "cap_lines",
+    "fixed_postage",
+    "leg",
+    "no_refund",
+    "per_item_lines",
+    "refund_lines",
+    "split",
+]
+
+RETURN_POSTAGE = "progress.return_shipment.postage_paid"  # a return leg's amount, unless its rule sets one
 
 _NO_REFUND: dict[str, Refund] = {}  # currency → the refund of a plan whose decision states no refund lines (frozen)
 
@@ -58,6 +69,17 @@ def leg(
         pending=pending,
         cap=cap,
     )
+
+
+def fixed_postage(return_leg: LegSpec | None, outbound_leg: LegSpec | None) -> Postage | None:
+    """The postage of every plan of a decision (made by validation), when ``leg`` reads nothing of the case for
+    either leg: no return leg (its amount is RETURN_POSTAGE, unless a formula gives it) and an outbound leg, if
+    any, with neither an amount nor a split; else None (evaluate.py's ``_settle`` makes the legs per case)."""
+    if return_leg is not None:
+        return None
+    if outbound_leg is not None and (outbound_leg.amount is not None or outbound_leg.rest_borne_by is not None):
+        return None
+    return Postage(return_leg=None, outbound_leg=leg(outbound_leg, {}, None))
 
 
 def split(

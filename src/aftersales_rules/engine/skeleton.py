@@ -27,7 +27,7 @@ from ..plan import Compensation, Gesture, Postage, Refund, Step, TraceEntry
 from .build import PlanModels
 from .compensation import compensation_specs
 from .decision import Decision
-from .refund import leg
+from .refund import fixed_postage
 from .steps import StepTemplate
 from .trace import gestures, trace
 
@@ -77,18 +77,7 @@ class Skeleton:
         )
         object.__setattr__(self, "_templates", templates)
         object.__setattr__(self, "_shared", [step if type(step) is Step else None for step in self.steps])
-        object.__setattr__(self, "postage", _fixed_postage(self.return_leg, self.outbound_leg))
-
-
-def _fixed_postage(return_leg: LegSpec | None, outbound_leg: LegSpec | None) -> Postage | None:
-    """The postage of every plan of a decision (made by validation), when no leg depends on the case: no return
-    leg (its amount is the postage the case paid, unless a formula gives it) and an outbound leg, if any, with
-    neither an amount nor a split (evaluate.py's ``_settle`` makes the others per case)."""
-    if return_leg is not None:
-        return None
-    if outbound_leg is not None and (outbound_leg.amount is not None or outbound_leg.rest_borne_by is not None):
-        return None
-    return Postage(return_leg=None, outbound_leg=leg(outbound_leg, {}, None))
+        object.__setattr__(self, "postage", fixed_postage(self.return_leg, self.outbound_leg))
 
 
 def make_skeleton(

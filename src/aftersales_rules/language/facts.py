@@ -13,13 +13,13 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from ..case import YEARS, Case
 from ..diagnostics import shown
 from ..errors import CaseError, Problem
-from ..money import CENT, ZERO, MoneyError, parse_money, quantize
+from ..money import ZERO, MoneyError, parse_money, quantize
 from ..vocabulary import FAULTS, ISSUE_KINDS, OUTBOUND_CHECKS, RETURN_STATUSES, SEVERITIES, TIERS, WANTS
 
 __all__ = ["FACTS", "Fact", "FactType", "attribute_value", "engine_key"]
@@ -63,7 +63,7 @@ def _affected_goods(case: Case) -> Decimal:
     else:
         for item, qty in case.affected():
             total += item.unit_price * qty
-    return total.quantize(CENT, ROUND_HALF_UP)  # money.quantize, without the keyword decimal parses by name
+    return quantize(total)
 
 
 def _cost(pairs) -> Decimal | None:
